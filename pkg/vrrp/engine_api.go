@@ -1,0 +1,332 @@
+package vrrp
+
+// This file is the contract between the pure engine and its drivers
+// (daemon/ with the Linux or the simulated platform). The implementation is
+// in fsm.go, engine.go, priority.go, sync.go.
+
+import (
+	"net/netip"
+	"time"
+)
+
+// State is a VRRP instance state (RFC 5798 §6.4, keepalived's vrrp->state).
+type State uint8
+
+const (
+	StateInit State = iota
+	StateBackup
+	StateMaster
+	StateFault
+	StateStopped
+)
+
+func (s State) String() string {
+	switch s {
+	case StateInit:
+		return "INIT"
+	case StateBackup:
+		return "BACKUP"
+	case StateMaster:
+		return "MASTER"
+	case StateFault:
+		return "FAULT"
+	case StateStopped:
+		return "STOP"
+	}
+	return "UNKNOWN"
+}
+
+// TrackerKind says what a tracker watches. The engine only cares about the
+// arithmetic; the driver produces EvTracker events for each kind.
+type TrackerKind uint8
+
+const (
+	TrackScript    TrackerKind = iota // vrrp_script
+	TrackInterface                    // track_interface
+	TrackFile                         // track_file (value × weight)
+	TrackProcess                      // vrrp_track_process
+)
+
+// TrackerRef is one tracker an instance (or a sync group) follows, with the
+// weight in force for this instance (track_script NAME weight W overrides
+// the script's default weight).
+type TrackerRef struct {
+	Name    string
+	Kind    TrackerKind
+	Weight  int  // -254..254; 0 means failure → FAULT
+	Reverse bool // keepalived's "reverse"
+}
+
+// InstanceConfig is everything the state machine needs to know about one
+// vrrp_instance. The daemon builds it from pkg/config; interface names, VIP
+// labels, routes and rules stay in the daemon (the engine only says "add the
+// VIPs of instance X").
+type InstanceConfig struct {
+	Name    string
+	VRID    uint8
+	Version uint8 // 2 or 3
+	IPv6    bool
+
+	// Priority is the configured (base) priority, 1..255. 255 = address owner.
+	Priority uint8
+	// WantMaster is `state MASTER`: only the wanted initial state. Only an
+	// owner goes MASTER at once; everyone else starts BACKUP.
+	WantMaster bool
+	// AdvertInt is the local advert_int (v2: whole seconds; v3: centiseconds).
+	AdvertInt time.Duration
+
+	Nopreempt    bool
+	PreemptDelay time.Duration
+
+	// SrcAddr is this node's advert source (unicast_src_ip / mcast_src_ip /
+	// interface primary address); used for the equal-priority tie-break.
+	SrcAddr netip.Addr
+	// Unicast is true when unicast_peer is configured.
+	Unicast bool
+
+	// VIPs are the addresses carried in adverts and checked on receive.
+	VIPs []netip.Addr
+
+	AuthType AuthType
+	AuthPass [8]byte // PASS: first 8 bytes, zero padded
+
+	DownTimerAdverts     int  // vrrp_down_timer_adverts, default 3
+	LowerPrioNoAdvert    bool // vrrp_lower_prio_no_advert
+	HigherPrioSendAdvert bool // vrrp_higher_prio_send_advert
+	SkipCheckAdvAddr     bool // vrrp_skip_check_adv_addr / skip_check_adv_addr
+	Strict               bool // vrrp_strict / strict_mode
+
+	// Gratuitous ARP / NA policy (keepalived defaults: delay 5s, repeat 5,
+	// refresh 0 = off, refresh_repeat 1, lower_prio_repeat = repeat).
+	GARPMasterDelay         time.Duration
+	GARPMasterRepeat        int
+	GARPMasterRefresh       time.Duration
+	GARPMasterRefreshRepeat int
+	GARPLowerPrioDelay      time.Duration
+	GARPLowerPrioRepeat     int
+
+	// Trackers contributing to the effective priority or to FAULT.
+	Trackers []TrackerRef
+	// TrackInterfaceDown: the instance's own interface (unless
+	// dont_track_primary) is tracked unweighted: down → FAULT.
+	DontTrackPrimary bool
+}
+
+// SyncGroupConfig is a vrrp_sync_group: its members move together.
+type SyncGroupConfig struct {
+	Name     string
+	Members  []string     // instance names
+	Trackers []TrackerRef // group-level trackers (applied to every member)
+	// TrackingWeight is sync_group_tracking_weight: without it, members of a
+	// sync group ignore non-zero tracker weights.
+	TrackingWeight bool
+}
+
+// EngineConfig is the VRRP part of one daemon's configuration.
+type EngineConfig struct {
+	Instances  []InstanceConfig
+	SyncGroups []SyncGroupConfig
+}
+
+// TimerKind names the engine's timers. The driver keeps at most one pending
+// timer per (instance, kind); ActSetTimer replaces it.
+type TimerKind uint8
+
+const (
+	TimerAdvert      TimerKind = iota // MASTER: Adver_Timer
+	TimerMasterDown                   // BACKUP: Master_Down_Timer
+	TimerGARPDelay                    // MASTER: second GARP burst (garp_master_delay)
+	TimerGARPRefresh                  // MASTER: periodic refresh (garp_master_refresh)
+	TimerLowerPrioGARP                // MASTER: second lower-prio GARP burst
+)
+
+func (k TimerKind) String() string {
+	return [...]string{"advert", "master_down", "garp_delay", "garp_refresh", "lower_prio_garp"}[k]
+}
+
+// Event is an input to Engine.Step.
+type Event interface{ isEvent() }
+
+// EvStart starts every instance (daemon start). Instances enter BACKUP, or
+// MASTER at once if owner with WantMaster.
+type EvStart struct{}
+
+// EvStop is an orderly stop of every instance (SIGTERM): masters send
+// priority 0 and release their VIPs.
+type EvStop struct{}
+
+// EvAdvert is an advert received for Instance (the driver demultiplexes by
+// interface, family and VRID). Src/Dst are the IP header addresses; TTL the
+// IP TTL / hop limit. The packet has passed codec-level validation
+// (length, version/type decode, checksum); Step applies the instance-level
+// checks of keepalived's pipeline and reports rejections as ActReject.
+type EvAdvert struct {
+	Instance string
+	Src, Dst netip.Addr
+	TTL      uint8
+	Advert   Advert
+}
+
+// EvTimer is the expiry of a timer the engine armed.
+type EvTimer struct {
+	Instance string
+	Timer    TimerKind
+}
+
+// EvTracker reports a tracker's new status. It affects every instance and
+// sync group that references Name. Value is used by track_file.
+type EvTracker struct {
+	Name  string
+	OK    bool
+	Value int
+}
+
+// EvInterface reports the instance's own interface going up or down
+// (interface down → FAULT unless dont_track_primary).
+type EvInterface struct {
+	Instance string
+	Up       bool
+}
+
+// EvVIPDeleted reports that a VIP of a MASTER instance was deleted
+// externally (keepalived: → BACKUP, priority 0 advert, Skew_Time down timer).
+type EvVIPDeleted struct {
+	Instance string
+}
+
+func (EvStart) isEvent()      {}
+func (EvStop) isEvent()       {}
+func (EvAdvert) isEvent()     {}
+func (EvTimer) isEvent()      {}
+func (EvTracker) isEvent()    {}
+func (EvInterface) isEvent()  {}
+func (EvVIPDeleted) isEvent() {}
+
+// Action is an output of Engine.Step, to be performed by the driver in order.
+type Action interface{ isAction() }
+
+// ActSendAdvert: send Advert for Instance (to the multicast group or to each
+// unicast peer); the driver encodes it with the right source/destination.
+type ActSendAdvert struct {
+	Instance string
+	Advert   Advert
+}
+
+// ActAddVIPs: add the instance's VIPs, eVIPs, virtual routes and rules.
+type ActAddVIPs struct{ Instance string }
+
+// ActDelVIPs: remove them.
+type ActDelVIPs struct{ Instance string }
+
+// ActGARP: send one burst of Repeat gratuitous ARPs (IPv4) / unsolicited
+// NAs (IPv6) for each VIP and eVIP of Instance.
+type ActGARP struct {
+	Instance string
+	Repeat   int
+}
+
+// ActSetTimer arms (or re-arms) a timer at an absolute time.
+type ActSetTimer struct {
+	Instance string
+	Timer    TimerKind
+	At       time.Time
+}
+
+// ActCancelTimer cancels a pending timer (no-op if none).
+type ActCancelTimer struct {
+	Instance string
+	Timer    TimerKind
+}
+
+// ActStateChange reports a transition; the driver logs it in keepalived's
+// words ("(VI_1) Entering MASTER STATE") and runs notify scripts.
+type ActStateChange struct {
+	Instance string
+	From, To State
+	Priority uint8 // effective priority at the time of the change
+	Reason   string
+}
+
+// ActGroupStateChange reports a sync group transition (notify GROUP ...).
+type ActGroupStateChange struct {
+	Group    string
+	From, To State
+}
+
+// ActPriorityChange reports a change of effective priority
+// (notify_priority_changes).
+type ActPriorityChange struct {
+	Instance string
+	From, To uint8
+}
+
+// ActReject reports an advert rejected by the instance-level checks; the
+// driver counts it per reason and logs it.
+type ActReject struct {
+	Instance string
+	Src      netip.Addr
+	Reason   RejectReason
+	Detail   string
+}
+
+func (ActSendAdvert) isAction()       {}
+func (ActAddVIPs) isAction()          {}
+func (ActDelVIPs) isAction()          {}
+func (ActGARP) isAction()             {}
+func (ActSetTimer) isAction()         {}
+func (ActCancelTimer) isAction()      {}
+func (ActStateChange) isAction()      {}
+func (ActGroupStateChange) isAction() {}
+func (ActPriorityChange) isAction()   {}
+func (ActReject) isAction()           {}
+
+// RejectReason is why a received advert was discarded, one value per check
+// of keepalived's receive pipeline (vrrp.c vrrp_check_packet). The codec
+// (packet-level) and the engine (instance-level) both report them.
+type RejectReason uint8
+
+const (
+	RejectNone          RejectReason = iota
+	RejectTruncated                  // shorter than the headers / declared length
+	RejectBadLength                  // length does not match Count × addrlen (+auth)
+	RejectTTL                        // TTL/hop limit != 255 on a multicast advert
+	RejectVersion                    // version differs from the configured one
+	RejectType                       // type != ADVERTISEMENT
+	RejectAuthType                   // auth type invalid or != configured
+	RejectAuthData                   // PASS mismatch / AH ICV mismatch
+	RejectAdvertInt                  // v2 advert interval != local
+	RejectChecksum                   // bad checksum
+	RejectAddrCount                  // Count IP Addrs != configured VIPs (2.2.7)
+	RejectAddrMismatch               // a configured VIP missing from the advert (2.2.7)
+	RejectUnicastMcast               // unicast instance got multicast or vice versa
+	RejectUnknownVRID                // no instance with that VRID (silently ignored)
+	RejectStateIgnored               // instance in INIT or FAULT: packet ignored
+	RejectOwnAddress                 // equal priority from our own address
+	RejectAHMismatch                 // AH presence does not match configured auth type
+)
+
+var rejectNames = [...]string{
+	"none", "truncated", "bad_length", "invalid_ttl", "wrong_version", "invalid_type",
+	"auth_type", "auth_failure", "advert_interval", "checksum", "addr_count",
+	"addr_mismatch", "unicast_multicast", "unknown_vrid", "state_ignored", "own_address",
+	"ah_mismatch",
+}
+
+func (r RejectReason) String() string {
+	if int(r) < len(rejectNames) {
+		return rejectNames[r]
+	}
+	return "unknown"
+}
+
+// Status is a read-only snapshot of one instance (for the control socket,
+// simulator observers and tests).
+type Status struct {
+	Name              string
+	State             State
+	BasePriority      uint8
+	EffectivePriority uint8
+	MasterAddr        netip.Addr // last accepted master (BACKUP)
+	MasterAdvertInt   time.Duration
+	FaultReasons      []string
+}
