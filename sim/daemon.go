@@ -1,0 +1,3 @@
+package sim
+
+func (n *node) newDriver() (driver, error) { return nil, errNotImplemented }

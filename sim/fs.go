@@ -1,0 +1,127 @@
+package sim
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+)
+
+// memFS is one node's private filesystem: a map from clean absolute path
+// to file. Directories exist implicitly above every file, or explicitly
+// (mkdir).
+type memFS struct {
+	files map[string]*memFile
+	dirs  map[string]bool
+}
+
+type memFile struct {
+	data []byte
+	mode fs.FileMode
+}
+
+func newMemFS() *memFS {
+	return &memFS{files: map[string]*memFile{}, dirs: map[string]bool{"/": true}}
+}
+
+func cleanPath(p string) (string, error) {
+	if !strings.HasPrefix(p, "/") {
+		return "", errors.New("path must be absolute")
+	}
+	return path.Clean(p), nil
+}
+
+func (m *memFS) write(p string, data []byte, mode fs.FileMode) error {
+	p, err := cleanPath(p)
+	if err != nil {
+		return err
+	}
+	if m.isDir(p) {
+		return errors.New("is a directory")
+	}
+	m.files[p] = &memFile{data: slices.Clone(data), mode: mode}
+	for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+		m.dirs[d] = true
+	}
+	return nil
+}
+
+func (m *memFS) read(p string) ([]byte, error) {
+	p, err := cleanPath(p)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := m.files[p]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	return slices.Clone(f.data), nil
+}
+
+func (m *memFS) remove(p string) bool {
+	p, err := cleanPath(p)
+	if err != nil {
+		return false
+	}
+	_, ok := m.files[p]
+	delete(m.files, p)
+	return ok
+}
+
+func (m *memFS) isDir(p string) bool { return m.dirs[p] }
+
+// stat returns file info for p, or fs.ErrNotExist.
+func (m *memFS) stat(p string) (fs.FileInfo, error) {
+	p, err := cleanPath(p)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := m.files[p]; ok {
+		return memInfo{name: path.Base(p), size: int64(len(f.data)), mode: f.mode}, nil
+	}
+	if m.dirs[p] {
+		return memInfo{name: path.Base(p), mode: fs.ModeDir | 0o755}, nil
+	}
+	return nil, fs.ErrNotExist
+}
+
+// list returns the entries directly under dir, sorted.
+func (m *memFS) list(dir string) ([]fs.DirEntry, error) {
+	dir, err := cleanPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !m.dirs[dir] {
+		return nil, fs.ErrNotExist
+	}
+	var out []fs.DirEntry
+	for p := range m.files {
+		if path.Dir(p) == dir {
+			fi, _ := m.stat(p)
+			out = append(out, fs.FileInfoToDirEntry(fi))
+		}
+	}
+	for p := range m.dirs {
+		if p != dir && path.Dir(p) == dir {
+			fi, _ := m.stat(p)
+			out = append(out, fs.FileInfoToDirEntry(fi))
+		}
+	}
+	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return out, nil
+}
+
+type memInfo struct {
+	name string
+	size int64
+	mode fs.FileMode
+}
+
+func (i memInfo) Name() string       { return i.name }
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) Mode() fs.FileMode  { return i.mode }
+func (i memInfo) ModTime() time.Time { return Epoch }
+func (i memInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i memInfo) Sys() any           { return nil }

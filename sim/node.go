@@ -1,0 +1,287 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+// node is one simulated machine: interfaces, addresses, a private
+// filesystem, a clock that may run fast or slow, and at most one daemon.
+type node struct {
+	w      *World
+	name   string
+	ifaces []*nodeIface
+	fs     *memFS
+
+	proc *process // nil: no daemon running
+	gen  uint64   // incremented for every daemon start; stale callbacks check it
+
+	// Clock skew: local elapsed = localBase + (global - globalBase) × rate.
+	rate       float64
+	localBase  time.Duration
+	globalBase time.Duration
+
+	timerSeq uint64
+	timers   map[uint64]*simTimer
+}
+
+type nodeIface struct {
+	node  *node
+	name  string
+	seg   *segment
+	up    bool
+	mac   [6]byte
+	addrs []ifaceAddr
+}
+
+type ifaceAddr struct {
+	prefix netip.Prefix
+	label  string
+}
+
+func (i *nodeIface) hasAddr(a netip.Addr) bool {
+	for _, x := range i.addrs {
+		if x.prefix.Addr() == a {
+			return true
+		}
+	}
+	return false
+}
+
+// driver is what the simulator needs from a daemon.Driver.
+type driver interface {
+	Start() error
+	Stop()
+	Receive(p daemon.Packet)
+	LinkChanged(iface string, up bool)
+	Status(instance string) (vrrp.Status, bool)
+}
+
+// process is one running daemon on a node.
+type process struct {
+	gen    uint64
+	drv    driver
+	paused bool
+	held   []func() // callbacks due while paused, in order
+	heldRx int      // packets among held
+}
+
+type simTimer struct {
+	id      uint64
+	gen     uint64
+	localAt time.Duration
+	ver     uint64
+	fn      func()
+}
+
+func newNode(w *World, name string) *node {
+	return &node{w: w, name: name, fs: newMemFS(), rate: 1, timers: map[uint64]*simTimer{}}
+}
+
+func (n *node) ifaceByName(name string) (*nodeIface, bool) {
+	for _, i := range n.ifaces {
+		if i.name == name {
+			return i, true
+		}
+	}
+	return nil, false
+}
+
+func (n *node) holds(a netip.Addr) bool {
+	for _, i := range n.ifaces {
+		if i.hasAddr(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// localElapsed is the node's clock reading, as elapsed time since Epoch.
+func (n *node) localElapsed() time.Duration {
+	return n.localBase + time.Duration(float64(n.w.now-n.globalBase)*n.rate)
+}
+
+// globalAt converts a local clock reading to world time.
+func (n *node) globalAt(local time.Duration) time.Duration {
+	g := n.globalBase + time.Duration(float64(local-n.localBase)/n.rate)
+	// Rounding may put a timer a nanosecond before the local deadline;
+	// never fire early.
+	for n.localBase+time.Duration(float64(g-n.globalBase)*n.rate) < local {
+		g++
+	}
+	return g
+}
+
+func (n *node) setClockRate(rate float64) {
+	n.localBase = n.localElapsed()
+	n.globalBase = n.w.now
+	n.rate = rate
+	ids := make([]uint64, 0, len(n.timers))
+	for id := range n.timers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		n.armTimer(n.timers[id])
+	}
+}
+
+// afterFunc arms a daemon timer at a local clock time.
+func (n *node) afterFunc(at time.Time, fn func()) func() {
+	n.timerSeq++
+	t := &simTimer{id: n.timerSeq, gen: n.gen, localAt: at.Sub(Epoch), fn: fn}
+	n.timers[t.id] = t
+	n.armTimer(t)
+	return func() { delete(n.timers, t.id) }
+}
+
+func (n *node) armTimer(t *simTimer) {
+	t.ver++
+	ver := t.ver
+	n.w.schedule(n.globalAt(t.localAt), func() {
+		if cur, ok := n.timers[t.id]; !ok || cur != t || t.ver != ver {
+			return
+		}
+		delete(n.timers, t.id)
+		n.dispatch(t.gen, t.fn)
+	})
+}
+
+// dispatch runs a daemon callback unless the daemon that asked for it is
+// gone; while paused, it is held until resume.
+func (n *node) dispatch(gen uint64, fn func()) {
+	p := n.proc
+	if p == nil || p.gen != gen {
+		return
+	}
+	if p.paused {
+		p.held = append(p.held, fn)
+		return
+	}
+	fn()
+}
+
+// receive is a packet arriving on ifc.
+func (n *node) receive(ifc *nodeIface, pkt packet) {
+	if !ifc.up {
+		n.w.obs.dropped(n.name)
+		return
+	}
+	p := n.proc
+	if p == nil {
+		n.w.obs.dropped(n.name)
+		return
+	}
+	deliver := func() {
+		n.w.obs.received(n.name)
+		p.drv.Receive(daemon.Packet{Iface: ifc.name, Src: pkt.src, Dst: pkt.dst, TTL: pkt.ttl, Advert: pkt.advert})
+	}
+	if p.paused {
+		if p.heldRx >= n.w.opt.SocketBuffer {
+			n.w.obs.dropped(n.name)
+			return
+		}
+		p.heldRx++
+		p.held = append(p.held, deliver)
+		return
+	}
+	deliver()
+}
+
+// newDriver builds the daemon for a node; replaced when the daemon package
+// can parse configurations (see daemon.go).
+var errNotImplemented = errors.New("sim: not implemented yet")
+
+func (n *node) start() error {
+	if n.proc != nil {
+		return fmt.Errorf("sim: %s: %w: daemon already running", n.name, ErrDaemonState)
+	}
+	n.gen++
+	drv, err := n.newDriver()
+	if err != nil {
+		return fmt.Errorf("sim: %s: start daemon: %w", n.name, err)
+	}
+	n.proc = &process{gen: n.gen, drv: drv}
+	n.w.obs.event(n.name, "", "daemon", "start")
+	if err := drv.Start(); err != nil {
+		n.proc = nil
+		return fmt.Errorf("sim: %s: start daemon: %w", n.name, err)
+	}
+	return nil
+}
+
+func (n *node) stop() error {
+	p := n.proc
+	if p == nil {
+		return fmt.Errorf("sim: %s: %w: no daemon running", n.name, ErrDaemonState)
+	}
+	if p.paused {
+		return fmt.Errorf("sim: %s: %w: daemon is paused (SIGTERM is held until SIGCONT)", n.name, ErrDaemonState)
+	}
+	n.w.obs.event(n.name, "", "daemon", "stop (SIGTERM)")
+	p.drv.Stop()
+	n.proc = nil
+	n.dropTimers()
+	return nil
+}
+
+func (n *node) kill() error {
+	if n.proc == nil {
+		return fmt.Errorf("sim: %s: %w: no daemon running", n.name, ErrDaemonState)
+	}
+	n.w.obs.event(n.name, "", "daemon", "kill -9")
+	n.proc = nil
+	n.dropTimers()
+	return nil
+}
+
+func (n *node) dropTimers() { clear(n.timers) }
+
+func (n *node) pause() error {
+	if n.proc == nil || n.proc.paused {
+		return fmt.Errorf("sim: %s: %w: no running daemon to pause", n.name, ErrDaemonState)
+	}
+	n.proc.paused = true
+	n.w.obs.event(n.name, "", "daemon", "pause (SIGSTOP)")
+	return nil
+}
+
+func (n *node) resume() error {
+	p := n.proc
+	if p == nil || !p.paused {
+		return fmt.Errorf("sim: %s: %w: daemon is not paused", n.name, ErrDaemonState)
+	}
+	p.paused = false
+	held := p.held
+	p.held, p.heldRx = nil, 0
+	n.w.obs.event(n.name, "", "daemon", fmt.Sprintf("resume (SIGCONT), %d held events", len(held)))
+	for _, fn := range held {
+		n.w.schedule(n.w.now, func() { n.dispatch(p.gen, fn) })
+	}
+	return nil
+}
+
+func (n *node) setLink(ifc *nodeIface, up bool) error {
+	if ifc.up == up {
+		return nil
+	}
+	ifc.up = up
+	state := "down"
+	if up {
+		state = "up"
+	}
+	n.w.obs.event(n.name, "", "link", ifc.name+" "+state)
+	if p := n.proc; p != nil {
+		gen := p.gen
+		// The kernel's netlink message reaches the daemon as an event, not
+		// from inside this call.
+		n.w.schedule(n.w.now, func() { n.dispatch(gen, func() { p.drv.LinkChanged(ifc.name, up) }) })
+	}
+	return nil
+}
