@@ -1,36 +1,254 @@
 package vrrp
 
 import (
+	"errors"
 	"fmt"
+	"net/netip"
 	"time"
+)
+
+// keepalived 2.2.7 defaults the engine applies when an InstanceConfig field
+// is zero. Zero means "default" only where zero is not a meaningful setting
+// itself: DownTimerAdverts, GARPMasterRepeat, GARPMasterRefreshRepeat,
+// Priority, AdvertInt and Version. GARPMasterDelay, GARPMasterRefresh,
+// GARPLowerPrioDelay and GARPLowerPrioRepeat are taken literally (0 = off,
+// as in keepalived.conf), so the daemon passes keepalived's defaults for
+// them explicitly (DefaultGARPMasterDelay for garp_master_delay).
+const (
+	DefaultPriority                = 100             // keepalived.conf(5): priority default
+	DefaultAdvertInt               = time.Second     // advert_int default
+	DefaultDownTimerAdverts        = 3               // vrrp_down_timer_adverts default (RFC 5798 §6.1: 3 × Master_Adver_Interval)
+	DefaultGARPMasterDelay         = 5 * time.Second // vrrp_garp_master_delay default
+	DefaultGARPMasterRepeat        = 5               // vrrp_garp_master_repeat default
+	DefaultGARPMasterRefreshRepeat = 1               // vrrp_garp_master_refresh_repeat default
 )
 
 // Engine holds every VRRP instance and sync group of one daemon. It is a
 // pure state machine: Step consumes one event at time now and returns the
-// actions the driver must perform, in order.
-//
-// STUB: the implementation (fsm.go etc.) replaces the bodies below.
+// actions the driver must perform, in order. An Engine is not safe for
+// concurrent use; the driver serialises Step calls.
 type Engine struct {
-	cfg EngineConfig
+	insts    []*instance
+	byName   map[string]*instance
+	groups   []*group
+	trackers map[string]*trackerState
+	acts     []Action // reused by every Step; see Step
 }
 
-// NewEngine validates cfg and returns an engine with every instance in INIT.
+// NewEngine validates cfg, applies the keepalived defaults described at
+// DefaultPriority and returns an engine with every instance in INIT. The
+// configuration is copied: the caller may reuse cfg afterwards.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
-	seen := map[string]bool{}
-	for _, ic := range cfg.Instances {
-		if seen[ic.Name] {
+	e := &Engine{
+		byName:   make(map[string]*instance, len(cfg.Instances)),
+		trackers: map[string]*trackerState{},
+		acts:     make([]Action, 0, 16),
+	}
+	for i := range cfg.Instances {
+		ic, err := withDefaults(cfg.Instances[i])
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := e.byName[ic.Name]; dup {
 			return nil, fmt.Errorf("vrrp: duplicate instance %q", ic.Name)
 		}
-		seen[ic.Name] = true
+		in := &instance{
+			cfg:          ic,
+			state:        StateInit,
+			base:         ic.Priority,
+			eff:          ic.Priority,
+			masterAdvInt: ic.AdvertInt,
+			advIntCS:     uint16(ic.AdvertInt / (10 * time.Millisecond)),
+		}
+		e.insts = append(e.insts, in)
+		e.byName[ic.Name] = in
 	}
-	return &Engine{cfg: cfg}, nil
+	for _, gc := range cfg.SyncGroups {
+		g := &group{cfg: gc, state: StateInit}
+		g.cfg.Members = append([]string(nil), gc.Members...)
+		g.cfg.Trackers = append([]TrackerRef(nil), gc.Trackers...)
+		for _, m := range gc.Members {
+			in, ok := e.byName[m]
+			if !ok {
+				return nil, fmt.Errorf("vrrp: sync group %q: unknown instance %q", gc.Name, m)
+			}
+			if in.group != nil {
+				return nil, fmt.Errorf("vrrp: sync group %q: instance %q is already in sync group %q", gc.Name, m, in.group.cfg.Name)
+			}
+			in.group = g
+			g.members = append(g.members, in)
+		}
+		if len(g.members) == 0 {
+			return nil, fmt.Errorf("vrrp: sync group %q has no members", gc.Name)
+		}
+		e.groups = append(e.groups, g)
+	}
+	for _, in := range e.insts {
+		if err := e.resolveTrackers(in); err != nil {
+			return nil, err
+		}
+		in.eff, _ = e.computePriority(in)
+	}
+	return e, nil
 }
 
-// Step feeds one event into the engine.
-func (e *Engine) Step(now time.Time, ev Event) []Action { return nil }
+func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
+	if ic.Name == "" {
+		return ic, errors.New("vrrp: instance without a name")
+	}
+	wrap := func(format string, a ...any) error {
+		return fmt.Errorf("vrrp instance %s: "+format, append([]any{ic.Name}, a...)...)
+	}
+	if ic.VRID == 0 {
+		return ic, wrap("virtual_router_id must be 1..255")
+	}
+	if ic.Version == 0 {
+		ic.Version = 2
+	}
+	if ic.Version != 2 && ic.Version != 3 {
+		return ic, wrap("version %d: expected 2 or 3", ic.Version)
+	}
+	if ic.IPv6 && ic.Version != 3 {
+		return ic, wrap("IPv6 needs VRRP version 3")
+	}
+	if ic.Priority == 0 {
+		ic.Priority = DefaultPriority
+	}
+	if ic.AdvertInt == 0 {
+		ic.AdvertInt = DefaultAdvertInt
+	}
+	switch ic.Version {
+	case 2: // RFC 3768 §5.3.7: whole seconds, 8-bit field
+		if ic.AdvertInt%time.Second != 0 || ic.AdvertInt < time.Second || ic.AdvertInt > 255*time.Second {
+			return ic, wrap("advert_int %v: VRRPv2 needs whole seconds 1..255", ic.AdvertInt)
+		}
+	case 3: // RFC 5798 §5.2.7: centiseconds, 12-bit field
+		if ic.AdvertInt%(10*time.Millisecond) != 0 || ic.AdvertInt < 10*time.Millisecond || ic.AdvertInt > 4095*10*time.Millisecond {
+			return ic, wrap("advert_int %v: VRRPv3 needs centiseconds 0.01..40.95s", ic.AdvertInt)
+		}
+	}
+	if len(ic.VIPs) > 255 {
+		return ic, wrap("%d virtual addresses: at most 255 fit in an advert", len(ic.VIPs))
+	}
+	ic.VIPs = append([]netip.Addr(nil), ic.VIPs...)
+	ic.Trackers = append([]TrackerRef(nil), ic.Trackers...)
+	if ic.DownTimerAdverts == 0 {
+		ic.DownTimerAdverts = DefaultDownTimerAdverts
+	}
+	if ic.DownTimerAdverts < 1 || ic.DownTimerAdverts > 100 {
+		return ic, wrap("down_timer_adverts %d: expected 1..100", ic.DownTimerAdverts)
+	}
+	if ic.GARPMasterRepeat == 0 {
+		ic.GARPMasterRepeat = DefaultGARPMasterRepeat
+	}
+	if ic.GARPMasterRefreshRepeat == 0 {
+		ic.GARPMasterRefreshRepeat = DefaultGARPMasterRefreshRepeat
+	}
+	if ic.GARPMasterRepeat < 0 || ic.GARPMasterRefreshRepeat < 0 || ic.GARPLowerPrioRepeat < 0 ||
+		ic.GARPMasterDelay < 0 || ic.GARPMasterRefresh < 0 || ic.GARPLowerPrioDelay < 0 || ic.PreemptDelay < 0 {
+		return ic, wrap("negative GARP repeat/delay or preempt_delay")
+	}
+	return ic, nil
+}
+
+// Step feeds one event into the engine and returns the actions the driver
+// must perform, in order.
+//
+// The returned slice is owned by the engine and valid only until the next
+// call to Step: the engine reuses it so that a steady-state Step does not
+// allocate. A driver that keeps actions longer must copy them. Adverts in
+// ActSendAdvert share the engine's read-only VIP slice; do not modify
+// Advert.Addrs.
+func (e *Engine) Step(now time.Time, ev Event) []Action {
+	clear(e.acts)
+	e.acts = e.acts[:0]
+	switch ev := ev.(type) {
+	case EvStart:
+		e.start(now)
+	case EvStop:
+		e.stop()
+	case EvAdvert:
+		if in := e.byName[ev.Instance]; in != nil {
+			e.onAdvert(now, in, &ev)
+		}
+	case EvTimer:
+		if in := e.byName[ev.Instance]; in != nil {
+			e.onTimer(now, in, ev.Timer)
+		}
+	case EvTracker:
+		if st := e.trackers[ev.Name]; st != nil {
+			st.known, st.ok, st.value = true, ev.OK, ev.Value
+			e.reevaluate(now)
+		}
+	case EvInterface:
+		if in := e.byName[ev.Instance]; in != nil && in.ifDown == ev.Up {
+			in.ifDown = !ev.Up
+			e.reevaluate(now)
+		}
+	case EvVIPDeleted:
+		if in := e.byName[ev.Instance]; in != nil {
+			e.onVIPDeleted(now, in)
+		}
+	case EvSetPriority:
+		if in := e.byName[ev.Instance]; in != nil && ev.Priority != 0 {
+			in.base = ev.Priority
+			e.reevaluate(now)
+		}
+	}
+	return e.acts
+}
+
+// EvSetPriority changes an instance's base (configured) priority, as a
+// reload with a new `priority` does. The effective priority is recomputed
+// from it and the trackers; 0 is ignored. Tests use it to drive priority
+// arithmetic without trackers.
+type EvSetPriority struct {
+	Instance string
+	Priority uint8
+}
+
+func (EvSetPriority) isEvent() {}
 
 // Status returns a snapshot of the named instance.
-func (e *Engine) Status(name string) (Status, bool) { return Status{}, false }
+func (e *Engine) Status(name string) (Status, bool) {
+	in := e.byName[name]
+	if in == nil {
+		return Status{}, false
+	}
+	return e.status(in), true
+}
 
 // Statuses returns snapshots of every instance, in configuration order.
-func (e *Engine) Statuses() []Status { return nil }
+func (e *Engine) Statuses() []Status {
+	out := make([]Status, 0, len(e.insts))
+	for _, in := range e.insts {
+		out = append(out, e.status(in))
+	}
+	return out
+}
+
+func (e *Engine) status(in *instance) Status {
+	return Status{
+		Name:              in.cfg.Name,
+		State:             in.state,
+		BasePriority:      in.base,
+		EffectivePriority: in.eff,
+		MasterAddr:        in.masterAddr,
+		MasterAdvertInt:   in.masterAdvInt,
+		FaultReasons:      e.faultReasons(in),
+	}
+}
+
+// TimerDeadline reports the deadline of an instance's timer as the engine
+// last armed it (ok false if not armed). Simulators and tests use it to
+// check that the driver's timer table agrees with the engine.
+func (e *Engine) TimerDeadline(name string, k TimerKind) (at time.Time, ok bool) {
+	in := e.byName[name]
+	if in == nil || int(k) >= numTimers {
+		return time.Time{}, false
+	}
+	t := in.timers[k]
+	return t.at, t.armed
+}
+
+func (e *Engine) emit(a Action) { e.acts = append(e.acts, a) }

@@ -133,15 +133,19 @@ type EngineConfig struct {
 type TimerKind uint8
 
 const (
-	TimerAdvert      TimerKind = iota // MASTER: Adver_Timer
-	TimerMasterDown                   // BACKUP: Master_Down_Timer
-	TimerGARPDelay                    // MASTER: second GARP burst (garp_master_delay)
-	TimerGARPRefresh                  // MASTER: periodic refresh (garp_master_refresh)
-	TimerLowerPrioGARP                // MASTER: second lower-prio GARP burst
+	TimerAdvert        TimerKind = iota // MASTER: Adver_Timer
+	TimerMasterDown                     // BACKUP: Master_Down_Timer
+	TimerGARPDelay                      // MASTER: second GARP burst (garp_master_delay)
+	TimerGARPRefresh                    // MASTER: periodic refresh (garp_master_refresh)
+	TimerLowerPrioGARP                  // MASTER: second lower-prio GARP burst
 )
 
 func (k TimerKind) String() string {
-	return [...]string{"advert", "master_down", "garp_delay", "garp_refresh", "lower_prio_garp"}[k]
+	names := [...]string{"advert", "master_down", "garp_delay", "garp_refresh", "lower_prio_garp"}
+	if int(k) < len(names) {
+		return names[k]
+	}
+	return "unknown"
 }
 
 // Event is an input to Engine.Step.
@@ -286,23 +290,23 @@ func (ActReject) isAction()           {}
 type RejectReason uint8
 
 const (
-	RejectNone          RejectReason = iota
-	RejectTruncated                  // shorter than the headers / declared length
-	RejectBadLength                  // length does not match Count × addrlen (+auth)
-	RejectTTL                        // TTL/hop limit != 255 on a multicast advert
-	RejectVersion                    // version differs from the configured one
-	RejectType                       // type != ADVERTISEMENT
-	RejectAuthType                   // auth type invalid or != configured
-	RejectAuthData                   // PASS mismatch / AH ICV mismatch
-	RejectAdvertInt                  // v2 advert interval != local
-	RejectChecksum                   // bad checksum
-	RejectAddrCount                  // Count IP Addrs != configured VIPs (2.2.7)
-	RejectAddrMismatch               // a configured VIP missing from the advert (2.2.7)
-	RejectUnicastMcast               // unicast instance got multicast or vice versa
-	RejectUnknownVRID                // no instance with that VRID (silently ignored)
-	RejectStateIgnored               // instance in INIT or FAULT: packet ignored
-	RejectOwnAddress                 // equal priority from our own address
-	RejectAHMismatch                 // AH presence does not match configured auth type
+	RejectNone         RejectReason = iota
+	RejectTruncated                 // shorter than the headers / declared length
+	RejectBadLength                 // length does not match Count × addrlen (+auth)
+	RejectTTL                       // TTL/hop limit != 255 on a multicast advert
+	RejectVersion                   // version differs from the configured one
+	RejectType                      // type != ADVERTISEMENT
+	RejectAuthType                  // auth type invalid or != configured
+	RejectAuthData                  // PASS mismatch / AH ICV mismatch
+	RejectAdvertInt                 // v2 advert interval != local
+	RejectChecksum                  // bad checksum
+	RejectAddrCount                 // Count IP Addrs != configured VIPs (2.2.7)
+	RejectAddrMismatch              // a configured VIP missing from the advert (2.2.7)
+	RejectUnicastMcast              // unicast instance got multicast or vice versa
+	RejectUnknownVRID               // no instance with that VRID (silently ignored)
+	RejectStateIgnored              // instance in INIT or FAULT: packet ignored
+	RejectOwnAddress                // equal priority from our own address
+	RejectAHMismatch                // AH presence does not match configured auth type
 )
 
 var rejectNames = [...]string{

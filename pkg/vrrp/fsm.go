@@ -1,0 +1,408 @@
+package vrrp
+
+import (
+	"net/netip"
+	"time"
+)
+
+// instance is the run-time state of one vrrp_instance.
+type instance struct {
+	cfg   InstanceConfig
+	group *group
+	state State
+	// wantMaster is keepalived's wantstate == MASTER: the down timer
+	// expired but a sync group held the instance in BACKUP.
+	wantMaster bool
+
+	base, eff uint8
+	faulted   bool // a tracker or the interface puts it in FAULT
+	ifDown    bool
+
+	masterAdvInt time.Duration // Master_Adver_Interval (v3: adopted from the master)
+	advIntCS     uint16        // local advert_int in centiseconds
+	masterAddr   netip.Addr    // last accepted master
+	masterPrio   uint8
+
+	timers    [numTimers]timer
+	downDur   time.Duration // keepalived ms_down_timer: the duration last armed
+	preemptAt time.Time     // keepalived preempt_time; zero = delay not started
+
+	refs []trackRef
+
+	// advertBox caches the boxed ActSendAdvert for advertBoxPrio so a
+	// steady-state advert tick does not allocate.
+	advertBox     Action
+	advertBoxPrio uint8
+}
+
+func (in *instance) running() bool { return in.state == StateBackup || in.state == StateMaster }
+
+func (in *instance) advert(prio uint8) Advert {
+	c := &in.cfg
+	a := Advert{
+		Version:     c.Version,
+		Type:        TypeAdvertisement,
+		VRID:        c.VRID,
+		Priority:    prio,
+		AdvertIntCS: in.advIntCS,
+		Addrs:       c.VIPs,
+	}
+	if c.Version == 2 {
+		a.AuthType = c.AuthType
+		if c.AuthType == AuthPass {
+			a.AuthData = c.AuthPass
+		}
+	}
+	return a
+}
+
+func (e *Engine) sendAdvert(in *instance, prio uint8) {
+	if prio != 0 && in.advertBox != nil && in.advertBoxPrio == prio {
+		e.emit(in.advertBox)
+		return
+	}
+	var a Action = ActSendAdvert{Instance: in.cfg.Name, Advert: in.advert(prio)}
+	if prio != 0 {
+		in.advertBox, in.advertBoxPrio = a, prio
+	}
+	e.emit(a)
+}
+
+func (e *Engine) stateChange(in *instance, from State, reason string) {
+	e.emit(ActStateChange{Instance: in.cfg.Name, From: from, To: in.state, Priority: in.eff, Reason: reason})
+}
+
+// start handles EvStart (keepalived vrrp_init_state, reference §2.2): an
+// owner (base priority 255) with `state MASTER` becomes MASTER at once;
+// every other instance enters BACKUP and waits a full
+// Master_Down_Interval; an instance with a fault reason enters FAULT. A
+// sync group starts MASTER only if every member would; any member with a
+// fault puts the group in FAULT.
+func (e *Engine) start(now time.Time) {
+	for _, in := range e.insts {
+		if in.state == StateInit || in.state == StateStopped {
+			eff, f := e.computePriority(in)
+			in.eff, in.faulted = eff, f
+		}
+	}
+	for _, in := range e.insts {
+		if in.group != nil || (in.state != StateInit && in.state != StateStopped) {
+			continue
+		}
+		switch {
+		case in.faulted:
+			e.toFault(in, "init")
+		case in.base == PriorityOwner && in.cfg.WantMaster:
+			e.becomeMaster(now, in, "init: address owner")
+		default:
+			e.enterBackup(now, in, in.masterDown(), "init")
+		}
+	}
+	for _, g := range e.groups {
+		if g.state != StateInit && g.state != StateStopped {
+			continue
+		}
+		faulted, allOwners := false, true
+		for _, m := range g.members {
+			faulted = faulted || m.faulted
+			allOwners = allOwners && m.base == PriorityOwner && m.cfg.WantMaster
+		}
+		for _, m := range g.members {
+			switch {
+			case faulted:
+				e.toFault(m, "init")
+			case allOwners:
+				e.becomeMaster(now, m, "init: address owner")
+			default:
+				e.enterBackup(now, m, m.masterDown(), "init")
+			}
+		}
+		switch {
+		case faulted:
+			e.setGroupState(g, StateFault)
+		case allOwners:
+			e.setGroupState(g, StateMaster)
+		default:
+			e.setGroupState(g, StateBackup)
+		}
+	}
+}
+
+// stop handles EvStop (keepalived vrrp_shutdown, reference §2.7): a MASTER
+// sends a priority-0 advert ("sent 0 priority") and removes its VIPs;
+// every instance cancels its timers and enters STOP.
+func (e *Engine) stop() {
+	for _, in := range e.insts {
+		if in.state == StateStopped {
+			continue
+		}
+		from := in.state
+		if from == StateMaster {
+			e.sendAdvert(in, PriorityStop)
+			e.emit(ActDelVIPs{Instance: in.cfg.Name})
+		}
+		e.cancelAllTimers(in)
+		in.state = StateStopped
+		in.wantMaster = false
+		in.masterAdvInt = in.cfg.AdvertInt
+		if from != StateInit {
+			e.stateChange(in, from, "stop")
+		}
+	}
+	for _, g := range e.groups {
+		e.setGroupState(g, StateStopped)
+	}
+}
+
+// becomeMaster is keepalived's vrrp_state_become_master (reference §2.7):
+// advert first (so an old master can release), then VIPs, then the
+// gratuitous ARP/NA burst, the delayed second burst and the refresh, the
+// notification, and Adver_Timer.
+func (e *Engine) becomeMaster(now time.Time, in *instance, reason string) {
+	from := in.state
+	c := &in.cfg
+	in.state = StateMaster
+	in.wantMaster = false
+	in.masterAdvInt = c.AdvertInt // RFC 5798 §6.4.3: a master uses its own interval
+	in.preemptAt = time.Time{}
+	e.cancelTimer(in, TimerMasterDown)
+	e.sendAdvert(in, in.eff)
+	e.emit(ActAddVIPs{Instance: c.Name})
+	e.emit(ActGARP{Instance: c.Name, Repeat: c.GARPMasterRepeat})
+	if c.GARPMasterDelay > 0 {
+		e.setTimer(in, TimerGARPDelay, now.Add(c.GARPMasterDelay))
+	}
+	if c.GARPMasterRefresh > 0 {
+		e.setTimer(in, TimerGARPRefresh, now.Add(c.GARPMasterDelay+c.GARPMasterRefresh))
+	}
+	e.stateChange(in, from, reason)
+	e.setTimer(in, TimerAdvert, now.Add(c.AdvertInt))
+}
+
+// leaveMasterToBackup releases the VIPs and enters BACKUP with a down
+// timer of dur. zeroAdvert sends a priority-0 advert first (VIP deleted);
+// yielding to a better master does not (keepalived vrrp_state_leave_master).
+func (e *Engine) leaveMasterToBackup(now time.Time, in *instance, dur time.Duration, zeroAdvert bool, reason string) {
+	if zeroAdvert {
+		e.sendAdvert(in, PriorityStop)
+	}
+	e.emit(ActDelVIPs{Instance: in.cfg.Name})
+	e.cancelMasterTimers(in)
+	in.state = StateBackup
+	in.preemptAt = time.Time{}
+	e.stateChange(in, StateMaster, reason)
+	e.armDown(now, in, dur)
+}
+
+// enterBackup enters BACKUP from INIT/STOP/FAULT with a down timer of dur.
+func (e *Engine) enterBackup(now time.Time, in *instance, dur time.Duration, reason string) {
+	from := in.state
+	in.state = StateBackup
+	in.wantMaster = false
+	in.preemptAt = time.Time{}
+	in.masterAdvInt = in.cfg.AdvertInt
+	e.stateChange(in, from, reason)
+	e.armDown(now, in, dur)
+}
+
+// toFault enters FAULT (reference §2.9): a MASTER sends priority 0 and
+// releases its VIPs; no adverts are sent or processed in FAULT.
+func (e *Engine) toFault(in *instance, reason string) {
+	from := in.state
+	if from == StateFault {
+		return
+	}
+	if from == StateMaster {
+		e.sendAdvert(in, PriorityStop)
+		e.emit(ActDelVIPs{Instance: in.cfg.Name})
+	}
+	e.cancelAllTimers(in)
+	in.state = StateFault
+	in.wantMaster = false
+	in.masterAdvInt = in.cfg.AdvertInt
+	e.stateChange(in, from, reason)
+}
+
+func (e *Engine) enterFault(in *instance, reason string) {
+	if in.running() {
+		e.toFault(in, reason)
+	}
+}
+
+// leaveFault: keepalived 2.2.7 vrrp_state_leave_fault (reference §2.2):
+// BACKUP with a full Master_Down_Interval; an address owner waits only
+// adver_int + Skew_Time and then becomes MASTER.
+func (e *Engine) leaveFault(now time.Time, in *instance) {
+	if in.state != StateFault {
+		return
+	}
+	in.masterAdvInt = in.cfg.AdvertInt
+	dur := in.masterDown()
+	if in.base == PriorityOwner {
+		dur = in.ownerDown()
+	}
+	e.enterBackup(now, in, dur, "leaving fault")
+}
+
+// masterDownExpired: RFC 5798 §6.4.2 Master_Down_Timer fires → MASTER,
+// subject to the sync group (keepalived vrrp_state_goto_master).
+func (e *Engine) masterDownExpired(now time.Time, in *instance) {
+	in.wantMaster = true
+	if in.group == nil {
+		e.becomeMaster(now, in, "master down timer expired")
+		return
+	}
+	e.syncGotoMaster(now, in)
+}
+
+func (e *Engine) onVIPDeleted(now time.Time, in *instance) {
+	if in.state != StateMaster {
+		return
+	}
+	// keepalived 2.2.7 (reference §2.7): an externally deleted VIP → BACKUP
+	// with a priority-0 advert and a Skew_Time-only down timer.
+	in.masterAdvInt = in.cfg.AdvertInt
+	e.leaveMasterToBackup(now, in, in.skew(), true, "virtual address deleted")
+	e.syncBackup(now, in)
+}
+
+func (e *Engine) onAdvert(now time.Time, in *instance, ev *EvAdvert) {
+	switch in.state {
+	case StateBackup:
+		e.backupRx(now, in, ev)
+	case StateMaster:
+		e.masterRx(now, in, ev)
+	default:
+		// keepalived vrrp_scheduler.c: adverts are ignored in INIT and FAULT.
+		e.emit(ActReject{Instance: in.cfg.Name, Src: ev.Src, Reason: RejectStateIgnored, Detail: in.state.String()})
+	}
+}
+
+func (e *Engine) reject(in *instance, src netip.Addr, r RejectReason, detail string) {
+	e.emit(ActReject{Instance: in.cfg.Name, Src: src, Reason: r, Detail: detail})
+}
+
+// backupRx is keepalived 2.2.7 vrrp_state_backup (reference §2.4).
+func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
+	checkAddr := !in.cfg.SkipCheckAdvAddr || !in.masterAddr.IsValid() || ev.Src != in.masterAddr
+	if r, d := in.checkAdvert(ev, checkAddr); r != RejectNone {
+		// Reference §2.3.6: a rejected advert does not touch the down timer.
+		e.reject(in, ev.Src, r, d)
+		e.keepDownRunning(now, in)
+		return
+	}
+	p := ev.Advert.Priority
+	c := &in.cfg
+	switch {
+	case p == PriorityStop:
+		// RFC 5798 §6.4.2: priority 0 → Master_Down_Timer = Skew_Time.
+		e.armDown(now, in, in.skew())
+	case c.Nopreempt || p >= in.eff ||
+		(c.PreemptDelay > 0 && (in.preemptAt.IsZero() || in.preemptAt.After(now))):
+		// RFC 5798 §6.4.2: accept → reset Master_Down_Timer; v3 adopts
+		// the master's interval.
+		if c.Version == 3 && ev.Advert.AdvertIntCS != 0 {
+			in.masterAdvInt = time.Duration(ev.Advert.AdvertIntCS) * 10 * time.Millisecond
+		}
+		in.masterAddr, in.masterPrio = ev.Src, p
+		if c.PreemptDelay > 0 {
+			// keepalived 2.2.7: a higher/equal advert stops the delay; the
+			// first lower one starts it.
+			if p >= in.eff {
+				in.preemptAt = time.Time{}
+			} else if in.preemptAt.IsZero() {
+				in.preemptAt = now.Add(c.PreemptDelay)
+			}
+		}
+		in.wantMaster = false
+		e.armDown(now, in, in.masterDown())
+	default:
+		// "received lower priority (%d) advert from %s - discarding": the
+		// timer keeps running; keepalived still records the sender.
+		in.masterAddr = ev.Src
+		e.keepDownRunning(now, in)
+	}
+}
+
+// keepDownRunning mirrors keepalived's "reduce the down timer since we
+// have ignored the advert": ms_down_timer becomes the time left.
+func (e *Engine) keepDownRunning(now time.Time, in *instance) {
+	if t := in.timers[TimerMasterDown]; t.armed {
+		in.downDur = max(t.at.Sub(now), 0)
+	}
+}
+
+// masterRx is keepalived 2.2.7 vrrp_state_master_rx (reference §2.5).
+func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
+	if r, d := in.checkAdvert(ev, true); r != RejectNone {
+		e.reject(in, ev.Src, r, d)
+		return
+	}
+	c := &in.cfg
+	p := ev.Advert.Priority
+	cmp := ev.Src.Compare(c.SrcAddr)
+	higher := p > in.eff || (p == in.eff && cmp > 0)
+
+	// RFC 5798 §6.4.3: priority 0 → send an advert at once.
+	// higher_prio_send_advert: tell the winner before yielding.
+	if p == PriorityStop || (c.HigherPrioSendAdvert && higher) {
+		e.sendAdvert(in, in.eff)
+		if p == PriorityStop {
+			return
+		}
+	}
+	if p == in.eff {
+		if cmp == 0 {
+			e.reject(in, ev.Src, RejectOwnAddress, "WARNING - equal priority advert received from remote host with our IP address.")
+			return
+		}
+		if in.eff == PriorityOwner {
+			// keepalived 2.2.7: both sides owners → "CONFIGURATION ERROR ...
+			// reducing local priority" to 254, base priority included.
+			in.base = PriorityOwner - 1
+			e.setEffective(now, in, PriorityOwner-1)
+			higher = true
+		}
+	}
+	if !higher {
+		// "Received advert from %s with lower priority %d, ours %d,
+		// forcing new election" (RFC 9568 behaviour, keepalived default).
+		if !c.LowerPrioNoAdvert {
+			e.sendAdvert(in, in.eff)
+		}
+		e.lowerPrioGARP(now, in)
+		if g := in.group; g != nil {
+			for _, m := range g.members {
+				if m != in && m.state == StateMaster {
+					e.lowerPrioGARP(now, m)
+				}
+			}
+		}
+		return
+	}
+	// RFC 5798 §6.4.3: higher priority (or equal from a higher address) →
+	// BACKUP, no priority-0 advert, VIPs removed, v3 adopts the interval.
+	if c.Version == 3 && ev.Advert.AdvertIntCS != 0 {
+		in.masterAdvInt = time.Duration(ev.Advert.AdvertIntCS) * 10 * time.Millisecond
+	}
+	in.masterAddr, in.masterPrio = ev.Src, p
+	reason := "higher priority advert"
+	if p == in.eff {
+		reason = "same priority advert from higher address"
+	}
+	e.leaveMasterToBackup(now, in, in.masterDown(), false, reason)
+	e.syncBackup(now, in)
+}
+
+// lowerPrioGARP: garp_lower_prio_repeat GARPs now and a second burst
+// after garp_lower_prio_delay (keepalived vrrp_state_master_rx).
+func (e *Engine) lowerPrioGARP(now time.Time, in *instance) {
+	c := &in.cfg
+	if c.GARPLowerPrioRepeat <= 0 {
+		return
+	}
+	e.emit(ActGARP{Instance: c.Name, Repeat: c.GARPLowerPrioRepeat})
+	if c.GARPLowerPrioDelay > 0 {
+		e.setTimer(in, TimerLowerPrioGARP, now.Add(c.GARPLowerPrioDelay))
+	}
+}

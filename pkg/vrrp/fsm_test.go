@@ -1,0 +1,224 @@
+package vrrp
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+)
+
+// RFC 3768 §6.1 / RFC 5798 §6.1 and keepalived vrrp.h VRRP_TIMER_SKEW_CALC:
+// Skew_Time and Master_Down_Interval, exact to the microsecond.
+func TestFSMTimerArithmetic(t *testing.T) {
+	cases := []struct {
+		name       string
+		version    uint8
+		prio       uint8
+		masterInt  time.Duration
+		adverts    int
+		skew, down time.Duration
+	}{
+		// Reference §2.2 example: 3 + 156/256 s.
+		{"v2 prio 100", 2, 100, time.Second, 3, 609375 * time.Microsecond, 3609375 * time.Microsecond},
+		{"v2 prio 254", 2, 254, time.Second, 3, 7812 * time.Microsecond, 3007812 * time.Microsecond},
+		{"v2 owner", 2, 255, 3 * time.Second, 3, 3906 * time.Microsecond, 9003906 * time.Microsecond},
+		{"v2 prio 1 down_timer_adverts 5", 2, 1, time.Second, 5, 996093 * time.Microsecond, 5996093 * time.Microsecond},
+		{"v3 prio 100 1s", 3, 100, time.Second, 3, 609375 * time.Microsecond, 3609375 * time.Microsecond},
+		// v3: (256-200) × 50cs × 625/16 µs = 109375 µs.
+		{"v3 prio 200 0.5s", 3, 200, 500 * time.Millisecond, 3, 109375 * time.Microsecond, 1609375 * time.Microsecond},
+		// v3: 155 × 7 × 625 / 16 = 42382.8 → 42382 µs (integer division as keepalived).
+		{"v3 prio 101 70ms", 3, 101, 70 * time.Millisecond, 3, 42382 * time.Microsecond, 252382 * time.Microsecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := &instance{cfg: InstanceConfig{Version: c.version, DownTimerAdverts: c.adverts}, eff: c.prio, masterAdvInt: c.masterInt}
+			if got := in.skew(); got != c.skew {
+				t.Errorf("skew = %v, want %v", got, c.skew)
+			}
+			if got := in.masterDown(); got != c.down {
+				t.Errorf("masterDown = %v, want %v", got, c.down)
+			}
+		})
+	}
+}
+
+// keepalived.conf(5) "state": only the wanted initial state. A non-owner
+// enters BACKUP and becomes MASTER after a full Master_Down_Interval
+// (RFC 5798 §6.4.1); reference §2.2: v2 prio 100 → 3.609375 s.
+func TestFSMStartupBackupThenMaster(t *testing.T) {
+	ic := baseCfg()
+	ic.WantMaster = true
+	d := newDriver(t, one(ic))
+	acts := d.step(EvStart{})
+	d.wantState("VI_1", StateBackup)
+	if got, want := kinds(acts), []string{"state:INIT>BACKUP", "set:master_down"}; !slices.Equal(got, want) {
+		t.Fatalf("start actions %v, want %v", got, want)
+	}
+	if got := d.timerAt("VI_1", TimerMasterDown); got != 3609375*time.Microsecond {
+		t.Fatalf("down timer at %v, want 3.609375s", got)
+	}
+	acts = d.fire("VI_1", TimerMasterDown)
+	d.wantState("VI_1", StateMaster)
+	// Reference §2.7: advert first, then VIPs, then GARP burst, delayed
+	// second burst, notification, Adver_Timer.
+	want := []string{"advert(100)", "addvips", "garp(5)", "set:garp_delay", "state:BACKUP>MASTER", "set:advert"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("become master actions %v, want %v", got, want)
+	}
+	if got := d.timerAt("VI_1", TimerGARPDelay); got != 3609375*time.Microsecond+5*time.Second {
+		t.Fatalf("garp delay timer at %v", got)
+	}
+	if got := d.timerAt("VI_1", TimerAdvert); got != 4609375*time.Microsecond {
+		t.Fatalf("advert timer at %v", got)
+	}
+	// RFC 5798 §6.4.3: every Advertisement_Interval an advert.
+	acts = d.fire("VI_1", TimerAdvert)
+	if got, want := kinds(acts), []string{"advert(100)", "set:advert"}; !slices.Equal(got, want) {
+		t.Fatalf("advert tick %v, want %v", got, want)
+	}
+	acts = d.fire("VI_1", TimerGARPDelay)
+	if got, want := kinds(acts), []string{"garp(5)"}; !slices.Equal(got, want) {
+		t.Fatalf("garp delay %v, want %v", got, want)
+	}
+}
+
+// keepalived.conf(5): an address owner (priority 255) with state MASTER
+// transitions to MASTER at once (RFC 5798 §6.4.1).
+func TestFSMStartupOwner(t *testing.T) {
+	ic := baseCfg()
+	ic.Priority = 255
+	ic.WantMaster = true
+	ic.GARPMasterRefresh = 60 * time.Second
+	ic.GARPMasterRefreshRepeat = 2
+	d := newDriver(t, one(ic))
+	acts := d.step(EvStart{})
+	d.wantState("VI_1", StateMaster)
+	want := []string{"advert(255)", "addvips", "garp(5)", "set:garp_delay", "set:garp_refresh", "state:INIT>MASTER", "set:advert"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("owner start %v, want %v", got, want)
+	}
+	// Reference §2.7: refresh starts at delay + refresh, repeats refresh_repeat.
+	if got := d.timerAt("VI_1", TimerGARPRefresh); got != 65*time.Second {
+		t.Fatalf("refresh at %v, want 65s", got)
+	}
+	acts = d.fire("VI_1", TimerGARPRefresh)
+	if got, want := kinds(acts), []string{"garp(2)", "set:garp_refresh"}; !slices.Equal(got, want) {
+		t.Fatalf("refresh %v, want %v", got, want)
+	}
+	if got := d.timerAt("VI_1", TimerGARPRefresh); got != 125*time.Second {
+		t.Fatalf("refresh re-armed at %v, want 125s", got)
+	}
+}
+
+// RFC 5798 §6.4.2: a Backup receiving priority 0 sets Master_Down_Timer to
+// Skew_Time (reference §2.2: 0.609375 s for prio 100 v2).
+func TestFSMBackupPriorityZero(t *testing.T) {
+	ic := baseCfg()
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	d.now = t0.Add(time.Second)
+	d.step(advFrom(ic, srcHigh, 150))
+	if got := d.timerAt("VI_1", TimerMasterDown); got != time.Second+3609375*time.Microsecond {
+		t.Fatalf("down timer after accepted advert at %v", got)
+	}
+	d.now = t0.Add(2 * time.Second)
+	d.step(advFrom(ic, srcHigh, 0))
+	if got := d.timerAt("VI_1", TimerMasterDown); got != 2*time.Second+609375*time.Microsecond {
+		t.Fatalf("down timer after priority 0 at %v, want 2.609375s", got)
+	}
+	d.runUntil(t0.Add(3 * time.Second))
+	d.wantState("VI_1", StateMaster)
+}
+
+// RFC 5798 §6.4.2 and keepalived vrrp_state_backup: BACKUP accepts equal
+// or higher priority (reset timer), discards lower (timer keeps running);
+// with nopreempt it accepts every priority.
+func TestFSMBackupPreempt(t *testing.T) {
+	cases := []struct {
+		name      string
+		nopreempt bool
+		prio      uint8
+		accepted  bool
+	}{
+		{"higher accepted", false, 150, true},
+		{"equal accepted", false, 100, true},
+		{"lower discarded", false, 50, false},
+		{"nopreempt lower accepted", true, 50, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ic := baseCfg()
+			ic.Nopreempt = c.nopreempt
+			d := newDriver(t, one(ic))
+			d.step(EvStart{})
+			d.now = t0.Add(2 * time.Second)
+			acts := d.step(advFrom(ic, srcHigh, c.prio))
+			got := d.timerAt("VI_1", TimerMasterDown)
+			if c.accepted && got != 2*time.Second+3609375*time.Microsecond {
+				t.Fatalf("accepted advert: down timer %v (actions %v)", got, kinds(acts))
+			}
+			if !c.accepted && (got != 3609375*time.Microsecond || len(acts) != 0) {
+				t.Fatalf("discarded advert: down timer %v, actions %v", got, kinds(acts))
+			}
+			st, _ := d.e.Status("VI_1")
+			if st.MasterAddr != srcHigh {
+				t.Fatalf("master addr %v", st.MasterAddr)
+			}
+		})
+	}
+}
+
+// RFC 5798 §6.4.3 and keepalived 2.2.7 vrrp_state_master_rx (reference §2.5).
+func TestFSMMasterReceive(t *testing.T) {
+	cases := []struct {
+		name   string
+		tweak  func(*InstanceConfig)
+		src    string
+		prio   uint8
+		state  State
+		acts   []string
+		downAt time.Duration // relative to receive time; 0 = not checked
+	}{
+		{"priority 0 → advert at once", nil, "192.0.2.3", 0, StateMaster, []string{"advert(100)"}, 0},
+		{"higher priority → backup, no prio-0", nil, "192.0.2.1", 150, StateBackup,
+			[]string{"delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
+		{"equal priority higher address → backup", nil, "192.0.2.3", 100, StateBackup,
+			[]string{"delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
+		{"equal priority lower address → advert", nil, "192.0.2.1", 100, StateMaster, []string{"advert(100)"}, 0},
+		{"lower priority → advert (forcing new election)", nil, "192.0.2.3", 50, StateMaster, []string{"advert(100)"}, 0},
+		{"lower priority, lower_prio_no_advert", func(c *InstanceConfig) { c.LowerPrioNoAdvert = true }, "192.0.2.3", 50, StateMaster, nil, 0},
+		{"lower priority, garp_lower_prio_repeat", func(c *InstanceConfig) {
+			c.GARPLowerPrioRepeat = 3
+			c.GARPLowerPrioDelay = 2 * time.Second
+		}, "192.0.2.3", 50, StateMaster, []string{"advert(100)", "garp(3)", "set:lower_prio_garp"}, 0},
+		{"higher_prio_send_advert", func(c *InstanceConfig) { c.HigherPrioSendAdvert = true }, "192.0.2.1", 150, StateBackup,
+			[]string{"advert(100)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
+		{"equal priority own address → warning", nil, "192.0.2.2", 100, StateMaster, []string{"reject:own_address"}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ic := baseCfg()
+			if c.tweak != nil {
+				c.tweak(&ic)
+			}
+			d := newDriver(t, one(ic))
+			d.step(EvStart{})
+			d.fire("VI_1", TimerMasterDown)
+			d.wantState("VI_1", StateMaster)
+			d.now = d.now.Add(300 * time.Millisecond)
+			recv := d.now
+			acts := d.step(advFrom(ic, mustAddr(c.src), c.prio))
+			if got := kinds(acts); !slices.Equal(got, c.acts) {
+				t.Fatalf("actions %v, want %v", got, c.acts)
+			}
+			d.wantState("VI_1", c.state)
+			if c.downAt != 0 {
+				if got := d.timers[timerKey{"VI_1", TimerMasterDown}].Sub(recv); got != c.downAt {
+					t.Fatalf("down timer %v after receive, want %v", got, c.downAt)
+				}
+			}
+		})
+	}
+}
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

@@ -1,0 +1,118 @@
+package vrrp
+
+import "time"
+
+const numTimers = int(TimerLowerPrioGARP) + 1
+
+// timer is the engine's record of one armed timer. The engine is the
+// authority: a firing (EvTimer) counts only if the timer is armed and its
+// deadline has been reached, so a stale firing from a timer that was
+// re-armed or cancelled meanwhile is ignored.
+type timer struct {
+	at    time.Time
+	armed bool
+}
+
+// skew is Skew_Time computed in microseconds exactly as keepalived 2.2.7
+// does (vrrp.h VRRP_TIMER_SKEW_CALC):
+//
+//	v2: (256 − prio) × 1e6 / 256 µs                      (RFC 3768 §6.1)
+//	v3: (256 − prio) × (Master_Adver_Interval/10ms) × 625/16 µs  (RFC 5798 §6.1)
+//
+// with the effective priority. Integer division in the same order keeps
+// the rounding identical.
+func (in *instance) skew() time.Duration {
+	return skewCalc(in.cfg.Version, int64(256-int(in.eff)), in.masterAdvInt)
+}
+
+func skewCalc(version uint8, p int64, masterAdvInt time.Duration) time.Duration {
+	if version == 3 {
+		cs := int64(masterAdvInt / (10 * time.Millisecond))
+		return time.Duration(p*cs*625/16) * time.Microsecond
+	}
+	return time.Duration(p*1000000/256) * time.Microsecond
+}
+
+// masterDown is Master_Down_Interval = down_timer_adverts ×
+// Master_Adver_Interval + Skew_Time (RFC 5798 §6.1; keepalived
+// VRRP_MS_DOWN_TIMER).
+func (in *instance) masterDown() time.Duration {
+	return time.Duration(in.cfg.DownTimerAdverts)*in.masterAdvInt + in.skew()
+}
+
+// ownerDown is the down timer of an address owner leaving FAULT:
+// adver_int + Skew_Time (keepalived 2.2.7 vrrp_state_leave_fault).
+func (in *instance) ownerDown() time.Duration {
+	return in.masterAdvInt + in.skew()
+}
+
+func (e *Engine) setTimer(in *instance, k TimerKind, at time.Time) {
+	in.timers[k] = timer{at: at, armed: true}
+	e.emit(ActSetTimer{Instance: in.cfg.Name, Timer: k, At: at})
+}
+
+func (e *Engine) cancelTimer(in *instance, k TimerKind) {
+	if !in.timers[k].armed {
+		return
+	}
+	in.timers[k] = timer{}
+	e.emit(ActCancelTimer{Instance: in.cfg.Name, Timer: k})
+}
+
+func (e *Engine) cancelAllTimers(in *instance) {
+	for k := range numTimers {
+		e.cancelTimer(in, TimerKind(k))
+	}
+}
+
+func (e *Engine) cancelMasterTimers(in *instance) {
+	e.cancelTimer(in, TimerAdvert)
+	e.cancelTimer(in, TimerGARPDelay)
+	e.cancelTimer(in, TimerGARPRefresh)
+	e.cancelTimer(in, TimerLowerPrioGARP)
+}
+
+// armDown (re)arms Master_Down_Timer for dur from now and remembers dur
+// (keepalived's ms_down_timer, needed to shift the deadline in place when
+// the effective priority changes).
+func (e *Engine) armDown(now time.Time, in *instance, dur time.Duration) {
+	in.downDur = dur
+	e.setTimer(in, TimerMasterDown, now.Add(dur))
+}
+
+// onTimer handles a timer firing. Early or stale firings are ignored.
+func (e *Engine) onTimer(now time.Time, in *instance, k TimerKind) {
+	if int(k) >= numTimers {
+		return
+	}
+	t := &in.timers[k]
+	if !t.armed || now.Before(t.at) {
+		return
+	}
+	*t = timer{}
+	switch k {
+	case TimerAdvert:
+		if in.state == StateMaster {
+			// RFC 5798 §6.4.3: Adver_Timer fires → send an advert, re-arm.
+			e.sendAdvert(in, in.eff)
+			e.setTimer(in, TimerAdvert, now.Add(in.cfg.AdvertInt))
+		}
+	case TimerMasterDown:
+		if in.state == StateBackup {
+			e.masterDownExpired(now, in)
+		}
+	case TimerGARPDelay:
+		if in.state == StateMaster {
+			e.emit(ActGARP{Instance: in.cfg.Name, Repeat: in.cfg.GARPMasterRepeat})
+		}
+	case TimerGARPRefresh:
+		if in.state == StateMaster {
+			e.emit(ActGARP{Instance: in.cfg.Name, Repeat: in.cfg.GARPMasterRefreshRepeat})
+			e.setTimer(in, TimerGARPRefresh, now.Add(in.cfg.GARPMasterRefresh))
+		}
+	case TimerLowerPrioGARP:
+		if in.state == StateMaster {
+			e.emit(ActGARP{Instance: in.cfg.Name, Repeat: in.cfg.GARPLowerPrioRepeat})
+		}
+	}
+}
