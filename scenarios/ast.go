@@ -1,0 +1,419 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Pos is a place in a scenario file, printed as file:line.
+type Pos struct {
+	File string
+	Line int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Scenario is a parsed scenario file: the topology and the ordered steps.
+type Scenario struct {
+	File  string
+	Title string // first comment line, if any
+	// Backends lists the worlds this scenario is meant for ("sim", "netns").
+	// Empty means every backend.
+	Backends []string
+	Segments []Segment
+	Nodes    []Node
+	Steps    []Step
+}
+
+// Segment is one simulated L2 broadcast domain (a bridge in the netns lab).
+type Segment struct {
+	Pos  Pos
+	Name string
+}
+
+// Node is one machine of the topology.
+type Node struct {
+	Pos    Pos
+	Name   string
+	Ifaces []Iface
+}
+
+// Iface is one interface of a node attached to a segment.
+type Iface struct {
+	Name    string
+	Segment string
+	Addrs   []netip.Prefix
+}
+
+// Step is one line (or heredoc block) of a scenario's script, executed in
+// file order. Expectations are steps too: they run the world until they are
+// decided.
+type Step interface {
+	Position() Pos
+	String() string // the step as written, normalised
+}
+
+// DaemonOp is what happens to a node's keepalived process.
+type DaemonOp string
+
+// Daemon operations, named after what an operator types.
+const (
+	OpStart DaemonOp = "start" // systemctl start keepalived
+	OpStop  DaemonOp = "stop"  // systemctl stop keepalived (SIGTERM: priority-0 advert, VIPs removed)
+	OpKill  DaemonOp = "kill"  // kill -9 of every keepalived process: no clean-up, VIPs stay
+	// OpKillParent is kill -9 of the parent process only (seed 002 killed
+	// PID 1153, the parent): the children get SIGTERM through
+	// PR_SET_PDEATHSIG and clean up as on stop (priority-0 advert, VIPs
+	// removed); only the parent's shutdown_script is lost.
+	OpKillParent DaemonOp = "kill-parent"
+	OpPause      DaemonOp = "pause"   // kill -STOP
+	OpResume     DaemonOp = "resume"  // kill -CONT
+	OpRestart    DaemonOp = "restart" // systemctl restart keepalived
+)
+
+// DaemonStep applies Op to the daemons of Nodes, in order.
+type DaemonStep struct {
+	Pos   Pos
+	Op    DaemonOp
+	Nodes []string
+}
+
+// LinkStep is `ifconfig IFACE down|up` on Node.
+type LinkStep struct {
+	Pos   Pos
+	Node  string
+	Iface string
+	Up    bool
+}
+
+// Direction of a per-link fault.
+type Direction int
+
+// Directions of a per-link fault: A→B only, or both ways.
+const (
+	OneWay   Direction = iota // A -> B
+	BothWays                  // A <-> B
+)
+
+func (d Direction) arrow() string {
+	if d == BothWays {
+		return "<->"
+	}
+	return "->"
+}
+
+// LinkFault names what a NetStep changes.
+type LinkFault string
+
+// Link faults a NetStep can set.
+const (
+	FaultLoss      LinkFault = "loss"
+	FaultDuplicate LinkFault = "duplicate"
+	FaultDelay     LinkFault = "delay"
+)
+
+// NetStep sets loss, duplication or delay on the directed path(s) between
+// two nodes. Percent is 0..100.
+type NetStep struct {
+	Pos     Pos
+	Fault   LinkFault
+	From    string
+	To      string
+	Dir     Direction
+	Percent float64
+	Delay   time.Duration
+	Jitter  time.Duration
+}
+
+// PartitionStep cuts the network. Groups: nodes in different groups cannot
+// reach each other (nodes not named keep their connectivity to everyone).
+// OneWay: packets From → To are dropped, To → From still flow.
+type PartitionStep struct {
+	Pos     Pos
+	Groups  [][]string
+	OneWay  bool
+	From    string
+	To      string
+	Isolate string // `isolate NODE`: NODE alone against everyone else
+}
+
+// HealStep removes every partition, loss, delay and duplication.
+type HealStep struct{ Pos Pos }
+
+// FileStep writes (touch, write) or removes (rm) a file on a node.
+type FileStep struct {
+	Pos    Pos
+	Op     string // "touch", "write", "rm"
+	Node   string
+	Path   string
+	Data   []byte
+	Mode   uint32 // 0 = default (0644, 0755 for scripts under a heredoc with "mode 0755")
+	Config bool   // written by `config NODE`: the keepalived.conf
+}
+
+// WaitStep lets virtual time pass.
+type WaitStep struct {
+	Pos Pos
+	D   time.Duration
+}
+
+// MarkStep remembers the current time under a name, for `since NAME`.
+type MarkStep struct {
+	Pos  Pos
+	Name string
+}
+
+// ExpectStep checks a condition with a timing mode.
+type ExpectStep struct {
+	Pos    Pos
+	Text   string // the expectation as written (without a leading "expect")
+	Cond   Cond
+	Timing Timing
+}
+
+// TimingMode says how a condition is checked against time.
+type TimingMode int
+
+// Timing modes of an expectation.
+const (
+	// Now: the condition holds when the step runs.
+	Now TimingMode = iota
+	// Within: the condition becomes true no later than D after the step
+	// starts (or after the mark).
+	Within
+	// For: the condition holds at every event for the next D.
+	For
+	// At: the condition first becomes true at exactly D (± Tol) after the
+	// step starts (or after the mark).
+	At
+	// Between: the condition first becomes true in [D, D2].
+	Between
+)
+
+// Timing is an expectation's time clause.
+type Timing struct {
+	Mode  TimingMode
+	D, D2 time.Duration
+	Tol   time.Duration
+	Since string // mark name; "" = when the step starts
+}
+
+// Cond is a condition over the observed world.
+type Cond interface{ condString() string }
+
+// VIPCond: the set of nodes holding Addr is exactly Nodes (empty = nobody).
+type VIPCond struct {
+	Addr  netip.Addr
+	Nodes []string
+}
+
+// StateCond: Node's instance Inst is in State (MASTER, BACKUP, FAULT, INIT, STOP).
+type StateCond struct {
+	Node, Inst, State string
+}
+
+// SplitBrainCond: more than one node holds a VIP (Addr, or any if invalid).
+// History conditions (`no split-brain`, `no split-brain since m`) are
+// checked against the whole recorded history, not just the present.
+type SplitBrainCond struct {
+	Addr    netip.Addr
+	Negate  bool // "no split-brain"
+	History bool // checked over the past (whole run or since a mark)
+}
+
+// DetectedCond: a node reported a split brain (a MASTER saw another node
+// advertise or announce one of its VIPs). Node "" = any node.
+type DetectedCond struct {
+	Node string
+}
+
+// TransitionsCond compares the number of state transitions of an instance
+// (since the start of the run, or since a mark) with N.
+type TransitionsCond struct {
+	Node, Inst string
+	Op         string
+	N          int
+}
+
+// NotifyCond: a notify script was run on Node with exactly Args (argv, the
+// script path first). Count (with Op) compares the number of such calls.
+type NotifyCond struct {
+	Node  string
+	Args  []string
+	Op    string // "" = at least once
+	Count int
+	Never bool // "no notify ..."
+}
+
+// IPVSCond: `ipvs NODE has VIP:PORT -> RIP:PORT route|masq|tunnel WEIGHT`
+// (or `ipvs NODE lacks ...`). Parsed now; run by backends with IPVS.
+type IPVSCond struct {
+	Node     string
+	Has      bool
+	Service  netip.AddrPort
+	Real     netip.AddrPort
+	Forward  string
+	Weight   int
+	NoWeight bool
+}
+
+// CurlCond: `curl ADDR[:PORT][/PATH] [from NODE] gets "BODY"`. Parsed now;
+// run by backends with real servers.
+type CurlCond struct {
+	From   string
+	Target string
+	Body   []string // any of these bodies (alternation: "a" | "b")
+}
+
+func (c VIPCond) condString() string {
+	who := "nobody"
+	if len(c.Nodes) > 0 {
+		who = joinWords(c.Nodes)
+	}
+	return fmt.Sprintf("vip %s on %s", c.Addr, who)
+}
+
+func (c StateCond) condString() string {
+	return fmt.Sprintf("state %s %s %s", c.Node, c.Inst, c.State)
+}
+
+func (c SplitBrainCond) condString() string {
+	s := "split-brain"
+	if c.Negate {
+		s = "no split-brain"
+	}
+	if c.Addr.IsValid() {
+		s += " on " + c.Addr.String()
+	}
+	return s
+}
+
+func (c DetectedCond) condString() string {
+	if c.Node == "" {
+		return "split-brain detected"
+	}
+	return "split-brain detected by " + c.Node
+}
+
+func (c TransitionsCond) condString() string {
+	return fmt.Sprintf("transitions %s %s %s %d", c.Node, c.Inst, c.Op, c.N)
+}
+
+func (c NotifyCond) condString() string {
+	s := fmt.Sprintf("notify %s %s", c.Node, quoteWords(c.Args))
+	if c.Never {
+		s = "no " + s
+	}
+	if c.Op != "" {
+		s += fmt.Sprintf(" count %s %d", c.Op, c.Count)
+	}
+	return s
+}
+
+func (c IPVSCond) condString() string {
+	verb := "has"
+	if !c.Has {
+		verb = "lacks"
+	}
+	return fmt.Sprintf("ipvs %s %s %s -> %s %s %d", c.Node, verb, c.Service, c.Real, c.Forward, c.Weight)
+}
+
+func (c CurlCond) condString() string {
+	return fmt.Sprintf("curl %s gets %s", c.Target, quoteWords(c.Body))
+}
+
+// Position implementations.
+func (s DaemonStep) Position() Pos    { return s.Pos }
+func (s LinkStep) Position() Pos      { return s.Pos }
+func (s NetStep) Position() Pos       { return s.Pos }
+func (s PartitionStep) Position() Pos { return s.Pos }
+func (s HealStep) Position() Pos      { return s.Pos }
+func (s FileStep) Position() Pos      { return s.Pos }
+func (s WaitStep) Position() Pos      { return s.Pos }
+func (s MarkStep) Position() Pos      { return s.Pos }
+func (s ExpectStep) Position() Pos    { return s.Pos }
+
+func (s DaemonStep) String() string { return string(s.Op) + " " + joinWords(s.Nodes) }
+func (s LinkStep) String() string {
+	st := "down"
+	if s.Up {
+		st = "up"
+	}
+	return fmt.Sprintf("link %s %s %s", s.Node, s.Iface, st)
+}
+func (s NetStep) String() string {
+	switch s.Fault {
+	case FaultDelay:
+		out := fmt.Sprintf("delay %s %s %s %v", s.From, s.Dir.arrow(), s.To, s.Delay)
+		if s.Jitter > 0 {
+			out += fmt.Sprintf(" jitter %v", s.Jitter)
+		}
+		return out
+	}
+	return fmt.Sprintf("%s %s %s %s %g%%", s.Fault, s.From, s.Dir.arrow(), s.To, s.Percent)
+}
+func (s PartitionStep) String() string {
+	switch {
+	case s.Isolate != "":
+		return "isolate " + s.Isolate
+	case s.OneWay:
+		return fmt.Sprintf("partition %s -> %s", s.From, s.To)
+	}
+	out := "partition"
+	for i, g := range s.Groups {
+		if i > 0 {
+			out += " |"
+		}
+		out += " " + joinWords(g)
+	}
+	return out
+}
+func (s HealStep) String() string { return "heal" }
+func (s FileStep) String() string {
+	if s.Config {
+		return "config " + s.Node
+	}
+	return fmt.Sprintf("%s %s %s", s.Op, s.Node, s.Path)
+}
+func (s WaitStep) String() string   { return "wait " + fmtDur(s.D) }
+func (s MarkStep) String() string   { return "mark " + s.Name }
+func (s ExpectStep) String() string { return s.Text }
+
+func joinWords(ws []string) string {
+	out := ""
+	for i, w := range ws {
+		if i > 0 {
+			out += " "
+		}
+		out += w
+	}
+	return out
+}
+
+func quoteWords(ws []string) string {
+	out := ""
+	for i, w := range ws {
+		if i > 0 {
+			out += " "
+		}
+		if w == "" || containsSpace(w) {
+			out += fmt.Sprintf("%q", w)
+		} else {
+			out += w
+		}
+	}
+	return out
+}
+
+func containsSpace(s string) bool {
+	for _, r := range s {
+		if r == ' ' || r == '\t' {
+			return true
+		}
+	}
+	return false
+}
+
+// fmtDur prints a virtual duration compactly: 3.609375s, 500ms.
+func fmtDur(d time.Duration) string { return d.String() }

@@ -1,0 +1,946 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ParseError is a problem in a scenario file, at file:line.
+type ParseError struct {
+	Pos Pos
+	Msg string
+	// Unsupported is set when the line is valid but the chosen backend
+	// cannot run it yet (IPVS tables and client requests in the simulator).
+	Unsupported bool
+}
+
+func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// ParseFile reads and parses one scenario file.
+func ParseFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses scenario text. name is used in error positions. All errors
+// found are returned together (errors.Join of *ParseError), at most 20.
+func Parse(name string, data []byte) (*Scenario, error) {
+	p := &parser{sc: &Scenario{File: name}, file: name, nodes: map[string]bool{},
+		segs: map[string]bool{}, marks: map[string]bool{}}
+	p.lines = strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	p.run()
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return p.sc, nil
+}
+
+type parser struct {
+	sc    *Scenario
+	file  string
+	lines []string
+	i     int // index of the next line to read
+	errs  []error
+	nodes map[string]bool
+	segs  map[string]bool
+	marks map[string]bool
+	// started: a daemon step was seen (topology must come first)
+	started bool
+}
+
+// word is one token of a scenario line.
+type word struct {
+	s      string
+	quoted bool
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	if len(p.errs) >= 20 {
+		return
+	}
+	p.errs = append(p.errs, &ParseError{Pos: Pos{p.file, line}, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) run() {
+	for p.i < len(p.lines) {
+		lineNo := p.i + 1
+		raw := p.lines[p.i]
+		p.i++
+		ws, err := tokenize(raw)
+		if err != nil {
+			p.errorf(lineNo, "%v", err)
+			continue
+		}
+		if len(ws) == 0 {
+			if p.sc.Title == "" && len(p.sc.Nodes) == 0 && len(p.sc.Steps) == 0 {
+				if t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw), "#")); strings.HasPrefix(strings.TrimSpace(raw), "#") && t != "" {
+					p.sc.Title = t
+				}
+			}
+			continue
+		}
+		// A heredoc opener is the last word: <<EOF.
+		var body []byte
+		hasBody := false
+		if last := ws[len(ws)-1]; !last.quoted && strings.HasPrefix(last.s, "<<") {
+			term := strings.TrimPrefix(last.s, "<<")
+			term = strings.Trim(term, `'"`)
+			if term == "" {
+				p.errorf(lineNo, "heredoc needs a terminator word, as in <<EOF")
+				continue
+			}
+			ws = ws[:len(ws)-1]
+			b, ok := p.readHeredoc(term)
+			if !ok {
+				p.errorf(lineNo, "heredoc <<%s is never closed (a line holding just %q)", term, term)
+				return
+			}
+			body, hasBody = b, true
+			if len(ws) == 0 {
+				p.errorf(lineNo, "a heredoc needs a command before it (config NODE <<EOF, write NODE PATH <<EOF)")
+				continue
+			}
+		}
+		p.line(lineNo, ws, body, hasBody)
+	}
+}
+
+// readHeredoc returns the lines up to a line equal to term (surrounding
+// ASCII blanks ignored), verbatim: every other byte is kept, including
+// non-breaking spaces pasted from web pages.
+func (p *parser) readHeredoc(term string) ([]byte, bool) {
+	var b strings.Builder
+	for p.i < len(p.lines) {
+		l := p.lines[p.i]
+		p.i++
+		if strings.Trim(l, " \t") == term {
+			return []byte(b.String()), true
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return nil, false
+}
+
+// tokenize splits a line into words: blanks (any Unicode space) separate
+// words; "..." and '...' quote (with \" and \\ escapes inside "..."); an
+// unquoted # starts a comment.
+func tokenize(line string) ([]word, error) {
+	var out []word
+	rs := []rune(line)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case unicode.IsSpace(r):
+			i++
+		case r == '#':
+			return out, nil
+		case r == '"' || r == '\'':
+			q := r
+			var b strings.Builder
+			j := i + 1
+			closed := false
+			for j < len(rs) {
+				c := rs[j]
+				if q == '"' && c == '\\' && j+1 < len(rs) && (rs[j+1] == '"' || rs[j+1] == '\\') {
+					b.WriteRune(rs[j+1])
+					j += 2
+					continue
+				}
+				if c == q {
+					closed = true
+					j++
+					break
+				}
+				b.WriteRune(c)
+				j++
+			}
+			if !closed {
+				return nil, fmt.Errorf("unterminated %c quote", q)
+			}
+			out = append(out, word{s: b.String(), quoted: true})
+			i = j
+		default:
+			j := i
+			for j < len(rs) && !unicode.IsSpace(rs[j]) && rs[j] != '"' && rs[j] != '\'' {
+				j++
+			}
+			out = append(out, word{s: string(rs[i:j])})
+			i = j
+		}
+	}
+	return out, nil
+}
+
+func strs(ws []word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.s
+	}
+	return out
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+
+func (p *parser) checkNode(line int, n string) bool {
+	if !p.nodes[n] {
+		p.errorf(line, "unknown node %q (declare it first with: node %s eth0@lan ADDR/PREFIX)", n, n)
+		return false
+	}
+	return true
+}
+
+func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
+	pos := Pos{p.file, ln}
+	verb := ws[0].s
+	args := ws[1:]
+	if hasBody && verb != "config" && verb != "write" && verb != "file" {
+		p.errorf(ln, "%s does not take a heredoc body", verb)
+		return
+	}
+	switch verb {
+	case "backend", "backends":
+		if len(args) == 0 {
+			p.errorf(ln, "usage: backend sim|netns ...")
+			return
+		}
+		for _, a := range args {
+			if a.s != "sim" && a.s != "netns" {
+				p.errorf(ln, "unknown backend %q (known: sim, netns)", a.s)
+			}
+			p.sc.Backends = append(p.sc.Backends, a.s)
+		}
+	case "segment":
+		if len(args) == 0 {
+			p.errorf(ln, "usage: segment NAME...")
+		}
+		for _, a := range args {
+			p.addSegment(pos, a.s)
+		}
+	case "node":
+		p.node(pos, args)
+	case "config":
+		if len(args) != 1 || !hasBody {
+			p.errorf(ln, "usage: config NODE <<EOF ... EOF (the node's /etc/keepalived/keepalived.conf)")
+			return
+		}
+		if !p.checkNode(ln, args[0].s) {
+			return
+		}
+		p.add(FileStep{Pos: pos, Op: "write", Node: args[0].s, Path: "/etc/keepalived/keepalived.conf",
+			Data: body, Mode: 0o644, Config: true})
+	case "write", "file":
+		if len(args) != 2 && !(len(args) == 4 && args[2].s == "mode") || !hasBody {
+			p.errorf(ln, "usage: write NODE PATH [mode 0755] <<EOF ... EOF")
+			return
+		}
+		if !p.checkNode(ln, args[0].s) || !p.checkPath(ln, args[1].s) {
+			return
+		}
+		var mode uint64 = 0o644
+		if len(args) == 4 {
+			m, err := strconv.ParseUint(args[3].s, 8, 32)
+			if err != nil || m > 0o7777 {
+				p.errorf(ln, "mode %q: want an octal permission such as 0755", args[3].s)
+				return
+			}
+			mode = m
+		}
+		p.add(FileStep{Pos: pos, Op: "write", Node: args[0].s, Path: args[1].s, Data: body, Mode: uint32(mode)})
+	case "touch", "rm":
+		if len(args) != 2 {
+			p.errorf(ln, "usage: %s NODE PATH", verb)
+			return
+		}
+		if !p.checkNode(ln, args[0].s) || !p.checkPath(ln, args[1].s) {
+			return
+		}
+		p.add(FileStep{Pos: pos, Op: verb, Node: args[0].s, Path: args[1].s, Mode: 0o644})
+	case "start", "stop", "kill", "kill-parent", "pause", "resume", "restart":
+		if (verb == "kill" || verb == "kill-parent") && len(args) > 0 && (args[0].s == "-9" || args[0].s == "-KILL") {
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			p.errorf(ln, "usage: %s NODE...", verb)
+			return
+		}
+		for _, a := range args {
+			if !p.checkNode(ln, a.s) {
+				return
+			}
+		}
+		p.started = true
+		p.add(DaemonStep{Pos: pos, Op: DaemonOp(verb), Nodes: strs(args)})
+	case "link", "ifconfig":
+		// link NODE IFACE down|up  (ifconfig NODE IFACE down|up is the same)
+		if len(args) != 3 || (args[2].s != "down" && args[2].s != "up") {
+			p.errorf(ln, "usage: %s NODE IFACE down|up", verb)
+			return
+		}
+		if !p.checkNode(ln, args[0].s) {
+			return
+		}
+		if !p.hasIface(args[0].s, args[1].s) {
+			p.errorf(ln, "node %s has no interface %s", args[0].s, args[1].s)
+			return
+		}
+		p.add(LinkStep{Pos: pos, Node: args[0].s, Iface: args[1].s, Up: args[2].s == "up"})
+	case "loss", "duplicate", "delay":
+		p.netStep(pos, LinkFault(verb), args)
+	case "partition":
+		p.partition(pos, args)
+	case "isolate":
+		if len(args) != 1 {
+			p.errorf(ln, "usage: isolate NODE")
+			return
+		}
+		if !p.checkNode(ln, args[0].s) {
+			return
+		}
+		p.add(PartitionStep{Pos: pos, Isolate: args[0].s})
+	case "heal":
+		if len(args) != 0 {
+			p.errorf(ln, "usage: heal (takes no arguments)")
+			return
+		}
+		p.add(HealStep{Pos: pos})
+	case "wait":
+		if len(args) != 1 {
+			p.errorf(ln, "usage: wait DURATION (e.g. wait 5s)")
+			return
+		}
+		d, err := parseDur(args[0].s)
+		if err != nil {
+			p.errorf(ln, "wait: %v", err)
+			return
+		}
+		p.add(WaitStep{Pos: pos, D: d})
+	case "mark":
+		if len(args) != 1 || !nameRE.MatchString(args[0].s) {
+			p.errorf(ln, "usage: mark NAME")
+			return
+		}
+		p.marks[args[0].s] = true
+		p.add(MarkStep{Pos: pos, Name: args[0].s})
+	case "expect":
+		if len(args) == 0 {
+			p.errorf(ln, "expect what? (e.g. expect vip 10.0.0.3 on lb01 within 4s)")
+			return
+		}
+		p.expect(pos, args)
+	case "vip", "state", "no", "split-brain", "transitions", "notify", "ipvs", "curl":
+		p.expect(pos, ws)
+	default:
+		p.errorf(ln, "unknown command %q (see docs/scenarios.md for the list)", verb)
+	}
+}
+
+func (p *parser) add(s Step) { p.sc.Steps = append(p.sc.Steps, s) }
+
+func (p *parser) checkPath(ln int, path string) bool {
+	if !strings.HasPrefix(path, "/") {
+		p.errorf(ln, "path %q: want an absolute path on the node", path)
+		return false
+	}
+	return true
+}
+
+func (p *parser) addSegment(pos Pos, name string) {
+	if !nameRE.MatchString(name) {
+		p.errorf(pos.Line, "segment name %q: use letters, digits, _ . : -", name)
+		return
+	}
+	if !p.segs[name] {
+		p.segs[name] = true
+		p.sc.Segments = append(p.sc.Segments, Segment{Pos: pos, Name: name})
+	}
+}
+
+func (p *parser) hasIface(node, iface string) bool {
+	for _, n := range p.sc.Nodes {
+		if n.Name == node {
+			for _, i := range n.Ifaces {
+				if i.Name == iface {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// node NAME IFACE@SEGMENT ADDR/PREFIX... [IFACE@SEGMENT ADDR/PREFIX...]
+func (p *parser) node(pos Pos, args []word) {
+	ln := pos.Line
+	if p.started {
+		p.errorf(ln, "node declarations must come before the first start")
+		return
+	}
+	if len(args) < 2 {
+		p.errorf(ln, "usage: node NAME IFACE@SEGMENT ADDR/PREFIX... (e.g. node lvs1 eth0@lan 10.0.0.50/24)")
+		return
+	}
+	name := args[0].s
+	if !nameRE.MatchString(name) {
+		p.errorf(ln, "node name %q: use letters, digits, _ . : -", name)
+		return
+	}
+	if p.nodes[name] {
+		p.errorf(ln, "node %s declared twice", name)
+		return
+	}
+	n := Node{Pos: pos, Name: name}
+	for _, a := range args[1:] {
+		if ifc, seg, ok := strings.Cut(a.s, "@"); ok {
+			if ifc == "" || seg == "" {
+				p.errorf(ln, "interface %q: want IFACE@SEGMENT, e.g. eth0@lan", a.s)
+				return
+			}
+			for _, have := range n.Ifaces {
+				if have.Name == ifc {
+					p.errorf(ln, "interface %s declared twice on %s", ifc, name)
+					return
+				}
+			}
+			p.addSegment(pos, seg)
+			n.Ifaces = append(n.Ifaces, Iface{Name: ifc, Segment: seg})
+			continue
+		}
+		if len(n.Ifaces) == 0 {
+			p.errorf(ln, "%q comes before any IFACE@SEGMENT", a.s)
+			return
+		}
+		pfx, err := netip.ParsePrefix(a.s)
+		if err != nil {
+			p.errorf(ln, "address %q: want ADDR/PREFIX such as 10.0.0.50/24", a.s)
+			return
+		}
+		last := &n.Ifaces[len(n.Ifaces)-1]
+		last.Addrs = append(last.Addrs, pfx)
+	}
+	p.nodes[name] = true
+	p.sc.Nodes = append(p.sc.Nodes, n)
+}
+
+// loss A -> B 30%   loss A <-> B 30%   delay A -> B 50ms [jitter 10ms]
+func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
+	ln := pos.Line
+	usage := fmt.Sprintf("usage: %s NODE ->|<-> NODE PERCENT%%", f)
+	if f == FaultDelay {
+		usage = "usage: delay NODE ->|<-> NODE DURATION [jitter DURATION]"
+	}
+	if len(args) < 4 {
+		p.errorf(ln, "%s", usage)
+		return
+	}
+	s := NetStep{Pos: pos, Fault: f, From: args[0].s, To: args[2].s}
+	switch args[1].s {
+	case "->":
+		s.Dir = OneWay
+	case "<->":
+		s.Dir = BothWays
+	default:
+		p.errorf(ln, "%s", usage)
+		return
+	}
+	if !p.checkNode(ln, s.From) || !p.checkNode(ln, s.To) {
+		return
+	}
+	if s.From == s.To {
+		p.errorf(ln, "%s from a node to itself", f)
+		return
+	}
+	rest := args[3:]
+	if f == FaultDelay {
+		d, err := parseDur(rest[0].s)
+		if err != nil {
+			p.errorf(ln, "delay: %v", err)
+			return
+		}
+		s.Delay = d
+		if len(rest) == 3 && rest[1].s == "jitter" {
+			j, err := parseDur(rest[2].s)
+			if err != nil {
+				p.errorf(ln, "jitter: %v", err)
+				return
+			}
+			s.Jitter = j
+		} else if len(rest) != 1 {
+			p.errorf(ln, "%s", usage)
+			return
+		}
+	} else {
+		if len(rest) != 1 {
+			p.errorf(ln, "%s", usage)
+			return
+		}
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(rest[0].s, "%"), 64)
+		if err != nil || pct < 0 || pct > 100 {
+			p.errorf(ln, "%s %q: want a percentage 0..100 such as 30%%", f, rest[0].s)
+			return
+		}
+		s.Percent = pct
+	}
+	p.add(s)
+}
+
+// partition A B | C D     partition A -> B
+func (p *parser) partition(pos Pos, args []word) {
+	ln := pos.Line
+	if len(args) == 3 && args[1].s == "->" {
+		if !p.checkNode(ln, args[0].s) || !p.checkNode(ln, args[2].s) {
+			return
+		}
+		p.add(PartitionStep{Pos: pos, OneWay: true, From: args[0].s, To: args[2].s})
+		return
+	}
+	var groups [][]string
+	cur := []string{}
+	seen := map[string]bool{}
+	for _, a := range args {
+		if a.s == "|" {
+			groups = append(groups, cur)
+			cur = []string{}
+			continue
+		}
+		if !p.checkNode(ln, a.s) {
+			return
+		}
+		if seen[a.s] {
+			p.errorf(ln, "node %s is in two groups", a.s)
+			return
+		}
+		seen[a.s] = true
+		cur = append(cur, a.s)
+	}
+	groups = append(groups, cur)
+	if len(groups) < 2 {
+		p.errorf(ln, "usage: partition A B | C D (groups separated by |), or partition A -> B (one way)")
+		return
+	}
+	for _, g := range groups {
+		if len(g) == 0 {
+			p.errorf(ln, "empty group in partition")
+			return
+		}
+	}
+	p.add(PartitionStep{Pos: pos, Groups: groups})
+}
+
+// parseDur accepts Go durations ("3.609375s", "500ms", "1m30s").
+func parseDur(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("duration %q: want a number with a unit, such as 4s or 250ms", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("duration %q is negative", s)
+	}
+	return d, nil
+}
+
+var timingWords = map[string]bool{"within": true, "for": true, "at": true, "between": true, "since": true}
+
+// splitTiming separates the condition words from the trailing time clause.
+func (p *parser) splitTiming(ln int, ws []word) ([]word, Timing, bool) {
+	cut := len(ws)
+	for i, w := range ws {
+		if !w.quoted && timingWords[w.s] {
+			cut = i
+			break
+		}
+	}
+	cond, tw := ws[:cut], strs(ws[cut:])
+	var t Timing
+	i := 0
+	dur := func(what string) (time.Duration, bool) {
+		if i >= len(tw) {
+			p.errorf(ln, "%s needs a duration", what)
+			return 0, false
+		}
+		d, err := parseDur(tw[i])
+		if err != nil {
+			p.errorf(ln, "%s: %v", what, err)
+			return 0, false
+		}
+		i++
+		return d, true
+	}
+	for i < len(tw) {
+		kw := tw[i]
+		i++
+		var ok bool
+		switch kw {
+		case "within":
+			t.Mode = Within
+			t.D, ok = dur("within")
+		case "for":
+			t.Mode = For
+			t.D, ok = dur("for")
+		case "at":
+			t.Mode = At
+			if t.D, ok = dur("at"); ok && i+1 < len(tw) && (tw[i] == "±" || tw[i] == "+-" || tw[i] == "tolerance") {
+				i++
+				t.Tol, ok = dur("tolerance")
+			}
+		case "between":
+			t.Mode = Between
+			if t.D, ok = dur("between"); ok {
+				if i >= len(tw) || tw[i] != "and" {
+					p.errorf(ln, "usage: between DURATION and DURATION")
+					return nil, t, false
+				}
+				i++
+				t.D2, ok = dur("between ... and")
+				if ok && t.D2 < t.D {
+					p.errorf(ln, "between %v and %v: the second bound is earlier", t.D, t.D2)
+					return nil, t, false
+				}
+			}
+		case "since":
+			if i >= len(tw) {
+				p.errorf(ln, "since needs a mark name")
+				return nil, t, false
+			}
+			t.Since = tw[i]
+			i++
+			if !p.marks[t.Since] {
+				p.errorf(ln, "since %s: no earlier `mark %s`", t.Since, t.Since)
+				return nil, t, false
+			}
+			ok = true
+		default:
+			p.errorf(ln, "unexpected %q in time clause (want within D, for D, at D [± T], between D and D, since MARK)", kw)
+			return nil, t, false
+		}
+		if !ok {
+			return nil, t, false
+		}
+	}
+	return cond, t, true
+}
+
+func (p *parser) expect(pos Pos, ws []word) {
+	ln := pos.Line
+	cond, t, ok := p.splitTiming(ln, ws)
+	if !ok {
+		return
+	}
+	if len(cond) == 0 {
+		p.errorf(ln, "expectation without a condition")
+		return
+	}
+	text := joinWords(quoteAll(ws))
+	e := ExpectStep{Pos: pos, Text: text, Timing: t}
+	c := strs(cond)
+	switch c[0] {
+	case "vip":
+		// vip ADDR on NODE... | nobody
+		if len(c) < 4 || c[2] != "on" {
+			p.errorf(ln, "usage: vip ADDR on NODE... [within D] (or: vip ADDR on nobody)")
+			return
+		}
+		a, err := netip.ParseAddr(c[1])
+		if err != nil {
+			p.errorf(ln, "vip %q: not an IP address", c[1])
+			return
+		}
+		vc := VIPCond{Addr: a}
+		if !(len(c) == 4 && c[3] == "nobody") {
+			for _, n := range c[3:] {
+				n = strings.TrimSuffix(n, ",")
+				if !p.checkNode(ln, n) {
+					return
+				}
+				vc.Nodes = append(vc.Nodes, n)
+			}
+		}
+		e.Cond = vc
+	case "state":
+		if len(c) != 4 {
+			p.errorf(ln, "usage: state NODE INSTANCE MASTER|BACKUP|FAULT|INIT|STOP [within D]")
+			return
+		}
+		st := strings.ToUpper(c[3])
+		switch st {
+		case "MASTER", "BACKUP", "FAULT", "INIT", "STOP":
+		default:
+			p.errorf(ln, "state %q: want MASTER, BACKUP, FAULT, INIT or STOP", c[3])
+			return
+		}
+		if !p.checkNode(ln, c[1]) {
+			return
+		}
+		e.Cond = StateCond{Node: c[1], Inst: c[2], State: st}
+	case "no":
+		if len(c) >= 2 && c[1] == "notify" {
+			nc, ok := p.notifyCond(ln, c[1:])
+			if !ok {
+				return
+			}
+			nc.Never = true
+			if t.Mode != Now {
+				p.errorf(ln, "no notify: only `since MARK` is allowed after it")
+				return
+			}
+			e.Cond = nc
+			break
+		}
+		if len(c) < 2 || c[1] != "split-brain" {
+			p.errorf(ln, "usage: no split-brain [on ADDR] [since MARK | for D], or no notify NODE ARGS...")
+			return
+		}
+		sb := SplitBrainCond{Negate: true}
+		if !p.splitAddr(ln, c[2:], &sb) {
+			return
+		}
+		switch t.Mode {
+		case Now:
+			sb.History = true // over the whole run, or since the mark
+		case For:
+			if t.Since != "" {
+				p.errorf(ln, "no split-brain: use either `for D` or `since MARK`, not both")
+				return
+			}
+		default:
+			p.errorf(ln, "no split-brain: only `since MARK` or `for D` may follow")
+			return
+		}
+		e.Cond = sb
+	case "split-brain":
+		if len(c) >= 2 && c[1] == "detected" {
+			dc := DetectedCond{}
+			switch {
+			case len(c) == 2:
+			case len(c) == 4 && c[2] == "by":
+				if !p.checkNode(ln, c[3]) {
+					return
+				}
+				dc.Node = c[3]
+			default:
+				p.errorf(ln, "usage: split-brain detected [by NODE] [within D]")
+				return
+			}
+			e.Cond = dc
+			break
+		}
+		sb := SplitBrainCond{}
+		if !p.splitAddr(ln, c[1:], &sb) {
+			return
+		}
+		e.Cond = sb
+	case "transitions":
+		// transitions NODE INST OP N
+		if len(c) != 5 {
+			p.errorf(ln, "usage: transitions NODE INSTANCE ==|<=|>=|<|>|!= N [since MARK]")
+			return
+		}
+		if !p.checkNode(ln, c[1]) {
+			return
+		}
+		if !validOp(c[3]) {
+			p.errorf(ln, "transitions: operator %q, want == <= >= < > !=", c[3])
+			return
+		}
+		n, err := strconv.Atoi(c[4])
+		if err != nil || n < 0 {
+			p.errorf(ln, "transitions: count %q is not a number", c[4])
+			return
+		}
+		if t.Mode != Now {
+			p.errorf(ln, "transitions: only `since MARK` may follow (it counts what already happened)")
+			return
+		}
+		e.Cond = TransitionsCond{Node: c[1], Inst: c[2], Op: c[3], N: n}
+	case "notify":
+		nc, ok := p.notifyCond(ln, c)
+		if !ok {
+			return
+		}
+		e.Cond = nc
+	case "ipvs":
+		ic, ok := p.ipvsCond(ln, c)
+		if !ok {
+			return
+		}
+		e.Cond = ic
+	case "curl":
+		cc, ok := p.curlCond(ln, cond)
+		if !ok {
+			return
+		}
+		e.Cond = cc
+	default:
+		p.errorf(ln, "unknown expectation %q (vip, state, no split-brain, split-brain, transitions, notify, ipvs, curl)", c[0])
+		return
+	}
+	if e.Cond == nil {
+		return
+	}
+	p.add(e)
+}
+
+func quoteAll(ws []word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		if w.quoted {
+			out[i] = strconv.Quote(w.s)
+		} else {
+			out[i] = w.s
+		}
+	}
+	return out
+}
+
+func validOp(op string) bool {
+	switch op {
+	case "==", "<=", ">=", "<", ">", "!=":
+		return true
+	}
+	return false
+}
+
+func compare(a int, op string, b int) bool {
+	switch op {
+	case "==":
+		return a == b
+	case "<=":
+		return a <= b
+	case ">=":
+		return a >= b
+	case "<":
+		return a < b
+	case ">":
+		return a > b
+	case "!=":
+		return a != b
+	}
+	return false
+}
+
+func (p *parser) splitAddr(ln int, rest []string, sb *SplitBrainCond) bool {
+	switch {
+	case len(rest) == 0:
+		return true
+	case len(rest) == 2 && rest[0] == "on":
+		a, err := netip.ParseAddr(rest[1])
+		if err != nil {
+			p.errorf(ln, "split-brain on %q: not an IP address", rest[1])
+			return false
+		}
+		sb.Addr = a
+		return true
+	}
+	p.errorf(ln, "usage: [no] split-brain [on ADDR]")
+	return false
+}
+
+// notify NODE ARG... [count OP N]
+func (p *parser) notifyCond(ln int, c []string) (NotifyCond, bool) {
+	if len(c) < 3 {
+		p.errorf(ln, `usage: notify NODE SCRIPT [ARG...] [count OP N] [within D] (e.g. notify lb01 /etc/keepalived/notify.sh INSTANCE VI_1 MASTER 150)`)
+		return NotifyCond{}, false
+	}
+	if !p.checkNode(ln, c[1]) {
+		return NotifyCond{}, false
+	}
+	nc := NotifyCond{Node: c[1], Args: c[2:]}
+	if k := len(nc.Args); k >= 3 && nc.Args[k-3] == "count" {
+		op, n := nc.Args[k-2], nc.Args[k-1]
+		cnt, err := strconv.Atoi(n)
+		if !validOp(op) || err != nil {
+			p.errorf(ln, "notify ... count OP N: want e.g. count == 1")
+			return NotifyCond{}, false
+		}
+		nc.Op, nc.Count = op, cnt
+		nc.Args = nc.Args[:k-3]
+		if len(nc.Args) == 0 {
+			p.errorf(ln, "notify: which script?")
+			return NotifyCond{}, false
+		}
+	}
+	return nc, true
+}
+
+// ipvs NODE has|lacks VIP:PORT -> RIP:PORT route|masq|tunnel WEIGHT
+func (p *parser) ipvsCond(ln int, c []string) (IPVSCond, bool) {
+	usage := "usage: ipvs NODE has|lacks VIP:PORT -> RIP:PORT route|masq|tunnel WEIGHT"
+	if len(c) < 6 || (c[2] != "has" && c[2] != "lacks") || c[4] != "->" {
+		p.errorf(ln, "%s", usage)
+		return IPVSCond{}, false
+	}
+	if !p.checkNode(ln, c[1]) {
+		return IPVSCond{}, false
+	}
+	svc, err1 := netip.ParseAddrPort(c[3])
+	rs, err2 := netip.ParseAddrPort(c[5])
+	if err1 != nil || err2 != nil {
+		p.errorf(ln, "ipvs: addresses must be IP:PORT (%s)", usage)
+		return IPVSCond{}, false
+	}
+	ic := IPVSCond{Node: c[1], Has: c[2] == "has", Service: svc, Real: rs, NoWeight: true}
+	if len(c) >= 7 {
+		f := strings.ToLower(c[6])
+		if f != "route" && f != "masq" && f != "tunnel" {
+			p.errorf(ln, "ipvs: forward %q, want route, masq or tunnel", c[6])
+			return IPVSCond{}, false
+		}
+		ic.Forward = f
+	}
+	if len(c) == 8 {
+		w, err := strconv.Atoi(c[7])
+		if err != nil {
+			p.errorf(ln, "ipvs: weight %q is not a number", c[7])
+			return IPVSCond{}, false
+		}
+		ic.Weight, ic.NoWeight = w, false
+	} else if len(c) > 8 {
+		p.errorf(ln, "%s", usage)
+		return IPVSCond{}, false
+	}
+	return ic, true
+}
+
+// curl TARGET [from NODE] gets "BODY" [| "BODY"...]
+func (p *parser) curlCond(ln int, ws []word) (CurlCond, bool) {
+	usage := `usage: curl ADDR[:PORT][/PATH] [from NODE] gets "BODY" [| "BODY"...]`
+	if len(ws) < 4 {
+		p.errorf(ln, "%s", usage)
+		return CurlCond{}, false
+	}
+	cc := CurlCond{Target: ws[1].s}
+	i := 2
+	if ws[i].s == "from" && !ws[i].quoted {
+		if i+1 >= len(ws) || !p.checkNode(ln, ws[i+1].s) {
+			p.errorf(ln, "%s", usage)
+			return CurlCond{}, false
+		}
+		cc.From = ws[i+1].s
+		i += 2
+	}
+	if i >= len(ws) || ws[i].s != "gets" {
+		p.errorf(ln, "%s", usage)
+		return CurlCond{}, false
+	}
+	for _, w := range ws[i+1:] {
+		if !w.quoted && w.s == "|" {
+			continue
+		}
+		cc.Body = append(cc.Body, w.s)
+	}
+	if len(cc.Body) == 0 {
+		p.errorf(ln, "%s", usage)
+		return CurlCond{}, false
+	}
+	return cc, true
+}

@@ -1,0 +1,153 @@
+package scenarios
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+const tinyScenario = "# A tiny pair\n" +
+	"node a eth0@lan 10.0.0.1/24\n" +
+	"node b eth0@lan 10.0.0.2/24 eth1@hb 192.168.9.2/24\n" +
+	"config a <<EOF\n" +
+	"vrrp_instance VI_1 {\u00a0# non-breaking space kept\n" +
+	"  priority 100\n" +
+	"}\n" +
+	"EOF\n" +
+	"write b /etc/keepalived/notify.sh mode 0755 <<END\n" +
+	"#!/bin/sh\n" +
+	"END\n" +
+	"start a b\n" +
+	"vip 10.0.0.3 on a within 4s\n" +
+	"mark m\n" +
+	"kill -9 a\n" +
+	"expect state b VI_1 MASTER at 3.609375s since m\n" +
+	"loss a <-> b 30%\n" +
+	"delay a -> b 20ms jitter 5ms\n" +
+	"partition a | b\n" +
+	"partition a -> b\n" +
+	"isolate b\n" +
+	"heal\n" +
+	"link b eth1 down\n" +
+	"touch a /etc/keepalived/down\n" +
+	"rm a /etc/keepalived/down\n" +
+	"wait 1.5s\n" +
+	"no split-brain since m\n" +
+	"no split-brain for 10s\n" +
+	"split-brain on 10.0.0.3 within 5s\n" +
+	"transitions b VI_1 == 1 since m\n" +
+	`notify b /etc/keepalived/notify.sh INSTANCE VI_1 MASTER "*" within 2s` + "\n" +
+	"vip 10.0.0.3 on nobody between 1s and 2s\n" +
+	`curl 10.0.0.3 gets "this is 91 page" | "this is 92 page"` + "\n" +
+	"ipvs a has 10.0.0.3:80 -> 10.0.0.91:80 route 1\n"
+
+// The scenario language: every command parses into the step it names, and
+// heredoc bodies are kept byte for byte (seed 000's configs carry U+00A0).
+func TestParseAllCommands(t *testing.T) {
+	sc, err := Parse("tiny.scn", []byte(tinyScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Title != "A tiny pair" {
+		t.Errorf("title %q", sc.Title)
+	}
+	if len(sc.Nodes) != 2 || len(sc.Segments) != 2 || len(sc.Nodes[1].Ifaces) != 2 {
+		t.Fatalf("topology: %+v %+v", sc.Nodes, sc.Segments)
+	}
+	if got := sc.Nodes[1].Ifaces[1].Addrs[0]; got != netip.MustParsePrefix("192.168.9.2/24") {
+		t.Errorf("eth1 addr %v", got)
+	}
+	cfg := sc.Steps[0].(FileStep)
+	if !cfg.Config || !strings.Contains(string(cfg.Data), "{\u00a0# non-breaking") || cfg.Path != "/etc/keepalived/keepalived.conf" {
+		t.Errorf("config step %+v", cfg)
+	}
+	if w := sc.Steps[1].(FileStep); w.Mode != 0o755 || string(w.Data) != "#!/bin/sh\n" {
+		t.Errorf("write step %+v", w)
+	}
+	var at ExpectStep
+	for _, s := range sc.Steps {
+		if e, ok := s.(ExpectStep); ok && e.Timing.Mode == At {
+			at = e
+		}
+	}
+	if at.Timing.D != 3609375*time.Microsecond || at.Timing.Since != "m" {
+		t.Errorf("at timing %+v", at.Timing)
+	}
+	if st := at.Cond.(StateCond); st.State != "MASTER" || st.Node != "b" {
+		t.Errorf("state cond %+v", st)
+	}
+	kinds := map[string]int{}
+	for _, s := range sc.Steps {
+		kinds[strings.TrimPrefix(strings.SplitN(s.String(), " ", 2)[0], "expect")]++
+	}
+	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "vip", "curl", "ipvs"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s step parsed (%v)", k, kinds)
+		}
+	}
+}
+
+// Errors name file:line and say what was expected; every error in a file
+// is reported, not just the first.
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"start x\n", "x.scn:1: unknown node \"x\""},
+		{"node a eth0@lan 10.0.0.1/24\nvip 10.0.0.3 on a within soon\n", "x.scn:2: within: duration \"soon\""},
+		{"node a eth0@lan 10.0.0.1/24\nconfig a <<EOF\nfoo\n", "x.scn:2: heredoc <<EOF is never closed"},
+		{"frobnicate\n", "x.scn:1: unknown command \"frobnicate\""},
+		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\nloss a -> b 130%\n", "x.scn:3: loss \"130%\""},
+		{"node a eth0@lan 10.0.0.1/24\nstate a VI_1 SLEEPING\n", "x.scn:2: state \"SLEEPING\""},
+		{"node a eth0@lan 10.0.0.1/24\ntransitions a VI_1 == 1 since nowhere\n", "x.scn:2: since nowhere: no earlier `mark nowhere`"},
+		{"node a eth0@lan 10.0.0.1/24\nlink a eth7 down\n", "x.scn:2: node a has no interface eth7"},
+		{"node a 10.0.0.1/24\n", "x.scn:1: \"10.0.0.1/24\" comes before any IFACE@SEGMENT"},
+		{"node a eth0@lan 10.0.0.1/24\nstart a\nnode b eth0@lan 10.0.0.2/24\n", "x.scn:3: node declarations must come before the first start"},
+		{"node a eth0@lan 10.0.0.1/24\nvip 10.0.0.3 on a between 3s and 1s\n", "the second bound is earlier"},
+		{"node a eth0@lan 10.0.0.1/24\nstart a \"unterminated\n", "x.scn:2: unterminated \" quote"},
+	}
+	for _, c := range cases {
+		_, err := Parse("x.scn", []byte(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%q) = %v, want error containing %q", c.src, err, c.want)
+		}
+		var pe *ParseError
+		if err != nil && !errors.As(err, &pe) {
+			t.Errorf("Parse(%q): error %T is not a *ParseError", c.src, err)
+		}
+	}
+	_, err := Parse("x.scn", []byte("bogus1\nbogus2\n"))
+	if err == nil || !strings.Contains(err.Error(), "x.scn:1") || !strings.Contains(err.Error(), "x.scn:2") {
+		t.Errorf("want both errors, got %v", err)
+	}
+}
+
+// IPVS and client expectations parse today but the simulator refuses them
+// up front, naming the line, instead of skipping them silently.
+func TestUnsupportedInSimulator(t *testing.T) {
+	sc, err := Parse("x.scn", []byte("node a eth0@lan 10.0.0.1/24\n"+
+		"ipvs a has 10.0.0.3:80 -> 10.0.0.91:80 route 1\n"+
+		"curl 10.0.0.3 gets \"this is 91 page\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = checkSupported(sc, fakeBackend{})
+	if err == nil || !strings.Contains(err.Error(), "x.scn:2: ipvs expectations are not supported in the simulator yet") ||
+		!strings.Contains(err.Error(), "x.scn:3: curl expectations are not supported in the simulator yet") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Parse never panics, whatever the input.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(tinyScenario))
+	f.Add([]byte("node a eth0@lan 10.0.0.1/24\nvip 1.2.3.4 on a at 3s ± 1ms since\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = Parse("fuzz.scn", data)
+	})
+}
+
+type fakeBackend struct{ Backend }
+
+func (fakeBackend) Name() string          { return "sim" }
+func (fakeBackend) Supports(Feature) bool { return false }

@@ -1,0 +1,205 @@
+package scenarios
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/sim"
+)
+
+// SimBackend runs scenarios in the deterministic simulator (sim.World).
+type SimBackend struct {
+	W *sim.World
+}
+
+// NewSimBackend returns a simulator backend with a fresh world.
+func NewSimBackend(seed int64, logger *slog.Logger) *SimBackend {
+	return &SimBackend{W: sim.NewWorld(sim.Options{Seed: seed, Logger: logger})}
+}
+
+var _ Backend = (*SimBackend)(nil)
+
+// Name implements Backend.
+func (b *SimBackend) Name() string { return "sim" }
+
+// Supports implements Backend: the simulator has no IPVS table and no real
+// servers yet.
+func (b *SimBackend) Supports(f Feature) bool { return false }
+
+// AddSegment implements Backend.
+func (b *SimBackend) AddSegment(name string) error { return b.W.AddSegment(name) }
+
+// AddNode implements Backend.
+func (b *SimBackend) AddNode(name string, ifaces []Iface) error {
+	var ifs []sim.Iface
+	for _, i := range ifaces {
+		ifs = append(ifs, sim.Iface{Name: i.Name, Segment: i.Segment, Addrs: i.Addrs})
+	}
+	return b.W.AddNode(name, ifs...)
+}
+
+// WriteFile implements Backend.
+func (b *SimBackend) WriteFile(node, path string, data []byte, mode fs.FileMode) error {
+	if mode&0o111 != 0 {
+		return b.W.WriteExecutable(node, path, data)
+	}
+	return b.W.WriteFile(node, path, data)
+}
+
+// RemoveFile implements Backend.
+func (b *SimBackend) RemoveFile(node, path string) error { return b.W.RemoveFile(node, path) }
+
+// Daemon implements Backend.
+func (b *SimBackend) Daemon(node string, op DaemonOp) error {
+	switch op {
+	case OpStart:
+		return b.W.StartDaemon(node)
+	case OpStop:
+		return b.W.StopDaemon(node)
+	case OpKill:
+		return b.W.KillDaemon(node)
+	case OpKillParent:
+		// The simulated daemon is one process; a parent-only kill -9 ends
+		// the way an orderly stop does (keepalived-2.2.7-behaviour.md §3.1).
+		return b.W.StopDaemon(node)
+	case OpPause:
+		return b.W.PauseDaemon(node)
+	case OpResume:
+		return b.W.ResumeDaemon(node)
+	case OpRestart:
+		return b.W.RestartDaemon(node)
+	}
+	return fmt.Errorf("unknown daemon operation %q", op)
+}
+
+// SetLink implements Backend.
+func (b *SimBackend) SetLink(node, iface string, up bool) error { return b.W.SetLink(node, iface, up) }
+
+// SetLoss implements Backend.
+func (b *SimBackend) SetLoss(from, to string, pct float64) error { return b.W.SetLoss(from, to, pct) }
+
+// SetDuplicate implements Backend.
+func (b *SimBackend) SetDuplicate(from, to string, pct float64) error {
+	return b.W.SetDuplicate(from, to, pct)
+}
+
+// SetDelay implements Backend.
+func (b *SimBackend) SetDelay(from, to string, delay, jitter time.Duration) error {
+	return b.W.SetDelay(from, to, delay, jitter)
+}
+
+// Partition implements Backend.
+func (b *SimBackend) Partition(groups [][]string) error { return b.W.Partition(groups...) }
+
+// PartitionOneWay implements Backend.
+func (b *SimBackend) PartitionOneWay(from, to string) error { return b.W.PartitionOneWay(from, to) }
+
+// Heal implements Backend: partitions and link faults both go.
+func (b *SimBackend) Heal() error {
+	b.W.ClearFaults()
+	return nil
+}
+
+// Elapsed implements Backend.
+func (b *SimBackend) Elapsed() time.Duration { return b.W.Elapsed() }
+
+// RunFor implements Backend.
+func (b *SimBackend) RunFor(d time.Duration) error {
+	b.W.RunFor(d)
+	return nil
+}
+
+// RunUntil implements Backend.
+func (b *SimBackend) RunUntil(limit time.Duration, cond func() bool) (bool, error) {
+	return b.W.RunUntil(limit, cond), nil
+}
+
+// VIPHolders implements Backend.
+func (b *SimBackend) VIPHolders(addr netip.Addr) []string { return b.W.VIPHolders(addr) }
+
+// State implements Backend.
+func (b *SimBackend) State(node, inst string) (string, bool) {
+	st, ok := b.W.State(node, inst)
+	if !ok {
+		return "", false
+	}
+	return st.String(), true
+}
+
+// Transitions implements Backend.
+func (b *SimBackend) Transitions() []Transition {
+	ts := b.W.Transitions()
+	out := make([]Transition, len(ts))
+	for i, t := range ts {
+		out[i] = Transition{At: t.At, Node: t.Node, Instance: t.Instance,
+			From: t.From.String(), To: t.To.String(), Priority: int(t.Priority)}
+	}
+	return out
+}
+
+// SplitBrains implements Backend.
+func (b *SimBackend) SplitBrains() []SplitBrain {
+	sb := b.W.SplitBrains()
+	out := make([]SplitBrain, len(sb))
+	for i, s := range sb {
+		out[i] = SplitBrain{VIP: s.VIP, Nodes: s.Nodes, Start: s.Start, End: s.End, Open: s.Open}
+	}
+	return out
+}
+
+// Notifies implements Backend.
+func (b *SimBackend) Notifies() []NotifyCall {
+	ns := b.W.Notifies()
+	out := make([]NotifyCall, len(ns))
+	for i, n := range ns {
+		out[i] = NotifyCall{At: n.At, Node: n.Node, Argv: n.Argv}
+	}
+	return out
+}
+
+// VIPEvents implements Backend.
+func (b *SimBackend) VIPEvents() []VIPEvent {
+	vs := b.W.VIPEvents()
+	out := make([]VIPEvent, len(vs))
+	for i, v := range vs {
+		out[i] = VIPEvent{At: v.At, Node: v.Node, Addr: v.Prefix.Addr(), Added: v.Added}
+	}
+	return out
+}
+
+// Detections implements Backend: the daemons' own split-brain reports, as
+// they appear in the simulator's timeline.
+func (b *SimBackend) Detections() []Detection {
+	var out []Detection
+	for _, e := range b.W.Timeline() {
+		if e.Node != "" && isDetectionKind(e.Kind, e.Text) {
+			out = append(out, Detection{At: e.At, Node: e.Node, Text: e.Text})
+		}
+	}
+	return out
+}
+
+func isDetectionKind(kind, text string) bool {
+	return kind == "split-brain-detected" || kind == "detect" ||
+		(kind == "split-brain" || kind == "log") && strings.Contains(strings.ToLower(text), "split brain")
+}
+
+// Events implements Backend.
+func (b *SimBackend) Events(i int) []Event {
+	tl := b.W.Timeline()
+	if i >= len(tl) {
+		return nil
+	}
+	out := make([]Event, 0, len(tl)-i)
+	for _, e := range tl[i:] {
+		out = append(out, Event{At: e.At, Node: e.Node, Instance: e.Instance, Kind: e.Kind, Text: e.Text})
+	}
+	return out
+}
+
+// Close implements Backend.
+func (b *SimBackend) Close() error { return nil }
