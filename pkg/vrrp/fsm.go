@@ -24,7 +24,6 @@ type instance struct {
 	masterPrio   uint8
 
 	timers    [numTimers]timer
-	downDur   time.Duration // keepalived ms_down_timer: the duration last armed
 	preemptAt time.Time     // keepalived preempt_time; zero = delay not started
 
 	refs []trackRef
@@ -288,7 +287,6 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 	if r, d := in.checkAdvert(ev, checkAddr); r != RejectNone {
 		// Reference §2.3.6: a rejected advert does not touch the down timer.
 		e.reject(in, ev.Src, r, d)
-		e.keepDownRunning(now, in)
 		return
 	}
 	p := ev.Advert.Priority
@@ -320,15 +318,6 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 		// "received lower priority (%d) advert from %s - discarding": the
 		// timer keeps running; keepalived still records the sender.
 		in.masterAddr = ev.Src
-		e.keepDownRunning(now, in)
-	}
-}
-
-// keepDownRunning mirrors keepalived's "reduce the down timer since we
-// have ignored the advert": ms_down_timer becomes the time left.
-func (e *Engine) keepDownRunning(now time.Time, in *instance) {
-	if t := in.timers[TimerMasterDown]; t.armed {
-		in.downDur = max(t.at.Sub(now), 0)
 	}
 }
 
@@ -360,7 +349,7 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 			// keepalived 2.2.7: both sides owners → "CONFIGURATION ERROR ...
 			// reducing local priority" to 254, base priority included.
 			in.base = PriorityOwner - 1
-			e.setEffective(now, in, PriorityOwner-1)
+			e.setEffective(in, PriorityOwner-1)
 			higher = true
 		}
 	}

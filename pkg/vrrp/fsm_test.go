@@ -222,3 +222,246 @@ func TestFSMMasterReceive(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// keepalived.conf(5) preempt_delay, man page example: "advert_int 1,
+// priority 128, preempt_delay 2" takes over from a live lower-priority
+// master after ≈ 5.5 s (keepalived 2.2.7 vrrp_state_backup: lower
+// adverts are accepted until preempt_time, then discarded, and the down
+// timer runs out 3.5 s after the last accepted one).
+func TestFSMPreemptDelay(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		delay time.Duration
+		want  time.Duration
+	}{
+		{"preempt_delay 2", 2 * time.Second, 5500 * time.Millisecond},
+		// RFC 5798 §6.4.2: without it, lower adverts are discarded and the
+		// backup takes over after Master_Down_Interval = 3.5 s.
+		{"no preempt_delay", 0, 3500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ic := baseCfg()
+			ic.Priority = 128
+			ic.PreemptDelay = c.delay
+			d := newDriver(t, one(ic))
+			d.step(EvStart{})
+			for i := 1; i <= 10; i++ {
+				d.runUntil(t0.Add(time.Duration(i) * time.Second))
+				if d.state("VI_1") == StateMaster {
+					break
+				}
+				d.step(advFrom(ic, srcHigh, 100))
+			}
+			st, _ := d.e.Status("VI_1")
+			if st.State != StateMaster {
+				t.Fatalf("never took over")
+			}
+			at := d.timerAt("VI_1", TimerAdvert) - time.Second
+			if at != c.want {
+				t.Fatalf("took over at %v, want %v", at, c.want)
+			}
+		})
+	}
+}
+
+// RFC 5798 §6.4.2: a v3 Backup sets Master_Adver_Interval from the
+// accepted advert; a new Master uses its own Advertisement_Interval.
+func TestFSMV3AdoptsInterval(t *testing.T) {
+	ic := baseCfg()
+	ic.Version = 3
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	d.now = t0.Add(time.Second)
+	ev := advFrom(ic, srcHigh, 200)
+	ev.Advert.AdvertIntCS = 50
+	d.step(ev)
+	// 3 × 0.5 s + (256−100) × 50 × 625/16 µs = 1.5 s + 304687 µs.
+	if got := d.timerAt("VI_1", TimerMasterDown); got != time.Second+1804687*time.Microsecond {
+		t.Fatalf("down timer %v", got)
+	}
+	if st, _ := d.e.Status("VI_1"); st.MasterAdvertInt != 500*time.Millisecond {
+		t.Fatalf("master advert int %v", st.MasterAdvertInt)
+	}
+	d.runUntil(t0.Add(3 * time.Second))
+	d.wantState("VI_1", StateMaster)
+	if st, _ := d.e.Status("VI_1"); st.MasterAdvertInt != time.Second {
+		t.Fatalf("master kept adopted interval %v", st.MasterAdvertInt)
+	}
+	if got := d.timerAt("VI_1", TimerAdvert) - (time.Second + 1804687*time.Microsecond); got != time.Second {
+		t.Fatalf("advert interval as master %v", got)
+	}
+}
+
+// Reference §2.9 / §2.7: FAULT → a MASTER sends priority 0 and releases
+// its VIPs; leaving FAULT → BACKUP with a full Master_Down_Interval.
+// dont_track_primary ignores the interface.
+func TestFSMFault(t *testing.T) {
+	ic := baseCfg()
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	acts := d.step(EvInterface{Instance: "VI_1", Up: false})
+	want := []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>FAULT"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("MASTER→FAULT %v, want %v", got, want)
+	}
+	if st, _ := d.e.Status("VI_1"); len(st.FaultReasons) != 1 || st.FaultReasons[0] != "interface down" {
+		t.Fatalf("fault reasons %q", st.FaultReasons)
+	}
+	d.now = d.now.Add(10 * time.Second)
+	leave := d.now
+	acts = d.step(EvInterface{Instance: "VI_1", Up: true})
+	if got, want := kinds(acts), []string{"state:FAULT>BACKUP", "set:master_down"}; !slices.Equal(got, want) {
+		t.Fatalf("FAULT→BACKUP %v, want %v", got, want)
+	}
+	if got := d.timers[timerKey{"VI_1", TimerMasterDown}].Sub(leave); got != 3609375*time.Microsecond {
+		t.Fatalf("down timer after fault %v", got)
+	}
+
+	ic.DontTrackPrimary = true
+	d = newDriver(t, one(ic))
+	d.step(EvStart{})
+	if acts := d.step(EvInterface{Instance: "VI_1", Up: false}); len(acts) != 0 {
+		t.Fatalf("dont_track_primary: %v", kinds(acts))
+	}
+}
+
+// Reference §2.2: an address owner leaving FAULT waits adver_int +
+// Skew_Time (1 s + 1/256 s) and becomes MASTER.
+func TestFSMOwnerLeavesFault(t *testing.T) {
+	ic := baseCfg()
+	ic.Priority = 255
+	ic.WantMaster = true
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	d.step(EvInterface{Instance: "VI_1", Up: false})
+	d.wantState("VI_1", StateFault)
+	d.step(EvInterface{Instance: "VI_1", Up: true})
+	d.wantState("VI_1", StateBackup)
+	if got := d.timerAt("VI_1", TimerMasterDown); got != time.Second+3906*time.Microsecond {
+		t.Fatalf("owner down timer %v", got)
+	}
+	d.fire("VI_1", TimerMasterDown)
+	d.wantState("VI_1", StateMaster)
+}
+
+// keepalived vrrp_shutdown (reference §2.7, §3.2): "sent 0 priority",
+// "removing VIPs"; every instance enters STOP with its timers cancelled.
+func TestFSMStop(t *testing.T) {
+	a, b := baseCfg(), baseCfg()
+	b.Name, b.VRID = "VI_2", 52
+	d := newDriver(t, EngineConfig{Instances: []InstanceConfig{a, b}})
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	acts := d.step(EvStop{})
+	want := []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>STOP",
+		"cancel:master_down", "state:BACKUP>STOP"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("stop %v, want %v", got, want)
+	}
+	if len(d.timers) != 0 {
+		t.Fatalf("timers left after stop: %v", d.timers)
+	}
+	// A restart starts over from BACKUP.
+	d.step(EvStart{})
+	d.wantState("VI_1", StateBackup)
+	d.wantState("VI_2", StateBackup)
+}
+
+// Reference §2.7: an externally deleted VIP → BACKUP with a priority-0
+// advert and a Skew_Time-only down timer.
+func TestFSMVIPDeleted(t *testing.T) {
+	ic := baseCfg()
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	at := d.now
+	acts := d.step(EvVIPDeleted{Instance: "VI_1"})
+	want := []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("VIP deleted %v, want %v", got, want)
+	}
+	if got := d.timers[timerKey{"VI_1", TimerMasterDown}].Sub(at); got != 609375*time.Microsecond {
+		t.Fatalf("down timer %v, want Skew_Time", got)
+	}
+	if acts := d.step(EvVIPDeleted{Instance: "VI_1"}); len(acts) != 0 {
+		t.Fatalf("VIP deleted in BACKUP: %v", kinds(acts))
+	}
+}
+
+// The engine owns its timers: a firing for a timer that was re-armed
+// (early) or cancelled (not armed) is ignored.
+func TestFSMStaleTimers(t *testing.T) {
+	ic := baseCfg()
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	d.now = t0.Add(time.Second)
+	d.step(advFrom(ic, srcHigh, 200)) // down timer moves to 4.609375 s
+	d.now = t0.Add(3609375 * time.Microsecond)
+	for _, ev := range []Event{
+		EvTimer{Instance: "VI_1", Timer: TimerMasterDown}, // old deadline
+		EvTimer{Instance: "VI_1", Timer: TimerAdvert},     // never armed
+		EvTimer{Instance: "VI_1", Timer: TimerKind(200)},  // nonsense kind
+		EvTimer{Instance: "nope", Timer: TimerMasterDown},
+		EvInterface{Instance: "nope"},
+		EvTracker{Name: "nope"},
+		nil,
+	} {
+		if acts := d.step(ev); len(acts) != 0 {
+			t.Fatalf("%#v: %v", ev, kinds(acts))
+		}
+	}
+	d.wantState("VI_1", StateBackup)
+}
+
+// keepalived 2.2.7 vrrp_state_master_rx: two address owners → "CONFIGURATION
+// ERROR ... reducing local priority" to 254 (base included), then yield.
+func TestFSMOwnerConflict(t *testing.T) {
+	ic := baseCfg()
+	ic.Priority = 255
+	ic.WantMaster = true
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	acts := d.step(advFrom(ic, srcHigh, 255))
+	if !has(acts, "prio:255>254") || !has(acts, "state:MASTER>BACKUP") {
+		t.Fatalf("owner conflict %v", kinds(acts))
+	}
+	if st, _ := d.e.Status("VI_1"); st.BasePriority != 254 || st.EffectivePriority != 254 {
+		t.Fatalf("priorities %d/%d", st.BasePriority, st.EffectivePriority)
+	}
+}
+
+// NewEngine rejects configurations the state machine cannot run.
+func TestEngineConfigErrors(t *testing.T) {
+	for name, mod := range map[string]func(*EngineConfig){
+		"duplicate":       func(c *EngineConfig) { c.Instances = append(c.Instances, c.Instances[0]) },
+		"no name":         func(c *EngineConfig) { c.Instances[0].Name = "" },
+		"vrid 0":          func(c *EngineConfig) { c.Instances[0].VRID = 0 },
+		"version 4":       func(c *EngineConfig) { c.Instances[0].Version = 4 },
+		"v2 fraction":     func(c *EngineConfig) { c.Instances[0].AdvertInt = 1500 * time.Millisecond },
+		"v3 too long":     func(c *EngineConfig) { c.Instances[0].Version = 3; c.Instances[0].AdvertInt = 41 * time.Second },
+		"ipv6 v2":         func(c *EngineConfig) { c.Instances[0].IPv6 = true },
+		"weight":          func(c *EngineConfig) { c.Instances[0].Trackers = []TrackerRef{{Name: "x", Weight: 300}} },
+		"down adverts":    func(c *EngineConfig) { c.Instances[0].DownTimerAdverts = 101 },
+		"group unknown":   func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G", Members: []string{"nope"}}} },
+		"group twice":     func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G", Members: []string{"VI_1"}}, {Name: "H", Members: []string{"VI_1"}}} },
+		"group empty":     func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G"}} },
+		"negative repeat": func(c *EngineConfig) { c.Instances[0].GARPLowerPrioRepeat = -1 },
+	} {
+		cfg := one(baseCfg())
+		mod(&cfg)
+		if _, err := NewEngine(cfg); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	// Zero fields get keepalived's defaults.
+	e, err := NewEngine(one(InstanceConfig{Name: "VI_1", VRID: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := e.byName["VI_1"]
+	if in.cfg.Version != 2 || in.base != 100 || in.cfg.AdvertInt != time.Second || in.cfg.DownTimerAdverts != 3 ||
+		in.cfg.GARPMasterRepeat != 5 || in.cfg.GARPMasterRefreshRepeat != 1 {
+		t.Fatalf("defaults not applied: %+v", in.cfg)
+	}
+}

@@ -182,26 +182,27 @@ func (e *Engine) faultReasons(in *instance) []string {
 
 // setEffective applies a new effective priority (keepalived 2.2.7
 // vrrp_track.c vrrp_set_effective_priority): report it, and in BACKUP move
-// the running Master_Down_Timer by the change of Master_Down_Interval, in
-// place. A MASTER keeps its advert timer: its next scheduled advert
-// carries the new priority (keepalived does not send one at once).
-func (e *Engine) setEffective(now time.Time, in *instance, eff uint8) {
+// the running Master_Down_Timer in place by the change of Skew_Time (the
+// change of Master_Down_Interval). keepalived shifts by the difference
+// between the new interval and the duration it last armed, which is the
+// same after an accepted advert; after a priority-0 advert or a discarded
+// one keepalived's shift would stretch the fast takeover to a full
+// interval, which we do not copy. A MASTER keeps its advert timer: its
+// next scheduled advert carries the new priority (keepalived does not
+// send one at once).
+func (e *Engine) setEffective(in *instance, eff uint8) {
 	if eff == in.eff {
 		return
 	}
 	from := in.eff
+	oldSkew := in.skew()
 	in.eff = eff
 	if in.state == StateInit || in.state == StateStopped {
 		return
 	}
 	e.emit(ActPriorityChange{Instance: in.cfg.Name, From: from, To: eff})
-	newDur := in.masterDown()
-	if in.state == StateBackup && in.timers[TimerMasterDown].armed {
-		at := in.timers[TimerMasterDown].at.Add(newDur - in.downDur)
-		in.downDur = newDur
-		e.setTimer(in, TimerMasterDown, at)
-	} else {
-		in.downDur = newDur
+	if t := in.timers[TimerMasterDown]; in.state == StateBackup && t.armed {
+		e.setTimer(in, TimerMasterDown, t.at.Add(in.skew()-oldSkew))
 	}
 }
 
@@ -212,7 +213,7 @@ func (e *Engine) reevaluate(now time.Time) {
 	for _, in := range e.insts {
 		eff, f := e.computePriority(in)
 		in.faulted = f
-		e.setEffective(now, in, eff)
+		e.setEffective(in, eff)
 	}
 	for _, in := range e.insts {
 		if in.group == nil {

@@ -72,11 +72,8 @@ func (e *Engine) cancelMasterTimers(in *instance) {
 	e.cancelTimer(in, TimerLowerPrioGARP)
 }
 
-// armDown (re)arms Master_Down_Timer for dur from now and remembers dur
-// (keepalived's ms_down_timer, needed to shift the deadline in place when
-// the effective priority changes).
+// armDown (re)arms Master_Down_Timer for dur from now.
 func (e *Engine) armDown(now time.Time, in *instance, dur time.Duration) {
-	in.downDur = dur
 	e.setTimer(in, TimerMasterDown, now.Add(dur))
 }
 

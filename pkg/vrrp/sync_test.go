@@ -1,0 +1,92 @@
+package vrrp
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func syncPair() (InstanceConfig, InstanceConfig, EngineConfig) {
+	a, b := baseCfg(), baseCfg()
+	b.Name, b.VRID = "VI_2", 52
+	return a, b, EngineConfig{Instances: []InstanceConfig{a, b},
+		SyncGroups: []SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}}}
+}
+
+// keepalived vrrp_sync.c vrrp_sync_can_goto_master / vrrp_sync_master
+// (reference §1.10): the group goes MASTER when every member wants it; a
+// member whose down timer expires first waits another interval.
+func TestFSMSyncGroupMaster(t *testing.T) {
+	_, _, cfg := syncPair()
+	d := newDriver(t, cfg)
+	acts := d.step(EvStart{})
+	if !has(acts, "group:INIT>BACKUP") {
+		t.Fatalf("start %v", kinds(acts))
+	}
+	acts = d.fire("VI_1", TimerMasterDown)
+	if got, want := kinds(acts), []string{"set:master_down"}; !slices.Equal(got, want) {
+		t.Fatalf("first member expiry %v, want %v", got, want)
+	}
+	d.wantState("VI_1", StateBackup)
+	acts = d.fire("VI_2", TimerMasterDown)
+	d.wantState("VI_1", StateMaster)
+	d.wantState("VI_2", StateMaster)
+	if !has(acts, "group:BACKUP>MASTER") || !d.vips["VI_1"] || !d.vips["VI_2"] {
+		t.Fatalf("group master %v", kinds(acts))
+	}
+}
+
+// keepalived vrrp_sync.c: an accepted advert resets wantstate, so a member
+// that still hears its master holds the group in BACKUP.
+func TestFSMSyncGroupHeldBackup(t *testing.T) {
+	a, _, cfg := syncPair()
+	d := newDriver(t, cfg)
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown) // VI_1 wants MASTER, VI_2 does not
+	d.now = t0.Add(3700 * time.Millisecond)
+	d.step(advFrom(a, srcHigh, 200)) // VI_1 hears a master again
+	d.fire("VI_2", TimerMasterDown)
+	d.wantState("VI_1", StateBackup)
+	d.wantState("VI_2", StateBackup)
+}
+
+// keepalived vrrp_sync.c vrrp_sync_backup: one member yielding takes the
+// group to BACKUP; vrrp_sync_fault: any FAULT → all FAULT, and the group
+// leaves FAULT when no member has a fault.
+func TestFSMSyncGroupBackupAndFault(t *testing.T) {
+	a, _, cfg := syncPair()
+	d := newDriver(t, cfg)
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	d.fire("VI_2", TimerMasterDown)
+	d.now = d.now.Add(100 * time.Millisecond)
+	acts := d.step(advFrom(a, srcHigh, 200))
+	d.wantState("VI_1", StateBackup)
+	d.wantState("VI_2", StateBackup)
+	if !has(acts, "group:MASTER>BACKUP") || d.vips["VI_1"] || d.vips["VI_2"] || has(acts, "advert(0)") {
+		t.Fatalf("group backup %v", kinds(acts))
+	}
+	d.runUntil(d.now.Add(10 * time.Second))
+	d.wantState("VI_1", StateMaster)
+	d.wantState("VI_2", StateMaster)
+
+	acts = d.step(EvInterface{Instance: "VI_2", Up: false})
+	d.wantState("VI_1", StateFault)
+	d.wantState("VI_2", StateFault)
+	if !has(acts, "group:MASTER>FAULT") || kinds(acts)[0] != "advert(0)" {
+		t.Fatalf("group fault %v", kinds(acts))
+	}
+	if s, _ := d.e.Status("VI_1"); len(s.FaultReasons) != 1 {
+		t.Fatalf("VI_1 fault reasons %q", s.FaultReasons)
+	}
+	acts = d.step(EvInterface{Instance: "VI_2", Up: true})
+	d.wantState("VI_1", StateBackup)
+	d.wantState("VI_2", StateBackup)
+	if !has(acts, "group:FAULT>BACKUP") {
+		t.Fatalf("group leave fault %v", kinds(acts))
+	}
+	acts = d.step(EvStop{})
+	if !has(acts, "group:BACKUP>STOP") {
+		t.Fatalf("group stop %v", kinds(acts))
+	}
+}
