@@ -1,0 +1,128 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pos is a position in a configuration file. Line and Col are 1-based; Col
+// counts bytes of the line after parameter substitution.
+type Pos struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Severity of a diagnostic.
+type Severity uint8
+
+const (
+	// Warning: keepalived logs it and runs with the configuration.
+	Warning Severity = iota
+	// Error: an invalid value or an inconsistent configuration.
+	Error
+)
+
+func (s Severity) String() string {
+	if s == Error {
+		return "error"
+	}
+	return "warning"
+}
+
+// MarshalText makes Severity appear as "error"/"warning" in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Diagnostic is one problem found in the configuration.
+type Diagnostic struct {
+	Pos      Pos      `json:"pos"`
+	Severity Severity `json:"severity"`
+	// Keyword is the keyword the diagnostic is about (the statement's first
+	// word, or the block keyword for checks made on a whole block).
+	Keyword string `json:"keyword"`
+	Msg     string `json:"msg"`
+}
+
+// String formats the diagnostic as file:line:col: error|warning: keyword: message.
+func (d Diagnostic) String() string {
+	kw := d.Keyword
+	if kw != "" {
+		kw += ": "
+	}
+	return fmt.Sprintf("%s: %s: %s%s", d.Pos, d.Severity, kw, d.Msg)
+}
+
+// Diagnostics is the list of warnings and errors of one load, in the order
+// they were found.
+type Diagnostics []Diagnostic
+
+// HasErrors reports whether any diagnostic is an error.
+func (ds Diagnostics) HasErrors() bool {
+	for _, d := range ds {
+		if d.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors returns only the errors.
+func (ds Diagnostics) Errors() Diagnostics { return ds.filter(Error) }
+
+// Warnings returns only the warnings.
+func (ds Diagnostics) Warnings() Diagnostics { return ds.filter(Warning) }
+
+func (ds Diagnostics) filter(s Severity) Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Severity == s {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (ds Diagnostics) String() string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// LoadError is the error Parse and Load return when the configuration has
+// errors. It carries the error diagnostics.
+type LoadError struct {
+	Errors Diagnostics
+}
+
+func (e *LoadError) Error() string {
+	if len(e.Errors) == 0 {
+		return "config: invalid configuration"
+	}
+	if len(e.Errors) == 1 {
+		return e.Errors[0].String()
+	}
+	return fmt.Sprintf("%s (and %d more errors)", e.Errors[0], len(e.Errors)-1)
+}
+
+// diags collects diagnostics during one load.
+type diags struct {
+	list Diagnostics
+}
+
+func (d *diags) warnf(p Pos, kw, format string, args ...any) {
+	d.list = append(d.list, Diagnostic{Pos: p, Severity: Warning, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (d *diags) errorf(p Pos, kw, format string, args ...any) {
+	d.list = append(d.list, Diagnostic{Pos: p, Severity: Error, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,189 @@
+package config
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// Options control a load.
+type Options struct {
+	// ConfigID is the id @ID lines are compared with (keepalived -i).
+	// keepalived defaults it to the short host name; the library does no
+	// I/O of its own, so callers that want that default pass it (the
+	// command does). With an empty ConfigID only @^ID lines apply.
+	ConfigID string
+	// FS, when set, is where the main file (Load) and the includes are
+	// read from: absolute paths are taken relative to the root of FS.
+	// When nil, Load and includes use the operating system's files, and
+	// Parse resolves includes against the current directory.
+	FS fs.FS
+	// CheckScripts makes the loader stat every script path (the config
+	// test, keepalived -t): a missing or insecure script is reported.
+	CheckScripts bool
+}
+
+// Load reads the configuration file at path (and its includes).
+// The error is non-nil only when the diagnostics contain errors; it is a
+// *LoadError, or the read error of the main file.
+func Load(path string, opt Options) (*Config, Diagnostics, error) {
+	var src []byte
+	var err error
+	if opt.FS != nil {
+		src, err = fs.ReadFile(opt.FS, strings.TrimPrefix(filepath.ToSlash(filepath.Clean(path)), "/"))
+	} else {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	return Parse(path, src, opt)
+}
+
+// Parse reads configuration text; name is the file name used in
+// diagnostics and the directory includes are relative to.
+func Parse(name string, src []byte, opt Options) (*Config, Diagnostics, error) {
+	d := &diags{}
+	pp := newPre(d, opt)
+	pp.file(name, src)
+	toks := lex(pp.out, d)
+	tree := buildTree(toks, d)
+	p := &parser{d: d, opt: opt, cfg: &Config{}}
+	p.cfg.Files = pp.files
+	p.cfg.Global = defaultGlobal()
+	p.top(tree)
+	p.finish()
+	diagsOut := d.list
+	if diagsOut.HasErrors() {
+		return p.cfg, diagsOut, &LoadError{Errors: diagsOut.Errors()}
+	}
+	return p.cfg, diagsOut, nil
+}
+
+// parser builds the model from the statement tree.
+type parser struct {
+	d   *diags
+	opt Options
+	cfg *Config
+	// instFlags[i] records which keywords Instances[i] gave.
+	instFlags []instFlags
+}
+
+// unknown reports a keyword keepalived does not know in this block.
+func (p *parser) unknown(n *node) {
+	p.d.warnf(n.pos(), n.kw.text, "Unknown keyword '%s'%s", n.kw.text, typoHint(n.kw.text))
+}
+
+// typoHint names the Unicode or look-alike characters in a keyword.
+func typoHint(s string) string {
+	for _, r := range s {
+		if r >= utf8.RuneSelf {
+			return fmt.Sprintf(" (contains non-ASCII character %q U+%04X)", r, r)
+		}
+	}
+	return ""
+}
+
+// keep stores an accepted but uninterpreted directive.
+func keep(n *node) Directive {
+	dv := Directive{Pos: n.pos(), Keyword: n.kw.text, Block: n.block}
+	for _, a := range n.args {
+		dv.Args = append(dv.Args, a.text)
+	}
+	for _, c := range n.children {
+		dv.Children = append(dv.Children, keep(c))
+	}
+	return dv
+}
+
+// noBlock reports a block given to a keyword that takes none.
+func (p *parser) noBlock(n *node) {
+	if n.block {
+		p.d.errorf(n.pos(), n.kw.text, "unexpected block after '%s'", n.kw.text)
+	}
+}
+
+// needBlock reports a missing block.
+func (p *parser) needBlock(n *node) bool {
+	if !n.block {
+		p.d.errorf(n.pos(), n.kw.text, "expected '{' after '%s'", n.kw.text)
+		return false
+	}
+	return true
+}
+
+func (p *parser) top(nodes []*node) {
+	for _, n := range nodes {
+		switch n.kw.text {
+		case "global_defs":
+			if p.needBlock(n) {
+				if p.cfg.Global.Pos.Line == 0 {
+					p.cfg.Global.Pos = n.pos()
+				}
+				p.globalDefs(n.children)
+			}
+		case "vrrp_script":
+			p.vrrpScript(n)
+		case "track_file", "vrrp_track_file":
+			p.trackFileDef(n)
+		case "vrrp_track_process":
+			p.trackProcessDef(n)
+		case "vrrp_sync_group":
+			p.syncGroup(n)
+		case "vrrp_instance":
+			p.instance(n)
+		case "virtual_server_group":
+			p.vsGroup(n)
+		case "virtual_server":
+			p.virtualServer(n)
+		case "static_ipaddress":
+			if p.needBlock(n) {
+				for _, c := range n.children {
+					if v, ok := p.vip(c, ""); ok {
+						p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, v)
+					}
+				}
+			}
+		case "static_routes":
+			if p.needBlock(n) {
+				for _, c := range n.children {
+					p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.route(c))
+				}
+			}
+		case "static_rules":
+			if p.needBlock(n) {
+				for _, c := range n.children {
+					p.cfg.StaticRules = append(p.cfg.StaticRules, p.rule(c))
+				}
+			}
+		case "SSL":
+			p.ssl(n)
+		case "net_namespace":
+			if s, ok := p.str(n); ok {
+				p.cfg.Global.NetNamespace = s
+			}
+		case "instance":
+			if s, ok := p.str(n); ok {
+				p.cfg.Global.Instance = s
+			}
+		case "child_wait_time":
+			if v, ok := p.timer(n, 0, 1<<31); ok {
+				p.cfg.Global.ChildWaitTime = v
+			}
+		case "bfd_instance", "garp_group", "track_group", "linkbeat_interfaces", "net_namespace_ipvs",
+			"namespace_with_ipsets", "use_pid_dir", "linkbeat_use_polling", "vrrp_track_bfd":
+			p.ignored(n)
+			p.cfg.Other = append(p.cfg.Other, keep(n))
+		default:
+			p.unknown(n)
+		}
+	}
+}
+
+// ignored warns that a keyword keepalived knows is kept but not acted upon.
+func (p *parser) ignored(n *node) {
+	p.d.warnf(n.pos(), n.kw.text, "'%s' is accepted but not implemented by gokeepalived; it has no effect", n.kw.text)
+}

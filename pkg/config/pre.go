@@ -1,0 +1,443 @@
+package config
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// srcLine is one logical line after pre-processing, with its position.
+type srcLine struct {
+	file string
+	line int
+	text string
+}
+
+// Limits that keep hostile input from exhausting memory or the stack.
+const (
+	maxIncludeDepth = 16
+	maxParamDepth   = 16
+	maxReplicate    = 100000 // lines produced by one ~SEQ / ~LST
+	maxLineLen      = 1 << 20
+)
+
+// pre is the pre-processor of one load: includes, @ID lines, $NAME
+// parameters, ~SEQ/~LST replication, comments and Unicode spaces.
+type pre struct {
+	d        *diags
+	configID string
+	readFile func(name string) ([]byte, error)
+	glob     func(pattern string) ([]string, error)
+	params   map[string]string
+	files    []string
+	active   map[string]bool
+	out      []srcLine
+	depth    int
+}
+
+func newPre(d *diags, opt Options) *pre {
+	p := &pre{d: d, configID: opt.ConfigID, params: map[string]string{}, active: map[string]bool{}}
+	if opt.FS != nil {
+		fsys := opt.FS
+		clean := func(name string) string {
+			name = path.Clean("/" + filepath.ToSlash(name))
+			if name == "/" {
+				return "."
+			}
+			return name[1:]
+		}
+		p.readFile = func(name string) ([]byte, error) { return fs.ReadFile(fsys, clean(name)) }
+		p.glob = func(pattern string) ([]string, error) {
+			m, err := fs.Glob(fsys, clean(pattern))
+			if err != nil {
+				return nil, err
+			}
+			if strings.HasPrefix(pattern, "/") {
+				for i := range m {
+					m[i] = "/" + m[i]
+				}
+			}
+			return m, nil
+		}
+	} else {
+		p.readFile = os.ReadFile
+		p.glob = filepath.Glob
+	}
+	return p
+}
+
+// file pre-processes the text of one file.
+func (p *pre) file(name string, src []byte) {
+	p.files = append(p.files, name)
+	p.active[name] = true
+	defer delete(p.active, name)
+	p.depth++
+	defer func() { p.depth-- }()
+
+	lines := strings.Split(string(src), "\n")
+	warnedSpace := false
+	for i := 0; i < len(lines); i++ {
+		ln := i + 1
+		text := strings.TrimSuffix(lines[i], "\r")
+		if len(text) > maxLineLen {
+			p.d.errorf(Pos{name, ln, 1}, "", "line longer than %d bytes", maxLineLen)
+			continue
+		}
+		if !utf8.ValidString(text) {
+			text = strings.ToValidUTF8(text, "\uFFFD")
+		}
+		if t, r, col, ok := replaceUnicodeSpaces(text); ok {
+			if !warnedSpace {
+				warnedSpace = true
+				p.d.warnf(Pos{name, ln, col}, "", "Unicode space U+%04X read as a plain space (first of this file; keepalived 2.2.7 would not recognise such lines)", r)
+			}
+			text = t
+		}
+		text = stripComment(text)
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		// $NAME=value definitions, with trailing-backslash continuation.
+		if def, ok := paramDef(text); ok {
+			for strings.HasSuffix(def.value, "\\") && i+1 < len(lines) {
+				i++
+				next := stripComment(strings.TrimSuffix(lines[i], "\r"))
+				def.value = strings.TrimSuffix(def.value, "\\") + " " + strings.TrimSpace(next)
+			}
+			p.params[def.name] = strings.TrimSpace(def.value)
+			continue
+		}
+		p.line(name, ln, text, 0)
+	}
+}
+
+type param struct{ name, value string }
+
+// paramDef recognises "$NAME=value" (keepalived.conf(5) "ADVANCED CONFIGURATION").
+func paramDef(text string) (param, bool) {
+	t := strings.TrimLeft(text, " \t")
+	if !strings.HasPrefix(t, "$") {
+		return param{}, false
+	}
+	eq := strings.IndexByte(t, '=')
+	if eq < 2 {
+		return param{}, false
+	}
+	name := t[1:eq]
+	if !isParamName(name) {
+		return param{}, false
+	}
+	return param{name, t[eq+1:]}, true
+}
+
+func isParamName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// isUnicodeSpace is a space character other than ASCII blank and tab that
+// web pages put into pasted configs (U+00A0 and friends).
+func isUnicodeSpace(r rune) bool {
+	if r < 0x80 {
+		return false
+	}
+	return unicode.IsSpace(r) || r == 0xFEFF || r == 0x200B
+}
+
+// replaceUnicodeSpaces turns Unicode spaces into ASCII spaces (one rune for
+// one rune, so rune columns are unchanged).
+func replaceUnicodeSpaces(s string) (string, rune, int, bool) {
+	idx := strings.IndexFunc(s, isUnicodeSpace)
+	if idx < 0 {
+		return s, 0, 0, false
+	}
+	first, _ := utf8.DecodeRuneInString(s[idx:])
+	col := utf8.RuneCountInString(s[:idx]) + 1
+	return strings.Map(func(r rune) rune {
+		if isUnicodeSpace(r) {
+			return ' '
+		}
+		return r
+	}, s), first, col, true
+}
+
+// stripComment removes a '#' or '!' comment outside quotes.
+func stripComment(s string) string {
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == '\\' && q == '"' {
+				i++
+			} else if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			if i == 0 || s[i-1] == ' ' || s[i-1] == '\t' {
+				q = c
+			}
+		case c == '#' || c == '!':
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// line handles @ID, ~SEQ/~LST, parameter substitution and include for one
+// non-empty line.
+func (p *pre) line(file string, ln int, text string, level int) {
+	if level > maxParamDepth {
+		p.d.errorf(Pos{file, ln, 1}, "", "line replication nested too deeply")
+		return
+	}
+	lead := len(text) - len(strings.TrimLeft(text, " \t"))
+	t := text[lead:]
+	// @ID / @^ID: a line for (or not for) one config id (keepalived -i).
+	if strings.HasPrefix(t, "@") {
+		end := strings.IndexAny(t, " \t")
+		if end < 0 {
+			end = len(t)
+		}
+		id, neg := t[1:end], false
+		if strings.HasPrefix(id, "^") {
+			id, neg = id[1:], true
+		}
+		if (id == p.configID) == neg {
+			return
+		}
+		text = strings.Repeat(" ", lead+end) + t[end:]
+		lead = len(text) - len(strings.TrimLeft(text, " \t"))
+		t = text[lead:]
+		if t == "" {
+			return
+		}
+	}
+	if strings.HasPrefix(t, "~SEQ") || strings.HasPrefix(t, "~LST") {
+		p.replicate(file, ln, text, lead, level)
+		return
+	}
+	if len(p.params) > 0 && strings.ContainsRune(text, '$') {
+		var err error
+		text, err = p.subst(text, 0)
+		if err != nil {
+			p.d.errorf(Pos{file, ln, 1}, "", "%v", err)
+			return
+		}
+		lead = len(text) - len(strings.TrimLeft(text, " \t"))
+		t = text[lead:]
+	}
+	if kw, rest, ok := strings.Cut(t, " "); ok || kw == "include" {
+		kw = strings.TrimSpace(kw)
+		if kw == "include" || kw == "includer" || kw == "includem" || kw == "includew" || kw == "includeb" || kw == "includea" {
+			p.include(file, ln, lead+1, kw, strings.TrimSpace(rest))
+			return
+		}
+	}
+	if t, ok := strings.CutPrefix(t, "include\t"); ok {
+		p.include(file, ln, lead+1, "include", strings.TrimSpace(t))
+		return
+	}
+	p.out = append(p.out, srcLine{file, ln, text})
+}
+
+// subst replaces $NAME and ${NAME} by defined parameters (recursively);
+// unknown names are left as written.
+func (p *pre) subst(s string, depth int) (string, error) {
+	if depth > maxParamDepth {
+		return s, fmt.Errorf("parameter substitution nested more than %d deep", maxParamDepth)
+	}
+	var b strings.Builder
+	changed := false
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			b.WriteByte(s[i])
+			continue
+		}
+		var name string
+		var end int
+		if i+1 < len(s) && s[i+1] == '{' {
+			j := strings.IndexByte(s[i+2:], '}')
+			if j < 0 {
+				b.WriteByte(s[i])
+				continue
+			}
+			name, end = s[i+2:i+2+j], i+2+j+1
+		} else {
+			j := i + 1
+			for j < len(s) && (s[j] == '_' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z' || (j > i+1 && s[j] >= '0' && s[j] <= '9')) {
+				j++
+			}
+			name, end = s[i+1:j], j
+		}
+		v, ok := p.params[name]
+		if !ok || name == "" {
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteString(v)
+		changed = true
+		i = end - 1
+	}
+	if !changed {
+		return s, nil
+	}
+	return p.subst(b.String(), depth+1)
+}
+
+// replicate implements ~SEQ(var, start, step, end) and ~LST(var, v1, ...).
+func (p *pre) replicate(file string, ln int, text string, lead, level int) {
+	t := text[lead:]
+	pos := Pos{file, ln, lead + 1}
+	open := strings.IndexByte(t, '(')
+	closeIdx := strings.IndexByte(t, ')')
+	if open < 0 || closeIdx < open {
+		p.d.errorf(pos, t[:4], "expected %s(VAR, ...) followed by a line", t[:4])
+		return
+	}
+	kind := t[:open]
+	args := strings.Split(t[open+1:closeIdx], ",")
+	for i := range args {
+		args[i] = strings.TrimSpace(args[i])
+	}
+	rest := strings.Repeat(" ", lead+closeIdx+1) + t[closeIdx+1:]
+	if len(args) < 2 || !isParamName(args[0]) {
+		p.d.errorf(pos, kind, "expected a variable name and values")
+		return
+	}
+	var values []string
+	switch kind {
+	case "~SEQ", "~SEQx":
+		nums := make([]int64, 0, 3)
+		for _, a := range args[1:] {
+			base := 10
+			if kind == "~SEQx" {
+				base = 16
+			}
+			n, err := strconv.ParseInt(strings.TrimPrefix(a, "0x"), base, 64)
+			if err != nil {
+				p.d.errorf(pos, kind, "invalid number %q", a)
+				return
+			}
+			nums = append(nums, n)
+		}
+		start, step, end := int64(0), int64(1), int64(0)
+		switch len(nums) {
+		case 1:
+			start, end = 1, nums[0]
+		case 2:
+			start, end = nums[0], nums[1]
+		case 3:
+			start, step, end = nums[0], nums[1], nums[2]
+		default:
+			p.d.errorf(pos, kind, "expected %s(VAR, [START, [STEP,]] END)", kind)
+			return
+		}
+		if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
+			p.d.errorf(pos, kind, "sequence %d..%d step %d is empty or endless", start, end, step)
+			return
+		}
+		for v := start; (step > 0 && v <= end) || (step < 0 && v >= end); v += step {
+			if len(values) >= maxReplicate {
+				p.d.errorf(pos, kind, "more than %d replicated lines", maxReplicate)
+				return
+			}
+			if kind == "~SEQx" {
+				values = append(values, strconv.FormatInt(v, 16))
+			} else {
+				values = append(values, strconv.FormatInt(v, 10))
+			}
+		}
+	case "~LST":
+		values = args[1:]
+	default:
+		p.d.errorf(pos, kind, "unknown line replication %s (expected ~SEQ, ~SEQx or ~LST)", kind)
+		return
+	}
+	name := args[0]
+	old, had := p.params[name]
+	for _, v := range values {
+		p.params[name] = v
+		p.line(file, ln, rest, level+1)
+	}
+	if had {
+		p.params[name] = old
+	} else {
+		delete(p.params, name)
+	}
+}
+
+// include reads the files matching a glob relative to the including file.
+func (p *pre) include(file string, ln, col int, kw, pattern string) {
+	pos := Pos{file, ln, col}
+	pattern = strings.Trim(pattern, "\"")
+	if pattern == "" {
+		p.d.errorf(pos, kw, "expected a file name or glob")
+		return
+	}
+	if p.depth >= maxIncludeDepth {
+		p.d.errorf(pos, kw, "includes nested more than %d deep", maxIncludeDepth)
+		return
+	}
+	if !filepath.IsAbs(pattern) && !strings.HasPrefix(pattern, "/") {
+		pattern = filepath.Join(filepath.Dir(file), pattern)
+	}
+	var matches []string
+	for _, pat := range expandBraces(pattern) {
+		m, err := p.glob(pat)
+		if err != nil {
+			p.d.errorf(pos, kw, "bad glob %q: %v", pat, err)
+			return
+		}
+		matches = append(matches, m...)
+	}
+	sort.Strings(matches)
+	if len(matches) == 0 {
+		p.d.warnf(pos, kw, "no file matches %q", pattern)
+		return
+	}
+	for _, m := range matches {
+		if p.active[m] {
+			p.d.errorf(pos, kw, "file %s includes itself", m)
+			continue
+		}
+		src, err := p.readFile(m)
+		if err != nil {
+			p.d.errorf(pos, kw, "cannot read %s: %v", m, err)
+			continue
+		}
+		p.file(m, src)
+	}
+}
+
+// expandBraces expands one level of csh braces {a,b} (glob(3) GLOB_BRACE).
+func expandBraces(s string) []string {
+	i := strings.IndexByte(s, '{')
+	if i < 0 {
+		return []string{s}
+	}
+	j := strings.IndexByte(s[i:], '}')
+	if j < 0 {
+		return []string{s}
+	}
+	var out []string
+	for _, alt := range strings.Split(s[i+1:i+j], ",") {
+		out = append(out, expandBraces(s[:i]+alt+s[i+j+1:])...)
+	}
+	return out
+}

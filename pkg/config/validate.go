@@ -1,0 +1,317 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// validate makes the cross-reference checks keepalived makes once the
+// whole file is read.
+func (p *parser) validate() {
+	c := p.cfg
+	names := map[string]Pos{}
+	type vridKey struct {
+		ifname string
+		v6     bool
+		vrid   int
+		group  string
+	}
+	vrids := map[vridKey]*VRRPInstance{}
+	for i := range c.Instances {
+		vi := &c.Instances[i]
+		fl := &p.instFlags[i]
+		if prev, ok := names[vi.Name]; ok {
+			p.d.errorf(vi.Pos, "vrrp_instance", "vrrp_instance %s already defined at %s", vi.Name, prev)
+		}
+		names[vi.Name] = vi.Pos
+		if !fl.vridSet {
+			pos := fl.vridPos
+			if pos.Line == 0 {
+				pos = vi.Pos
+			}
+			p.d.errorf(pos, "virtual_router_id", "(%s) the virtual router id must be set", vi.Name)
+		} else if len(vi.UnicastPeers) == 0 {
+			k := vridKey{vi.Interface, vi.IPv6, vi.VRID, vi.McastDstIP.String()}
+			if o, ok := vrids[k]; ok {
+				p.d.errorf(fl.vridPos, "virtual_router_id", "(%s) VRID %d is already used by %s on interface %s for the same address family", vi.Name, vi.VRID, o.Name, vi.Interface)
+			} else {
+				vrids[k] = vi
+			}
+		}
+		p.checkAddresses(vi, fl)
+		for _, r := range vi.TrackScripts {
+			if c.Script(r.Name) == nil {
+				p.d.warnf(r.Pos, "track_script", "(%s) track script %s not found, ignoring...", vi.Name, r.Name)
+			}
+		}
+		for _, r := range vi.TrackFiles {
+			if !hasTrackFile(c, r.Name) {
+				p.d.warnf(r.Pos, "track_file", "(%s) track file %s not found, ignoring...", vi.Name, r.Name)
+			}
+		}
+		for _, r := range vi.TrackProcesses {
+			if !hasTrackProcess(c, r.Name) {
+				p.d.warnf(r.Pos, "track_process", "(%s) track process %s not found, ignoring...", vi.Name, r.Name)
+			}
+		}
+		if vi.Version == 3 && vi.AuthType != AuthNone {
+			p.d.warnf(fl.authPos, "authentication", "(%s) VRRPv3 has no authentication - ignoring", vi.Name)
+			vi.AuthType, vi.AuthPass = AuthNone, ""
+		}
+		if vi.AuthType == AuthPass && vi.AuthPass == "" {
+			p.d.errorf(fl.authPos, "auth_pass", "(%s) auth_type PASS needs an auth_pass", vi.Name)
+		}
+		if vi.AuthType == AuthAH && vi.IPv6 {
+			p.d.errorf(fl.authPos, "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
+		}
+		if len(vi.UnicastPeers) == 0 && fl.unicastPos.Line != 0 && !vi.UnicastFaultNoPeer {
+			p.d.warnf(fl.unicastPos, "unicast_peer", "(%s) unicast_peer block with no peers: falling back to multicast", vi.Name)
+		}
+	}
+	for gi := range c.SyncGroups {
+		g := &c.SyncGroups[gi]
+		kept := g.Group[:0]
+		for _, m := range g.Group {
+			if c.Instance(m) == nil {
+				p.d.warnf(g.Pos, "vrrp_sync_group", "Virtual router %s specified in sync group %s doesn't exist - ignoring", m, g.Name)
+				continue
+			}
+			if o := c.SyncGroupOf(m); o != nil && o != g {
+				p.d.errorf(g.Pos, "vrrp_sync_group", "Virtual router %s cannot be in sync groups %s and %s", m, o.Name, g.Name)
+				continue
+			}
+			kept = append(kept, m)
+		}
+		g.Group = kept
+		if len(g.Group) == 1 {
+			p.d.warnf(g.Pos, "vrrp_sync_group", "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
+		}
+		if !g.TrackingWeight {
+			for _, m := range g.Group {
+				vi := c.Instance(m)
+				for _, r := range vi.TrackScripts {
+					if r.Weight != 0 {
+						p.d.warnf(r.Pos, "track_script", "(%s) ignoring weight %d of tracked script %s: instance is in sync group %s without sync_group_tracking_weight", vi.Name, r.Weight, r.Name, g.Name)
+					}
+				}
+				for _, r := range vi.TrackInterfaces {
+					if r.Weight != 0 {
+						p.d.warnf(r.Pos, "track_interface", "(%s) ignoring weight %d of tracked interface %s: instance is in sync group %s without sync_group_tracking_weight", vi.Name, r.Weight, r.Name, g.Name)
+					}
+				}
+			}
+		}
+		for _, r := range g.TrackScripts {
+			if c.Script(r.Name) == nil {
+				p.d.warnf(r.Pos, "track_script", "(%s) track script %s not found, ignoring...", g.Name, r.Name)
+			}
+		}
+	}
+	p.validateLVS()
+	p.scriptSecurity()
+}
+
+func hasTrackFile(c *Config, name string) bool {
+	for _, f := range c.TrackFiles {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func hasTrackProcess(c *Config, name string) bool {
+	for _, f := range c.TrackProcesses {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkAddresses checks VIP families, labels, and unicast addresses.
+func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
+	if len(vi.VIPs) == 0 && !vi.NoVirtualIPAddress && !vi.Strict {
+		p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", vi.Name)
+	}
+	for _, v := range vi.VIPs {
+		if v.Prefix.Addr().Is6() != vi.IPv6 {
+			p.d.errorf(v.Pos, "virtual_ipaddress", "(%s) address family of %s does not match the instance's first VIP (use virtual_ipaddress_excluded to mix families)", vi.Name, v.Prefix)
+		}
+	}
+	for _, list := range [][]VIP{vi.VIPs, vi.EVIPs} {
+		for _, v := range list {
+			if v.Label != "" && v.Dev != "" && !strings.HasPrefix(v.Label, v.Dev) {
+				p.d.warnf(v.Pos, "label", "(%s) label %s for VIP %s does not start with its interface name %s", vi.Name, v.Label, v.Prefix, v.Dev)
+			}
+		}
+	}
+	if vi.UnicastSrcIP.IsValid() && vi.UnicastSrcIP.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
+		p.d.errorf(vi.Pos, "unicast_src_ip", "(%s) unicast_src_ip %s is not of the instance's address family", vi.Name, vi.UnicastSrcIP)
+	}
+	for _, up := range vi.UnicastPeers {
+		if up.Addr.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
+			p.d.errorf(up.Pos, "unicast_peer", "(%s) unicast peer %s is not of the instance's address family", vi.Name, up.Addr)
+		}
+	}
+	if vi.McastSrcIP.IsValid() && vi.McastSrcIP.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
+		p.d.errorf(vi.Pos, "mcast_src_ip", "(%s) mcast_src_ip %s is not of the instance's address family", vi.Name, vi.McastSrcIP)
+	}
+	if vi.Strict && len(vi.UnicastPeers) > 0 {
+		p.d.warnf(fl.unicastPos, "unicast_peer", "(%s) strict mode: unicast peers are not RFC 5798 compliant", vi.Name)
+	}
+}
+
+func (p *parser) validateLVS() {
+	c := p.cfg
+	for i := range c.VirtualServers {
+		vs := &c.VirtualServers[i]
+		if vs.Group != "" {
+			found := false
+			for _, g := range c.VirtualServerGroups {
+				found = found || g.Name == vs.Group
+			}
+			if !found {
+				p.d.errorf(vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
+			}
+		}
+		if vs.Hysteresis >= vs.Quorum && vs.Hysteresis > 0 {
+			p.d.warnf(vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", vsName(vs), vs.Hysteresis, vs.Quorum, vs.Quorum-1)
+			vs.Hysteresis = vs.Quorum - 1
+		}
+		if vs.HASuspend && vs.FWMark != 0 {
+			p.d.warnf(vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", vsName(vs))
+			vs.HASuspend = false
+		}
+		if vs.Port == 0 && vs.FWMark == 0 && vs.Group == "" && vs.PersistenceTimeout == 0 {
+			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services", vsName(vs))
+		}
+		for _, rs := range vs.RealServers {
+			if vs.Addr.IsValid() && rs.Addr.Is6() != vs.Addr.Is6() && rs.LBKind != "TUN" {
+				p.d.errorf(rs.Pos, "real_server", "real server %s: address family does not match virtual server %s (only TUN may mix families)", rs.Addr, vsName(vs))
+			}
+			if vs.Port != 0 && rs.Port == 0 && rs.LBKind != "DR" && rs.LBKind != "TUN" {
+				p.d.warnf(rs.Pos, "real_server", "real server %s has no port; the virtual server port %d is used", rs.Addr, vs.Port)
+			}
+		}
+	}
+	// Duplicate real servers in one service.
+	for i := range c.VirtualServers {
+		seen := map[string]Pos{}
+		for _, rs := range c.VirtualServers[i].RealServers {
+			k := fmt.Sprintf("%s:%d", rs.Addr, rs.Port)
+			if prev, ok := seen[k]; ok {
+				p.d.errorf(rs.Pos, "real_server", "real server %s already defined at %s in this virtual server", k, prev)
+			}
+			seen[k] = rs.Pos
+		}
+	}
+}
+
+// scriptSecurity reports scripts configured without enable_script_security
+// (keepalived: "SECURITY VIOLATION - scripts are being executed but
+// script_security not enabled.").
+func (p *parser) scriptSecurity() {
+	if p.cfg.Global.EnableScriptSecurity || !p.hasScripts() {
+		return
+	}
+	p.d.warnf(p.cfg.Global.Pos, "enable_script_security", "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+}
+
+func (p *parser) hasScripts() bool {
+	c := p.cfg
+	if len(c.Scripts) > 0 {
+		return true
+	}
+	for _, vi := range c.Instances {
+		for _, n := range []Notify{vi.NotifyMaster, vi.NotifyBackup, vi.NotifyFault, vi.NotifyStop, vi.NotifyDeleted, vi.NotifyMasterRxLowerPri, vi.Notify} {
+			if n.Command != "" {
+				return true
+			}
+		}
+	}
+	for _, g := range c.SyncGroups {
+		for _, n := range []Notify{g.NotifyMaster, g.NotifyBackup, g.NotifyFault, g.NotifyStop, g.Notify} {
+			if n.Command != "" {
+				return true
+			}
+		}
+	}
+	for _, vs := range c.VirtualServers {
+		if vs.QuorumUp.Command != "" || vs.QuorumDown.Command != "" {
+			return true
+		}
+		for _, rs := range vs.RealServers {
+			if rs.NotifyUp.Command != "" || rs.NotifyDown.Command != "" {
+				return true
+			}
+			for _, ck := range rs.Checkers {
+				if ck.MiscPath != "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// typographic are the quote characters word processors and web pages put
+// in place of ASCII quotes.
+func typographicQuote(s string) (rune, bool) {
+	for _, r := range s {
+		switch r {
+		case '\u201c', '\u201d', '\u2018', '\u2019', '\u201e', '\u201a', '\u00ab', '\u00bb', '\u2033', '\u2032', '\uff02':
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// checkTypographic names a typographic quote in a path.
+func (p *parser) checkTypographic(n *node, path string) bool {
+	if r, ok := typographicQuote(path); ok {
+		clean := strings.Map(func(c rune) rune {
+			if _, bad := typographicQuote(string(c)); bad {
+				return -1
+			}
+			return c
+		}, path)
+		p.d.warnf(n.pos(), n.kw.text, "path %q contains the typographic quote %q (U+%04X), probably pasted from a web page; did you mean %q?", firstWord(path), r, r, firstWord(clean))
+		return true
+	}
+	return false
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return s
+	}
+	return f[0]
+}
+
+// checkScriptPath checks the program of a script command line: typographic
+// quotes always; existence only in config-test mode (Options.CheckScripts).
+func (p *parser) checkScriptPath(n *node, cmd string) {
+	typo := p.checkTypographic(n, cmd)
+	if !p.opt.CheckScripts {
+		return
+	}
+	prog := firstWord(cmd)
+	if !strings.HasPrefix(prog, "/") {
+		return // found through PATH at run time, or a shell builtin
+	}
+	st, err := os.Stat(prog)
+	if err != nil {
+		hint := ""
+		if typo {
+			hint = " (the path contains a typographic quote)"
+		}
+		p.d.warnf(n.pos(), n.kw.text, "script %s not found%s: disabling it", prog, hint)
+		return
+	}
+	if st.Mode()&0o111 == 0 {
+		p.d.warnf(n.pos(), n.kw.text, "script %s is not executable", prog)
+	}
+}
