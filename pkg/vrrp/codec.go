@@ -97,7 +97,7 @@ func (a *Advert) MessageLen(ipv6 bool) int {
 // family of dst (or src) decides between IPv4 and IPv6 for VRRPv3. VRRPv2
 // is IPv4 only and ignores them. A zero Type is sent as TypeAdvertisement.
 func (a *Advert) Marshal(src, dst netip.Addr, opt MarshalOptions) ([]byte, error) {
-	return a.AppendMarshal(nil, src, dst, opt)
+	return a.AppendMarshal(make([]byte, 0, a.MessageLen(familyIs6(src, dst))), src, dst, opt)
 }
 
 // AppendMarshal is Marshal appending to b, so a caller reusing a buffer
@@ -247,7 +247,11 @@ func (a *Advert) Unmarshal(b []byte, src, dst netip.Addr, opt ParseOptions) erro
 		want += AuthDataLen
 	}
 	// Decode what is there, even on a length mismatch, for diagnostics.
-	for i := 0; i < count && HeaderLen+(i+1)*alen <= len(b); i++ {
+	n := min(count, (len(b)-HeaderLen)/alen)
+	if cap(a.Addrs) < n {
+		a.Addrs = make([]netip.Addr, 0, n)
+	}
+	for i := 0; i < n; i++ {
 		p := b[HeaderLen+i*alen:]
 		if ipv6 {
 			a.Addrs = append(a.Addrs, netip.AddrFrom16([16]byte(p[:16])))
