@@ -42,5 +42,16 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+## demo: the seed's touch-down failover (E1) in the simulator: a timeline, then
+## who held 172.20.0.100 when and how long each failover took. No root needed.
+demo:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/vrrplab ./cmd/vrrplab
+	$(BIN)/vrrplab run --summary scenarios/e1_touch_down.scn
+
+## scenario: every scenario file, in the simulator.
+scenario:
+	$(GO) run ./cmd/vrrplab run --quiet scenarios/...
+
 clean:
 	rm -rf $(BIN)
