@@ -24,7 +24,7 @@ type instance struct {
 	masterPrio   uint8
 
 	timers    [numTimers]timer
-	preemptAt time.Time     // keepalived preempt_time; zero = delay not started
+	preemptAt time.Time // keepalived preempt_time; zero = delay not started
 
 	refs []trackRef
 
@@ -349,7 +349,7 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 			// keepalived 2.2.7: both sides owners → "CONFIGURATION ERROR ...
 			// reducing local priority" to 254, base priority included.
 			in.base = PriorityOwner - 1
-			e.setEffective(in, PriorityOwner-1)
+			e.setEffective(now, in, PriorityOwner-1)
 			higher = true
 		}
 	}

@@ -434,17 +434,19 @@ func TestFSMOwnerConflict(t *testing.T) {
 // NewEngine rejects configurations the state machine cannot run.
 func TestEngineConfigErrors(t *testing.T) {
 	for name, mod := range map[string]func(*EngineConfig){
-		"duplicate":       func(c *EngineConfig) { c.Instances = append(c.Instances, c.Instances[0]) },
-		"no name":         func(c *EngineConfig) { c.Instances[0].Name = "" },
-		"vrid 0":          func(c *EngineConfig) { c.Instances[0].VRID = 0 },
-		"version 4":       func(c *EngineConfig) { c.Instances[0].Version = 4 },
-		"v2 fraction":     func(c *EngineConfig) { c.Instances[0].AdvertInt = 1500 * time.Millisecond },
-		"v3 too long":     func(c *EngineConfig) { c.Instances[0].Version = 3; c.Instances[0].AdvertInt = 41 * time.Second },
-		"ipv6 v2":         func(c *EngineConfig) { c.Instances[0].IPv6 = true },
-		"weight":          func(c *EngineConfig) { c.Instances[0].Trackers = []TrackerRef{{Name: "x", Weight: 300}} },
-		"down adverts":    func(c *EngineConfig) { c.Instances[0].DownTimerAdverts = 101 },
-		"group unknown":   func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G", Members: []string{"nope"}}} },
-		"group twice":     func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G", Members: []string{"VI_1"}}, {Name: "H", Members: []string{"VI_1"}}} },
+		"duplicate":     func(c *EngineConfig) { c.Instances = append(c.Instances, c.Instances[0]) },
+		"no name":       func(c *EngineConfig) { c.Instances[0].Name = "" },
+		"vrid 0":        func(c *EngineConfig) { c.Instances[0].VRID = 0 },
+		"version 4":     func(c *EngineConfig) { c.Instances[0].Version = 4 },
+		"v2 fraction":   func(c *EngineConfig) { c.Instances[0].AdvertInt = 1500 * time.Millisecond },
+		"v3 too long":   func(c *EngineConfig) { c.Instances[0].Version = 3; c.Instances[0].AdvertInt = 41 * time.Second },
+		"ipv6 v2":       func(c *EngineConfig) { c.Instances[0].IPv6 = true },
+		"weight":        func(c *EngineConfig) { c.Instances[0].Trackers = []TrackerRef{{Name: "x", Weight: 300}} },
+		"down adverts":  func(c *EngineConfig) { c.Instances[0].DownTimerAdverts = 101 },
+		"group unknown": func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G", Members: []string{"nope"}}} },
+		"group twice": func(c *EngineConfig) {
+			c.SyncGroups = []SyncGroupConfig{{Name: "G", Members: []string{"VI_1"}}, {Name: "H", Members: []string{"VI_1"}}}
+		},
 		"group empty":     func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G"}} },
 		"negative repeat": func(c *EngineConfig) { c.Instances[0].GARPLowerPrioRepeat = -1 },
 	} {

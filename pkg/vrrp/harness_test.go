@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"testing"
 	"time"
 )
 
@@ -20,7 +19,7 @@ type timerKey struct {
 // timer table and the VIP bookkeeping the way a real driver does, and
 // fails the test on impossible action sequences.
 type driver struct {
-	tb     testing.TB
+	tb     fataler
 	e      *Engine
 	now    time.Time
 	timers map[timerKey]time.Time
@@ -28,7 +27,13 @@ type driver struct {
 	last   []Action
 }
 
-func newDriver(tb testing.TB, cfg EngineConfig) *driver {
+// fataler is the part of testing.TB and *rapid.T the driver needs.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+func newDriver(tb fataler, cfg EngineConfig) *driver {
 	tb.Helper()
 	e, err := NewEngine(cfg)
 	if err != nil {

@@ -190,7 +190,7 @@ func (e *Engine) faultReasons(in *instance) []string {
 // interval, which we do not copy. A MASTER keeps its advert timer: its
 // next scheduled advert carries the new priority (keepalived does not
 // send one at once).
-func (e *Engine) setEffective(in *instance, eff uint8) {
+func (e *Engine) setEffective(now time.Time, in *instance, eff uint8) {
 	if eff == in.eff {
 		return
 	}
@@ -202,7 +202,13 @@ func (e *Engine) setEffective(in *instance, eff uint8) {
 	}
 	e.emit(ActPriorityChange{Instance: in.cfg.Name, From: from, To: eff})
 	if t := in.timers[TimerMasterDown]; in.state == StateBackup && t.armed {
-		e.setTimer(in, TimerMasterDown, t.at.Add(in.skew()-oldSkew))
+		// A deadline moved into the past fires at once (keepalived: sands
+		// already passed); never arm a timer before now.
+		at := t.at.Add(in.skew() - oldSkew)
+		if at.Before(now) {
+			at = now
+		}
+		e.setTimer(in, TimerMasterDown, at)
 	}
 }
 
@@ -213,7 +219,7 @@ func (e *Engine) reevaluate(now time.Time) {
 	for _, in := range e.insts {
 		eff, f := e.computePriority(in)
 		in.faulted = f
-		e.setEffective(in, eff)
+		e.setEffective(now, in, eff)
 	}
 	for _, in := range e.insts {
 		if in.group == nil {

@@ -1,0 +1,305 @@
+package vrrp
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+var (
+	propSources  = []netip.Addr{srcLow, srcMid, srcHigh}
+	propTrackers = []string{"s1", "s2", "s3", "if1"}
+	propPrios    = []uint8{0, 1, 50, 99, 100, 101, 150, 254, 255}
+)
+
+func genTrackers(t *rapid.T, label string) []TrackerRef {
+	n := rapid.IntRange(0, 3).Draw(t, label+"_n")
+	var out []TrackerRef
+	for i := range n {
+		_ = i
+		kind := TrackScript
+		name := rapid.SampledFrom(propTrackers).Draw(t, label+"_name")
+		if name == "if1" {
+			kind = TrackInterface
+		}
+		if rapid.IntRange(0, 5).Draw(t, label+"_file") == 0 {
+			kind = TrackFile
+		}
+		out = append(out, TrackerRef{
+			Name:    name,
+			Kind:    kind,
+			Weight:  rapid.SampledFrom([]int{-254, -50, -10, 0, 10, 50, 254}).Draw(t, label+"_weight"),
+			Reverse: rapid.Bool().Draw(t, label+"_reverse"),
+		})
+	}
+	return out
+}
+
+func genInstance(t *rapid.T, i int) InstanceConfig {
+	names := []string{"VI_1", "VI_2", "VI_3"}
+	ic := baseCfg()
+	ic.Name = names[i]
+	ic.VRID = uint8(51 + i)
+	ic.Version = rapid.SampledFrom([]uint8{2, 3}).Draw(t, "version")
+	if ic.Version == 3 {
+		ic.AdvertInt = rapid.SampledFrom([]time.Duration{10 * time.Millisecond, 500 * time.Millisecond, time.Second, 3 * time.Second}).Draw(t, "advert_int")
+	} else {
+		ic.AdvertInt = rapid.SampledFrom([]time.Duration{time.Second, 2 * time.Second}).Draw(t, "advert_int")
+	}
+	ic.Priority = rapid.SampledFrom([]uint8{1, 50, 100, 150, 254, 255}).Draw(t, "priority")
+	ic.WantMaster = rapid.Bool().Draw(t, "want_master")
+	ic.Nopreempt = rapid.Bool().Draw(t, "nopreempt")
+	ic.PreemptDelay = rapid.SampledFrom([]time.Duration{0, 0, 2 * time.Second}).Draw(t, "preempt_delay")
+	ic.Unicast = rapid.IntRange(0, 3).Draw(t, "unicast") == 0
+	ic.LowerPrioNoAdvert = rapid.Bool().Draw(t, "lower_prio_no_advert")
+	ic.HigherPrioSendAdvert = rapid.Bool().Draw(t, "higher_prio_send_advert")
+	ic.SkipCheckAdvAddr = rapid.Bool().Draw(t, "skip_check_adv_addr")
+	ic.DontTrackPrimary = rapid.IntRange(0, 3).Draw(t, "dont_track_primary") == 0
+	ic.DownTimerAdverts = rapid.SampledFrom([]int{0, 1, 3, 5}).Draw(t, "down_timer_adverts")
+	ic.GARPMasterDelay = rapid.SampledFrom([]time.Duration{0, 5 * time.Second}).Draw(t, "garp_delay")
+	ic.GARPMasterRefresh = rapid.SampledFrom([]time.Duration{0, 7 * time.Second}).Draw(t, "garp_refresh")
+	ic.GARPLowerPrioRepeat = rapid.IntRange(0, 2).Draw(t, "garp_lower_prio_repeat")
+	ic.GARPLowerPrioDelay = rapid.SampledFrom([]time.Duration{0, 3 * time.Second}).Draw(t, "garp_lower_prio_delay")
+	if rapid.Bool().Draw(t, "auth_pass") && ic.Version == 2 {
+		ic.AuthType, ic.AuthPass = AuthPass, [8]byte{'p', 'w'}
+	}
+	ic.Trackers = genTrackers(t, "track")
+	return ic
+}
+
+// propModel drives one engine with random events and checks the
+// invariants of issue 2 after every step.
+type propModel struct {
+	d   *driver
+	cfg EngineConfig
+}
+
+func (m *propModel) statuses() map[string]Status {
+	out := map[string]Status{}
+	for _, s := range m.d.e.Statuses() {
+		out[s.Name] = s
+	}
+	return out
+}
+
+func (m *propModel) step(t *rapid.T, ev Event) []Action {
+	before := m.statuses()
+	acts := m.d.step(ev)
+	after := m.statuses()
+	for _, a := range acts {
+		switch a := a.(type) {
+		case ActSendAdvert:
+			b, f := before[a.Instance], after[a.Instance]
+			if a.Advert.Priority != 0 {
+				// Only a MASTER sends adverts with a non-zero priority.
+				if b.State != StateMaster && f.State != StateMaster {
+					t.Fatalf("%s: advert prio %d from %v→%v", a.Instance, a.Advert.Priority, b.State, f.State)
+				}
+				if a.Advert.Priority != b.EffectivePriority && a.Advert.Priority != f.EffectivePriority {
+					t.Fatalf("%s: advert prio %d, effective %d→%d", a.Instance, a.Advert.Priority, b.EffectivePriority, f.EffectivePriority)
+				}
+			} else if b.State != StateMaster {
+				t.Fatalf("%s: priority-0 advert from %v", a.Instance, b.State)
+			}
+		case ActGARP:
+			// No gratuitous ARP outside MASTER.
+			if after[a.Instance].State != StateMaster {
+				t.Fatalf("%s: GARP in %v", a.Instance, after[a.Instance].State)
+			}
+		case ActSetTimer:
+			if a.At.Before(m.d.now) {
+				t.Fatalf("%s: timer %v armed in the past (%v < %v)", a.Instance, a.Timer, a.At, m.d.now)
+			}
+		}
+	}
+	m.check(t, after)
+	return acts
+}
+
+func (m *propModel) check(t *rapid.T, sts map[string]Status) {
+	for name, s := range sts {
+		// VIPs held iff MASTER.
+		if m.d.vips[name] != (s.State == StateMaster) {
+			t.Fatalf("%s: VIPs held=%v in %v", name, m.d.vips[name], s.State)
+		}
+		// Effective priority within bounds; 255 only for an owner.
+		if s.EffectivePriority == 0 || (s.EffectivePriority == 255) != (s.BasePriority == 255) {
+			t.Fatalf("%s: effective priority %d, base %d", name, s.EffectivePriority, s.BasePriority)
+		}
+		// The driver's timer table agrees with the engine's.
+		for k := range numTimers {
+			at, armed := m.d.e.TimerDeadline(name, TimerKind(k))
+			dat, darmed := m.d.timers[timerKey{name, TimerKind(k)}]
+			if armed != darmed || (armed && !at.Equal(dat)) {
+				t.Fatalf("%s: timer %v engine %v/%v driver %v/%v", name, TimerKind(k), armed, at, darmed, dat)
+			}
+			masterOnly := TimerKind(k) != TimerMasterDown
+			if armed && masterOnly && s.State != StateMaster {
+				t.Fatalf("%s: %v timer armed in %v", name, TimerKind(k), s.State)
+			}
+			if armed && !masterOnly && s.State != StateBackup {
+				t.Fatalf("%s: master_down timer armed in %v", name, s.State)
+			}
+		}
+		// A BACKUP always has Master_Down_Timer armed; a MASTER Adver_Timer.
+		if _, ok := m.d.timers[timerKey{name, TimerMasterDown}]; s.State == StateBackup && !ok {
+			t.Fatalf("%s: BACKUP without a down timer", name)
+		}
+		if _, ok := m.d.timers[timerKey{name, TimerAdvert}]; s.State == StateMaster && !ok {
+			t.Fatalf("%s: MASTER without an advert timer", name)
+		}
+	}
+	// Sync group members are always in the group's state.
+	for _, g := range m.cfg.SyncGroups {
+		first := sts[g.Members[0]].State
+		for _, n := range g.Members[1:] {
+			if sts[n].State != first {
+				t.Fatalf("sync group %s: %s %v, %s %v", g.Name, g.Members[0], first, n, sts[n].State)
+			}
+		}
+	}
+}
+
+func (m *propModel) instanceNames() []string {
+	var out []string
+	for _, ic := range m.cfg.Instances {
+		out = append(out, ic.Name)
+	}
+	return out
+}
+
+func (m *propModel) fireDue(t *rapid.T) {
+	for {
+		k, at, ok := m.d.nextTimer()
+		if !ok || at.After(m.d.now) {
+			return
+		}
+		delete(m.d.timers, k)
+		m.step(t, EvTimer{Instance: k.inst, Timer: k.kind})
+	}
+}
+
+func (m *propModel) sortedTimers() []timerKey {
+	keys := make([]timerKey, 0, len(m.d.timers))
+	for k := range m.d.timers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b timerKey) int {
+		if a.inst != b.inst {
+			if a.inst < b.inst {
+				return -1
+			}
+			return 1
+		}
+		return int(a.kind) - int(b.kind)
+	})
+	return keys
+}
+
+// Issue 2 invariants over random event sequences: VIPs held iff MASTER,
+// only a MASTER sends non-zero adverts, a BACKUP always has a down timer,
+// no GARP outside MASTER, effective priority in bounds, sync group
+// members move together, stale timer firings do nothing, no panics.
+func TestPropEngineInvariants(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 3).Draw(t, "instances")
+		cfg := EngineConfig{}
+		for i := range n {
+			cfg.Instances = append(cfg.Instances, genInstance(t, i))
+		}
+		if n >= 2 && rapid.Bool().Draw(t, "sync_group") {
+			cfg.SyncGroups = []SyncGroupConfig{{
+				Name: "G", Members: []string{"VI_1", "VI_2"},
+				TrackingWeight: rapid.Bool().Draw(t, "tracking_weight"),
+				Trackers:       genTrackers(t, "group_track"),
+			}}
+		}
+		m := &propModel{d: newDriver(t, cfg), cfg: cfg}
+		names := m.instanceNames()
+		t.Repeat(map[string]func(*rapid.T){
+			"start": func(t *rapid.T) { m.step(t, EvStart{}) },
+			"stop": func(t *rapid.T) {
+				if rapid.IntRange(0, 4).Draw(t, "stop_rarely") != 0 {
+					t.Skip("stop is rare")
+				}
+				m.step(t, EvStop{})
+			},
+			"advance": func(t *rapid.T) {
+				m.d.now = m.d.now.Add(time.Duration(rapid.IntRange(0, 3000).Draw(t, "advance_ms")) * time.Millisecond)
+				m.fireDue(t)
+			},
+			"fireNext": func(t *rapid.T) {
+				k, at, ok := m.d.nextTimer()
+				if !ok {
+					t.Skip("no timer")
+				}
+				if at.After(m.d.now) {
+					m.d.now = at
+				}
+				delete(m.d.timers, k)
+				m.step(t, EvTimer{Instance: k.inst, Timer: k.kind})
+			},
+			"fireRandom": func(t *rapid.T) {
+				keys := m.sortedTimers()
+				if len(keys) == 0 {
+					t.Skip("no timer")
+				}
+				k := rapid.SampledFrom(keys).Draw(t, "timer")
+				// Timers due before it fire first, as in a real driver.
+				if at := m.d.timers[k]; at.After(m.d.now) {
+					m.d.now = at
+				}
+				m.fireDue(t)
+			},
+			"staleTimer": func(t *rapid.T) {
+				name := rapid.SampledFrom(names).Draw(t, "instance")
+				kind := TimerKind(rapid.IntRange(0, numTimers).Draw(t, "kind"))
+				if at, ok := m.d.timers[timerKey{name, kind}]; ok && !at.After(m.d.now) {
+					t.Skip("timer is due: not stale")
+				}
+				if acts := m.step(t, EvTimer{Instance: name, Timer: kind}); len(acts) != 0 {
+					t.Fatalf("stale timer %s/%v produced %v", name, kind, kinds(acts))
+				}
+			},
+			"advert": func(t *rapid.T) {
+				i := rapid.IntRange(0, len(m.cfg.Instances)-1).Draw(t, "instance")
+				ic := m.cfg.Instances[i]
+				src := rapid.SampledFrom(propSources).Draw(t, "src")
+				ev := advFrom(ic, src, rapid.SampledFrom(propPrios).Draw(t, "prio"))
+				switch rapid.IntRange(0, 9).Draw(t, "corrupt") {
+				case 0:
+					ev.TTL = 64
+				case 1:
+					ev.Advert.Version ^= 1
+				case 2:
+					ev.Advert.Addrs = ev.Advert.Addrs[:1]
+				case 3:
+					ev.Advert.AdvertIntCS += 100
+				case 4:
+					ev.Advert.AuthData[0] ^= 1
+				}
+				m.step(t, ev)
+			},
+			"tracker": func(t *rapid.T) {
+				m.step(t, EvTracker{
+					Name:  rapid.SampledFrom(propTrackers).Draw(t, "tracker"),
+					OK:    rapid.Bool().Draw(t, "ok"),
+					Value: rapid.IntRange(-100, 100).Draw(t, "value"),
+				})
+			},
+			"interface": func(t *rapid.T) {
+				m.step(t, EvInterface{Instance: rapid.SampledFrom(names).Draw(t, "instance"), Up: rapid.Bool().Draw(t, "up")})
+			},
+			"vipDeleted": func(t *rapid.T) {
+				m.step(t, EvVIPDeleted{Instance: rapid.SampledFrom(names).Draw(t, "instance")})
+			},
+			"setPriority": func(t *rapid.T) {
+				m.step(t, EvSetPriority{Instance: rapid.SampledFrom(names).Draw(t, "instance"),
+					Priority: rapid.SampledFrom([]uint8{1, 99, 100, 101, 200, 255}).Draw(t, "base")})
+			},
+		})
+	})
+}
