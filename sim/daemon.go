@@ -1,3 +1,97 @@
 package sim
 
-func (n *node) newDriver() (driver, error) { return nil, errNotImplemented }
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+)
+
+// newDriver parses the node's keepalived.conf (includes resolved in the
+// node's filesystem) and builds a fresh daemon.Driver on a new platform.
+func (n *node) newDriver() (driver, error) {
+	src, err := n.fs.read(ConfigPath)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ConfigPath, err)
+	}
+	cfg, diags, err := config.Parse(n.name, src, config.Options{FS: nodeFS{n.fs}})
+	lg := n.w.log.With("node", n.name)
+	for _, d := range diags {
+		lg.Warn(d.String())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", ConfigPath, err)
+	}
+	if cfg == nil {
+		return nil, fmt.Errorf("parse %s: no configuration", ConfigPath)
+	}
+	plat := &platform{n: n, gen: n.gen}
+	drv, err := daemon.New(cfg, plat, lg)
+	if err != nil {
+		return nil, err
+	}
+	return drv, nil
+}
+
+// nodeFS exposes a node's filesystem as an fs.FS (paths without the
+// leading slash) for config includes.
+type nodeFS struct{ m *memFS }
+
+func (f nodeFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	p := "/" + name
+	if name == "." {
+		p = "/"
+	}
+	fi, err := f.m.stat(p)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	if fi.IsDir() {
+		ents, _ := f.m.list(p)
+		return &memDir{fi: fi, ents: ents}, nil
+	}
+	b, _ := f.m.read(p)
+	return &memOpenFile{fi: fi, r: strings.NewReader(string(b))}, nil
+}
+
+type memOpenFile struct {
+	fi fs.FileInfo
+	r  *strings.Reader
+}
+
+func (f *memOpenFile) Stat() (fs.FileInfo, error) { return f.fi, nil }
+func (f *memOpenFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *memOpenFile) Close() error               { return nil }
+
+type memDir struct {
+	fi   fs.FileInfo
+	ents []fs.DirEntry
+	off  int
+}
+
+func (d *memDir) Stat() (fs.FileInfo, error) { return d.fi, nil }
+func (d *memDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.fi.Name(), Err: fs.ErrInvalid}
+}
+func (d *memDir) Close() error { return nil }
+func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.ents[d.off:]
+	if n <= 0 {
+		d.off = len(d.ents)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	if n > len(rest) {
+		n = len(rest)
+	}
+	d.off += n
+	return rest[:n], nil
+}

@@ -32,7 +32,6 @@ type packet struct {
 	src, dst netip.Addr
 	ttl      uint8
 	advert   vrrp.Advert
-	raw      []byte // encoded VRRP payload, when the codec is used
 	fromNode string
 	fromMAC  [6]byte
 }

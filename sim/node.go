@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -132,15 +131,6 @@ func (n *node) setClockRate(rate float64) {
 	}
 }
 
-// afterFunc arms a daemon timer at a local clock time.
-func (n *node) afterFunc(at time.Time, fn func()) func() {
-	n.timerSeq++
-	t := &simTimer{id: n.timerSeq, gen: n.gen, localAt: at.Sub(Epoch), fn: fn}
-	n.timers[t.id] = t
-	n.armTimer(t)
-	return func() { delete(n.timers, t.id) }
-}
-
 func (n *node) armTimer(t *simTimer) {
 	t.ver++
 	ver := t.ver
@@ -193,10 +183,6 @@ func (n *node) receive(ifc *nodeIface, pkt packet) {
 	}
 	deliver()
 }
-
-// newDriver builds the daemon for a node; replaced when the daemon package
-// can parse configurations (see daemon.go).
-var errNotImplemented = errors.New("sim: not implemented yet")
 
 func (n *node) start() error {
 	if n.proc != nil {

@@ -51,7 +51,11 @@ func (o *observer) received(node string) { o.counter(node).AdvertsReceived++ }
 
 // event appends one line to the timeline (and the live trace writer).
 func (o *observer) event(node, instance, kind, text string) {
-	e := TraceEvent{At: o.w.now, Node: node, Instance: instance, Kind: kind, Text: text}
+	o.eventAt(o.w.now, node, instance, kind, text)
+}
+
+func (o *observer) eventAt(at time.Duration, node, instance, kind, text string) {
+	e := TraceEvent{At: at, Node: node, Instance: instance, Kind: kind, Text: text}
 	o.timeline = append(o.timeline, e)
 	if o.w.opt.Trace != nil {
 		io.WriteString(o.w.opt.Trace, e.String()+"\n")
@@ -83,8 +87,16 @@ func (o *observer) addrChanged(n *node, ifc *nodeIface, p netip.Prefix, label st
 	switch {
 	case len(holders) > 1 && !open:
 		o.splits = append(o.splits, SplitBrain{VIP: a, Nodes: holders, Start: o.w.now, Open: true})
-		o.openSplit[a] = len(o.splits) - 1
-		o.event("", "", "split-brain", fmt.Sprintf("START %s held by %v", a, holders))
+		i := len(o.splits) - 1
+		o.openSplit[a] = i
+		// A hand-over inside one instant (the new master adds the VIP, the
+		// old one removes it when the advert arrives at the same virtual
+		// time) is not a split brain: confirm once the instant is over.
+		o.w.schedule(o.w.now+1, func() {
+			if s := &o.splits[i]; s.Open || s.End > s.Start {
+				o.eventAt(s.Start, "", "", "split-brain", fmt.Sprintf("START %s held by %v", a, s.Nodes))
+			}
+		})
 	case len(holders) > 1 && open:
 		for _, h := range holders {
 			if !slices.Contains(o.splits[idx].Nodes, h) {
@@ -96,18 +108,25 @@ func (o *observer) addrChanged(n *node, ifc *nodeIface, p netip.Prefix, label st
 		s := &o.splits[idx]
 		s.End, s.Open = o.w.now, false
 		delete(o.openSplit, a)
-		o.event("", "", "split-brain", fmt.Sprintf("END %s after %v", a, s.End-s.Start))
+		if s.End > s.Start {
+			o.event("", "", "split-brain", fmt.Sprintf("END %s after %v", a, s.End-s.Start))
+		}
 	}
 }
 
+// splitBrains lists the intervals, leaving out those that opened and
+// closed within one instant (see addrChanged).
 func (o *observer) splitBrains() []SplitBrain {
-	out := make([]SplitBrain, len(o.splits))
-	for i, s := range o.splits {
+	var out []SplitBrain
+	for _, s := range o.splits {
+		if !s.Open && s.End == s.Start {
+			continue
+		}
 		s.Nodes = slices.Clone(s.Nodes)
 		if s.Open {
 			s.End = o.w.now
 		}
-		out[i] = s
+		out = append(out, s)
 	}
 	return out
 }

@@ -1,0 +1,622 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+// Driver runs one daemon's VRRP instances on a Platform. It is a
+// single-threaded reactor: every method must be called from the platform's
+// one reactor goroutine (see Platform).
+type Driver struct {
+	cfg *config.Config
+	p   Platform
+	log *slog.Logger
+	eng *vrrp.Engine
+
+	insts  []*instanceMeta
+	byName map[string]*instanceMeta
+
+	timers    map[timerKey]*driverTimer
+	scripts   []*scriptState
+	files     []*fileState
+	filePoll  func()
+	running   bool
+	stopped   bool
+	started   bool            // EvStart sent
+	initWait  map[string]bool // unweighted scripts that have not reported yet
+	linkState map[string]bool // last known carrier per interface we care about
+}
+
+type timerKey struct {
+	inst string
+	kind vrrp.TimerKind
+}
+
+type driverTimer struct {
+	cancel func()
+}
+
+// New builds a driver for cfg on p. It converts the configuration (see
+// BuildEngineConfig) and builds the engine; nothing runs until Start.
+func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
+	if p == nil {
+		return nil, fmt.Errorf("daemon: nil platform")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ec, metas, err := buildEngineConfig(cfg, p, log)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := vrrp.NewEngine(ec)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: build engine: %w", err)
+	}
+	d := &Driver{
+		cfg: cfg, p: p, log: log, eng: eng,
+		insts:     metas,
+		byName:    map[string]*instanceMeta{},
+		timers:    map[timerKey]*driverTimer{},
+		linkState: map[string]bool{},
+	}
+	for _, m := range metas {
+		d.byName[m.name] = m
+	}
+	for i := range cfg.Scripts {
+		if d.scriptUsed(cfg.Scripts[i].Name) {
+			d.scripts = append(d.scripts, newScriptState(&cfg.Scripts[i]))
+		}
+	}
+	for i := range cfg.TrackFiles {
+		d.files = append(d.files, &fileState{def: &cfg.TrackFiles[i]})
+	}
+	return d, nil
+}
+
+// scriptUsed: keepalived only runs vrrp_scripts some instance or group
+// tracks ("Warning - script %s is not used").
+func (d *Driver) scriptUsed(name string) bool {
+	for _, in := range d.cfg.Instances {
+		for _, r := range in.TrackScripts {
+			if r.Name == name {
+				return true
+			}
+		}
+	}
+	for _, g := range d.cfg.SyncGroups {
+		for _, r := range g.TrackScripts {
+			if r.Name == name {
+				return true
+			}
+		}
+	}
+	d.log.Warn(fmt.Sprintf("Warning - script %s is not used", name))
+	return false
+}
+
+// Start starts every instance: removes configured addresses left on the
+// interfaces by a previous daemon (keepalived does the same at start),
+// reports the initial link and tracker states, starts the engine and the
+// tracker schedules.
+func (d *Driver) Start() error {
+	if d.running || d.stopped {
+		return fmt.Errorf("daemon: Start called twice")
+	}
+	d.running = true
+	d.log.Info("Starting VRRP child process")
+	for _, m := range d.insts {
+		d.removeStale(m)
+	}
+	// Initial interface states, before the engine leaves INIT.
+	for _, name := range d.watchedIfaces() {
+		up, err := d.p.LinkUp(name)
+		if err != nil {
+			d.log.Warn("cannot read link state", "iface", name, "err", err)
+			up = false
+		}
+		d.linkState[name] = up
+		d.linkEvents(name, up, true)
+	}
+	for _, s := range d.scripts {
+		if s.def.InitFail {
+			d.step(vrrp.EvTracker{Name: scriptTracker(s.def.Name), OK: false})
+		}
+	}
+	for _, f := range d.files {
+		d.readTrackFile(f, true)
+	}
+	// keepalived keeps an instance in INIT until every unweighted script
+	// it tracks has reported once (num_script_init): EvStart waits for them.
+	d.initWait = map[string]bool{}
+	for _, s := range d.scripts {
+		if !s.def.InitFail && d.scriptUnweighted(s.def.Name) {
+			d.initWait[s.def.Name] = true
+		}
+	}
+	if len(d.initWait) == 0 {
+		d.begin()
+	}
+	for _, s := range d.scripts {
+		d.runScript(s)
+	}
+	if len(d.files) > 0 {
+		d.scheduleFilePoll()
+	}
+	return nil
+}
+
+// begin starts the engine (EvStart) once.
+func (d *Driver) begin() {
+	if d.started {
+		return
+	}
+	d.started = true
+	d.step(vrrp.EvStart{})
+}
+
+// scriptUnweighted: some instance or sync group tracks the script with
+// weight 0 (failure means FAULT).
+func (d *Driver) scriptUnweighted(name string) bool {
+	unweighted := func(refs []config.TrackRef) bool {
+		for _, r := range refs {
+			if r.Name != name {
+				continue
+			}
+			w := r.Weight
+			if !r.WeightSet {
+				for _, s := range d.cfg.Scripts {
+					if s.Name == name {
+						w = s.Weight
+					}
+				}
+			}
+			if w == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, in := range d.cfg.Instances {
+		if unweighted(in.TrackScripts) {
+			return true
+		}
+	}
+	for _, g := range d.cfg.SyncGroups {
+		if unweighted(g.TrackScripts) {
+			return true
+		}
+	}
+	return false
+}
+
+// Stop is an orderly shutdown (SIGTERM): masters send priority 0 and
+// release their addresses, notify_stop runs, then every timer and tracker
+// stops. The driver cannot be restarted; build a new one.
+func (d *Driver) Stop() {
+	if !d.running {
+		return
+	}
+	if d.started {
+		d.step(vrrp.EvStop{})
+	}
+	d.running, d.stopped = false, true
+	for k, t := range d.timers {
+		t.cancel()
+		delete(d.timers, k)
+	}
+	if d.filePoll != nil {
+		d.filePoll()
+		d.filePoll = nil
+	}
+	for _, s := range d.scripts {
+		if s.cancel != nil {
+			s.cancel()
+			s.cancel = nil
+		}
+	}
+	d.log.Info("Stopped")
+}
+
+// Status is the engine's snapshot of one instance.
+func (d *Driver) Status(name string) (vrrp.Status, bool) { return d.eng.Status(name) }
+
+// Statuses are the snapshots of every instance in configuration order.
+func (d *Driver) Statuses() []vrrp.Status { return d.eng.Statuses() }
+
+// Receive hands a received advert to the instance it belongs to
+// (demultiplexed by interface, family and VRID, like keepalived's socket
+// pools). Adverts for an unknown VRID are ignored silently.
+func (d *Driver) Receive(pkt Packet) {
+	if !d.running {
+		return
+	}
+	v6 := pkt.Src.Is6() && !pkt.Src.Is4In6()
+	for _, m := range d.insts {
+		if m.iface == pkt.Iface && m.ipv6 == v6 && m.cfg.VRID == int(pkt.Advert.VRID) {
+			d.p.Report(Report{Kind: ReportAdvertRecv, Instance: m.name, Addr: pkt.Src, Priority: pkt.Advert.Priority})
+			before, _ := d.eng.Status(m.name)
+			rejected := d.step(vrrp.EvAdvert{Instance: m.name, Src: pkt.Src, Dst: pkt.Dst, TTL: pkt.TTL, Advert: pkt.Advert})
+			// keepalived vrrp.c:2168-2292: a preempting BACKUP ignores a
+			// lower-priority advert and lets its down timer run.
+			p := pkt.Advert.Priority
+			if !rejected && before.State == vrrp.StateBackup && p != 0 && p < before.EffectivePriority &&
+				!m.cfg.Nopreempt && m.cfg.PreemptDelay == 0 {
+				d.log.Info(fmt.Sprintf("(%s) received lower priority (%d) advert from %s - discarding", m.name, p, pkt.Src))
+			}
+			return
+		}
+	}
+	d.p.Report(Report{Kind: ReportReject, Reason: vrrp.RejectUnknownVRID, Addr: pkt.Src,
+		Text: fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", pkt.Advert.VRID, pkt.Iface)})
+}
+
+// ReceiveRaw decodes a VRRP payload (IP header already stripped: src, dst,
+// ttl come from it) and hands it to Receive. Packet-level failures are
+// counted and dropped.
+func (d *Driver) ReceiveRaw(iface string, src, dst netip.Addr, ttl uint8, payload []byte) {
+	if !d.running {
+		return
+	}
+	adv, err := vrrp.Parse(payload, src, dst, vrrp.ParseOptions{})
+	if err != nil {
+		r := vrrp.ReasonOf(err)
+		d.log.Info(fmt.Sprintf("bogus VRRP packet received on %s from %s: %v", iface, src, err))
+		d.p.Report(Report{Kind: ReportReject, Reason: r, Addr: src, Text: err.Error()})
+		return
+	}
+	d.Receive(Packet{Iface: iface, Src: src, Dst: dst, TTL: ttl, Advert: adv})
+}
+
+// LinkChanged reports a carrier change on an interface.
+func (d *Driver) LinkChanged(iface string, up bool) {
+	if !d.running {
+		return
+	}
+	if prev, ok := d.linkState[iface]; ok && prev == up {
+		return
+	}
+	d.linkState[iface] = up
+	if up {
+		d.log.Info(fmt.Sprintf("Netlink reports %s up", iface))
+	} else {
+		d.log.Info(fmt.Sprintf("Netlink reports %s down", iface))
+	}
+	d.linkEvents(iface, up, false)
+}
+
+// AddressDeleted reports that an address was removed from an interface by
+// someone else. A MASTER whose VIP disappears goes BACKUP (unless the VIP
+// is no_track), as keepalived does.
+func (d *Driver) AddressDeleted(iface string, addr netip.Prefix) {
+	if !d.running {
+		return
+	}
+	for _, m := range d.insts {
+		if m.state != vrrp.StateMaster {
+			continue
+		}
+		for _, v := range m.addrs {
+			if v.Dev == iface && v.Prefix.Addr() == addr.Addr() && !v.NoTrack {
+				d.log.Info(fmt.Sprintf("(%s) VIP %s deleted externally", m.name, addr.Addr()))
+				d.step(vrrp.EvVIPDeleted{Instance: m.name})
+				break
+			}
+		}
+	}
+}
+
+// watchedIfaces are the interfaces whose carrier matters: instance
+// interfaces and track_interface entries, sorted.
+func (d *Driver) watchedIfaces() []string {
+	set := map[string]bool{}
+	for _, m := range d.insts {
+		set[m.iface] = true
+		for _, t := range m.cfg.TrackInterfaces {
+			set[t.Name] = true
+		}
+	}
+	for _, g := range d.cfg.SyncGroups {
+		for _, t := range g.TrackInterfaces {
+			set[t.Name] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// linkEvents turns one carrier change into engine events: the instances
+// on that interface, and the track_interface tracker of that name. At
+// start, only "down" needs saying (the engine assumes up).
+func (d *Driver) linkEvents(iface string, up, initial bool) {
+	if initial && up {
+		return
+	}
+	for _, m := range d.insts {
+		if m.iface == iface {
+			d.step(vrrp.EvInterface{Instance: m.name, Up: up})
+		}
+	}
+	d.step(vrrp.EvTracker{Name: ifaceTracker(iface), OK: up})
+}
+
+// removeStale deletes configured VIPs that are already on the interfaces
+// at start (left by a killed daemon).
+func (d *Driver) removeStale(m *instanceMeta) {
+	for _, v := range m.addrs {
+		have, err := d.p.Addresses(v.Dev)
+		if err != nil {
+			continue
+		}
+		for _, a := range have {
+			if a.Addr() == v.Prefix.Addr() {
+				if err := d.p.DelAddress(v.Dev, a); err == nil {
+					d.log.Info(fmt.Sprintf("(%s) removing stale VIP %s on %s", m.name, a, v.Dev))
+					d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: a.Addr(), Text: "stale at start"})
+				}
+			}
+		}
+	}
+}
+
+// step feeds one event to the engine and performs the actions; it reports
+// whether the engine rejected the event (an advert).
+func (d *Driver) step(ev vrrp.Event) (rejected bool) {
+	acts := d.eng.Step(d.p.Now(), ev)
+	// keepalived logs "Entering MASTER STATE" before it sets the VIPs and
+	// notifies after; the engine lists the state change last. Announce
+	// transitions first, then perform every action in the engine's order.
+	for _, a := range acts {
+		if sc, ok := a.(vrrp.ActStateChange); ok {
+			d.announce(sc)
+		}
+	}
+	for _, a := range acts {
+		if _, ok := a.(vrrp.ActReject); ok {
+			rejected = true
+		}
+		d.apply(a)
+	}
+	return rejected
+}
+
+func (d *Driver) apply(a vrrp.Action) {
+	switch a := a.(type) {
+	case vrrp.ActSendAdvert:
+		d.sendAdvert(a)
+	case vrrp.ActAddVIPs:
+		d.setVIPs(a.Instance, true)
+	case vrrp.ActDelVIPs:
+		d.setVIPs(a.Instance, false)
+	case vrrp.ActGARP:
+		d.garp(a)
+	case vrrp.ActSetTimer:
+		d.setTimer(a)
+	case vrrp.ActCancelTimer:
+		k := timerKey{a.Instance, a.Timer}
+		if t, ok := d.timers[k]; ok {
+			t.cancel()
+			delete(d.timers, k)
+		}
+	case vrrp.ActStateChange:
+		d.stateChange(a)
+	case vrrp.ActGroupStateChange:
+		d.groupStateChange(a)
+	case vrrp.ActPriorityChange:
+		d.priorityChange(a)
+	case vrrp.ActReject:
+		d.reject(a)
+	default:
+		d.log.Warn(fmt.Sprintf("unknown engine action %T", a))
+	}
+}
+
+func (d *Driver) sendAdvert(a vrrp.ActSendAdvert) {
+	m := d.byName[a.Instance]
+	if m == nil {
+		return
+	}
+	for _, dst := range m.dsts {
+		pkt := Packet{Iface: m.iface, Src: m.src, Dst: dst, TTL: m.ttl, Advert: a.Advert}
+		if !m.unicast {
+			pkt.TTL = vrrp.TTLRequired
+		}
+		if err := d.p.SendAdvert(pkt); err != nil {
+			d.log.Debug(fmt.Sprintf("(%s) send advert to %s failed", m.name, dst), "err", err)
+			continue
+		}
+		if a.Advert.Priority == vrrp.PriorityStop {
+			d.log.Info(fmt.Sprintf("(%s) sent 0 priority", m.name))
+		}
+		d.p.Report(Report{Kind: ReportAdvertSent, Instance: m.name, Addr: dst, Priority: a.Advert.Priority})
+	}
+}
+
+func (d *Driver) setVIPs(inst string, add bool) {
+	m := d.byName[inst]
+	if m == nil {
+		return
+	}
+	if add {
+		d.log.Info(fmt.Sprintf("(%s) setting VIPs.", m.name))
+	} else {
+		d.log.Info(fmt.Sprintf("(%s) removing VIPs.", m.name))
+	}
+	for _, v := range m.addrs {
+		var err error
+		if add {
+			err = d.p.AddAddress(v.Dev, v.Prefix, v.Label)
+		} else {
+			err = d.p.DelAddress(v.Dev, v.Prefix)
+		}
+		if err != nil {
+			d.log.Warn(fmt.Sprintf("(%s) %s VIP %s on %s failed", m.name, verb(add), v.Prefix, v.Dev), "err", err)
+			d.p.Report(Report{Kind: ReportError, Instance: m.name, Addr: v.Prefix.Addr(), Text: err.Error()})
+			continue
+		}
+		kind := ReportVIPDel
+		if add {
+			kind = ReportVIPAdd
+		}
+		d.p.Report(Report{Kind: kind, Instance: m.name, Addr: v.Prefix.Addr(), Text: v.Prefix.String() + " dev " + v.Dev})
+	}
+}
+
+func verb(add bool) string {
+	if add {
+		return "add"
+	}
+	return "delete"
+}
+
+func (d *Driver) garp(a vrrp.ActGARP) {
+	m := d.byName[a.Instance]
+	if m == nil || a.Repeat <= 0 {
+		return
+	}
+	for _, v := range m.addrs {
+		if v.Prefix.Addr().Is4() {
+			d.log.Info(fmt.Sprintf("(%s) Sending/queueing gratuitous ARPs on %s for %s", m.name, v.Dev, v.Prefix.Addr()))
+		} else {
+			d.log.Info(fmt.Sprintf("(%s) Sending/queueing Unsolicited Neighbour Adverts on %s for %s", m.name, v.Dev, v.Prefix.Addr()))
+		}
+		sent := 0
+		for range a.Repeat {
+			if err := d.p.SendGARP(v.Dev, v.Prefix.Addr()); err != nil {
+				break
+			}
+			sent++
+		}
+		if sent > 0 {
+			d.p.Report(Report{Kind: ReportGARP, Instance: m.name, Addr: v.Prefix.Addr(), Text: fmt.Sprintf("%d on %s", sent, v.Dev)})
+		}
+	}
+}
+
+func (d *Driver) setTimer(a vrrp.ActSetTimer) {
+	k := timerKey{a.Instance, a.Timer}
+	if t, ok := d.timers[k]; ok {
+		t.cancel()
+	}
+	t := &driverTimer{}
+	d.timers[k] = t
+	t.cancel = d.p.AfterFunc(a.At, func() {
+		// A firing that lost a race with a re-arm or a cancel is stale.
+		if cur, ok := d.timers[k]; !ok || cur != t || !d.running {
+			return
+		}
+		delete(d.timers, k)
+		d.step(vrrp.EvTimer{Instance: k.inst, Timer: k.kind})
+	})
+}
+
+// announce logs and reports a transition (before its actions run).
+func (d *Driver) announce(a vrrp.ActStateChange) {
+	m := d.byName[a.Instance]
+	if m == nil {
+		return
+	}
+	m.state, m.prio = a.To, a.Priority
+	msg := fmt.Sprintf("(%s) Entering %s STATE", m.name, a.To)
+	if a.To == vrrp.StateStopped {
+		msg = fmt.Sprintf("(%s) Stopped", m.name)
+	}
+	if a.Reason != "" {
+		msg += " (" + a.Reason + ")"
+	}
+	d.log.Info(msg)
+	d.p.Report(Report{Kind: ReportState, Instance: m.name, From: a.From, To: a.To, Priority: a.Priority, Text: a.Reason})
+}
+
+// stateChange runs the notify scripts of a transition.
+func (d *Driver) stateChange(a vrrp.ActStateChange) {
+	m := d.byName[a.Instance]
+	if m == nil {
+		return
+	}
+	in := m.cfg
+	var specific config.Notify
+	switch a.To {
+	case vrrp.StateMaster:
+		specific = in.NotifyMaster
+	case vrrp.StateBackup:
+		specific = in.NotifyBackup
+	case vrrp.StateFault:
+		specific = in.NotifyFault
+	case vrrp.StateStopped:
+		specific = in.NotifyStop
+	default:
+		return
+	}
+	d.notify(specific, nil)
+	d.notify(in.Notify, []string{"INSTANCE", m.name, a.To.String(), fmt.Sprint(a.Priority)})
+}
+
+func (d *Driver) groupStateChange(a vrrp.ActGroupStateChange) {
+	d.log.Info(fmt.Sprintf("(%s) Syncing instances to %s state", a.Group, a.To))
+	d.p.Report(Report{Kind: ReportGroupState, Instance: a.Group, From: a.From, To: a.To})
+	for i := range d.cfg.SyncGroups {
+		g := &d.cfg.SyncGroups[i]
+		if g.Name != a.Group {
+			continue
+		}
+		var specific config.Notify
+		switch a.To {
+		case vrrp.StateMaster:
+			specific = g.NotifyMaster
+		case vrrp.StateBackup:
+			specific = g.NotifyBackup
+		case vrrp.StateFault:
+			specific = g.NotifyFault
+		case vrrp.StateStopped:
+			specific = g.NotifyStop
+		default:
+			return
+		}
+		d.notify(specific, nil)
+		d.notify(g.Notify, []string{"GROUP", g.Name, a.To.String(), "0"})
+	}
+}
+
+func (d *Driver) priorityChange(a vrrp.ActPriorityChange) {
+	m := d.byName[a.Instance]
+	if m != nil {
+		m.prio = a.To
+	}
+	d.log.Info(fmt.Sprintf("(%s) Changing effective priority from %d to %d", a.Instance, a.From, a.To))
+	d.p.Report(Report{Kind: ReportPriority, Instance: a.Instance, Priority: a.To, Text: fmt.Sprintf("%d -> %d", a.From, a.To)})
+}
+
+func (d *Driver) reject(a vrrp.ActReject) {
+	msg := a.Detail
+	if msg == "" {
+		msg = a.Reason.String()
+	}
+	if !strings.HasPrefix(msg, "(") {
+		msg = fmt.Sprintf("(%s) %s", a.Instance, msg)
+	}
+	d.log.Info(msg)
+	d.p.Report(Report{Kind: ReportReject, Instance: a.Instance, Reason: a.Reason, Addr: a.Src, Text: msg})
+}
+
+func (d *Driver) notify(n config.Notify, args []string) {
+	if strings.TrimSpace(n.Command) == "" {
+		return
+	}
+	d.p.RunScript(ScriptRequest{Kind: ScriptNotify, Name: "notify", Cmd: n.Command, Args: args, User: n.User}, nil)
+}
+
+// now is the platform clock, for trackers.
+func (d *Driver) now() time.Time { return d.p.Now() }

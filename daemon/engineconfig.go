@@ -1,0 +1,256 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+// Tracker names are namespaced by kind in the engine, because a
+// vrrp_script and an interface may share a name.
+func scriptTracker(name string) string { return "script:" + name }
+func ifaceTracker(name string) string  { return "iface:" + name }
+func fileTracker(name string) string   { return "file:" + name }
+
+// instanceMeta is what the driver keeps per instance beyond the engine's
+// view: where adverts go, which addresses to set, which scripts to notify.
+type instanceMeta struct {
+	cfg   *config.VRRPInstance
+	name  string
+	iface string
+	ipv6  bool
+	src   netip.Addr
+	// dsts are the advert destinations: the multicast group, or every
+	// unicast peer (one packet each, like keepalived).
+	dsts    []netip.Addr
+	ttl     uint8
+	unicast bool
+	// addrs are the VIPs then the eVIPs, each with its device resolved.
+	addrs []config.VIP
+	state vrrp.State
+	prio  uint8
+}
+
+// BuildEngineConfig converts a parsed keepalived.conf into the engine's
+// configuration, applying keepalived 2.2.7's defaults and derived values.
+// The advert source is unicast_src_ip, else mcast_src_ip, else the primary
+// address of the instance's interface (asked of links).
+func BuildEngineConfig(cfg *config.Config, links Links) (vrrp.EngineConfig, error) {
+	ec, _, err := buildEngineConfig(cfg, links, nil)
+	return ec, err
+}
+
+func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.EngineConfig, []*instanceMeta, error) {
+	if cfg == nil {
+		return vrrp.EngineConfig{}, nil, fmt.Errorf("daemon: nil configuration")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g := &cfg.Global
+	scripts := map[string]*config.VRRPScript{}
+	for i := range cfg.Scripts {
+		scripts[cfg.Scripts[i].Name] = &cfg.Scripts[i]
+	}
+	files := map[string]*config.TrackFileDef{}
+	for i := range cfg.TrackFiles {
+		files[cfg.TrackFiles[i].Name] = &cfg.TrackFiles[i]
+	}
+
+	var ec vrrp.EngineConfig
+	var metas []*instanceMeta
+	for i := range cfg.Instances {
+		in := &cfg.Instances[i]
+		ic, meta, err := buildInstance(g, in, scripts, files, links, log)
+		if err != nil {
+			return vrrp.EngineConfig{}, nil, err
+		}
+		ec.Instances = append(ec.Instances, ic)
+		metas = append(metas, meta)
+	}
+	for i := range cfg.SyncGroups {
+		sg := &cfg.SyncGroups[i]
+		sc := vrrp.SyncGroupConfig{Name: sg.Name, Members: append([]string(nil), sg.Group...), TrackingWeight: sg.TrackingWeight}
+		sc.Trackers = trackers(sg.Name, sg.TrackScripts, sg.TrackInterfaces, sg.TrackFiles, scripts, files, log)
+		ec.SyncGroups = append(ec.SyncGroups, sc)
+	}
+	return ec, metas, nil
+}
+
+func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[string]*config.VRRPScript,
+	files map[string]*config.TrackFileDef, links Links, log *slog.Logger) (vrrp.InstanceConfig, *instanceMeta, error) {
+	if in.VRID < 1 || in.VRID > 255 {
+		return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: virtual_router_id %d out of range 1..255", in.Name, in.VRID)
+	}
+	if in.Priority < 1 || in.Priority > 255 {
+		return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: priority %d out of range 1..255", in.Name, in.Priority)
+	}
+	iface := in.Interface
+	if iface == "" {
+		iface = g.DefaultInterface
+	}
+	if iface == "" {
+		iface = "eth0" // keepalived's default_interface
+	}
+	version := in.Version
+	if version == 0 {
+		version = g.VRRPVersion
+	}
+	if version == 0 {
+		version = 2
+	}
+	advInt := in.AdvertInt
+	if advInt <= 0 {
+		advInt = time.Second
+	}
+	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, unicast: len(in.UnicastPeers) > 0, ttl: vrrp.TTLRequired}
+
+	// Advert source: unicast_src_ip, mcast_src_ip, or the interface's primary address.
+	switch {
+	case m.unicast && in.UnicastSrcIP.IsValid():
+		m.src = in.UnicastSrcIP
+	case in.McastSrcIP.IsValid():
+		m.src = in.McastSrcIP
+	case in.UnicastSrcIP.IsValid():
+		m.src = in.UnicastSrcIP
+	default:
+		if links != nil {
+			a, err := links.PrimaryAddr(iface, in.IPv6)
+			if err != nil {
+				log.Warn(fmt.Sprintf("(%s) no %s address for interface %s", in.Name, family(in.IPv6), iface), "err", err)
+			} else {
+				m.src = a
+			}
+		}
+	}
+	if m.unicast {
+		for _, p := range in.UnicastPeers {
+			m.dsts = append(m.dsts, p.Addr)
+		}
+		if in.UnicastTTL > 0 && in.UnicastTTL <= 255 {
+			m.ttl = uint8(in.UnicastTTL)
+		}
+	} else {
+		dst := in.McastDstIP
+		if !dst.IsValid() {
+			if in.IPv6 {
+				dst = g.VRRPMcastGroup6
+				if !dst.IsValid() {
+					dst = netip.MustParseAddr("ff02::12")
+				}
+			} else {
+				dst = g.VRRPMcastGroup4
+				if !dst.IsValid() {
+					dst = netip.MustParseAddr("224.0.0.18") // RFC 5798 §5.1.1.2
+				}
+			}
+		}
+		m.dsts = []netip.Addr{dst}
+	}
+	for _, list := range [][]config.VIP{in.VIPs, in.EVIPs} {
+		for _, v := range list {
+			if v.Dev == "" {
+				v.Dev = iface
+			}
+			m.addrs = append(m.addrs, v)
+		}
+	}
+
+	ic := vrrp.InstanceConfig{
+		Name:                 in.Name,
+		VRID:                 uint8(in.VRID),
+		Version:              uint8(version),
+		IPv6:                 in.IPv6,
+		Priority:             uint8(in.Priority),
+		WantMaster:           in.State == "MASTER",
+		AdvertInt:            advInt,
+		Nopreempt:            in.Nopreempt,
+		PreemptDelay:         in.PreemptDelay,
+		SrcAddr:              m.src,
+		Unicast:              m.unicast,
+		DownTimerAdverts:     in.DownTimerAdverts,
+		LowerPrioNoAdvert:    in.LowerPrioNoAdvert || g.VRRPLowerPrioNoAdvert,
+		HigherPrioSendAdvert: in.HigherPrioSendAdvert || g.VRRPHigherPrioSendAdvert,
+		SkipCheckAdvAddr:     in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+		Strict:               in.Strict || g.VRRPStrict,
+
+		GARPMasterDelay:         in.GARPMasterDelay,
+		GARPMasterRepeat:        in.GARPMasterRepeat,
+		GARPMasterRefresh:       in.GARPMasterRefresh,
+		GARPMasterRefreshRepeat: in.GARPMasterRefreshRepeat,
+		GARPLowerPrioDelay:      in.GARPLowerPrioDelay,
+		GARPLowerPrioRepeat:     in.GARPLowerPrioRepeat,
+		DontTrackPrimary:        in.DontTrackPrimary,
+	}
+	if ic.DownTimerAdverts <= 0 {
+		ic.DownTimerAdverts = g.VRRPDownTimerAdverts
+	}
+	if ic.DownTimerAdverts <= 0 {
+		ic.DownTimerAdverts = 3 // VRRP_MS_DOWN_TIMER
+	}
+	if g.VRRPMinGARP {
+		// vrrp_min_garp: one GARP, no second burst.
+		ic.GARPMasterRepeat, ic.GARPMasterDelay = 1, 0
+	}
+	for _, v := range in.VIPs {
+		ic.VIPs = append(ic.VIPs, v.Prefix.Addr())
+	}
+	switch in.AuthType {
+	case config.AuthPass:
+		ic.AuthType = vrrp.AuthPass
+		copy(ic.AuthPass[:], in.AuthPass) // the wire carries the first 8 bytes
+	case config.AuthAH:
+		ic.AuthType = vrrp.AuthAH
+		copy(ic.AuthPass[:], in.AuthPass)
+	}
+	ic.Trackers = trackers(in.Name, in.TrackScripts, in.TrackInterfaces, in.TrackFiles, scripts, files, log)
+	if len(in.TrackProcesses) > 0 || len(in.TrackBFDs) > 0 {
+		log.Warn(fmt.Sprintf("(%s) track_process / track_bfd are not supported yet; ignored", in.Name))
+	}
+	m.prio = ic.Priority
+	return ic, m, nil
+}
+
+func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts map[string]*config.VRRPScript,
+	files map[string]*config.TrackFileDef, log *slog.Logger) []vrrp.TrackerRef {
+	var out []vrrp.TrackerRef
+	for _, r := range scr {
+		s, ok := scripts[r.Name]
+		if !ok {
+			log.Warn(fmt.Sprintf("(%s) track_script %s not found, ignoring...", owner, r.Name))
+			continue
+		}
+		w, rev := r.Weight, r.Reverse
+		if !r.WeightSet {
+			w, rev = s.Weight, s.Reverse
+		}
+		out = append(out, vrrp.TrackerRef{Name: scriptTracker(r.Name), Kind: vrrp.TrackScript, Weight: w, Reverse: rev})
+	}
+	for _, r := range ifs {
+		out = append(out, vrrp.TrackerRef{Name: ifaceTracker(r.Name), Kind: vrrp.TrackInterface, Weight: r.Weight, Reverse: r.Reverse})
+	}
+	for _, r := range fls {
+		f, ok := files[r.Name]
+		if !ok {
+			log.Warn(fmt.Sprintf("(%s) track_file %s not found, ignoring...", owner, r.Name))
+			continue
+		}
+		w, rev := r.Weight, r.Reverse
+		if !r.WeightSet {
+			w, rev = f.Weight, f.Reverse
+		}
+		out = append(out, vrrp.TrackerRef{Name: fileTracker(r.Name), Kind: vrrp.TrackFile, Weight: w, Reverse: rev})
+	}
+	return out
+}
+
+func family(v6 bool) string {
+	if v6 {
+		return "IPv6"
+	}
+	return "IPv4"
+}

@@ -1,0 +1,194 @@
+package daemon
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+// scriptState is one vrrp_script's schedule and rise/fall counter.
+//
+// keepalived 2.2.7 (vrrp_scheduler.c:1385-1410): the counter `result` lives
+// in [0, rise+fall-1] and the script is OK when result >= rise. A success
+// increments it until rise-1, then jumps to rise+fall-1; a failure
+// decrements it until rise, then jumps to 0. A script that has not
+// reported yet is in the "init" state: its first result decides at once.
+type scriptState struct {
+	def     *config.VRRPScript
+	result  int
+	init    bool // no result yet (and not init_fail)
+	ok      bool // last verdict reported to the engine
+	running bool
+	cancel  func() // next run
+}
+
+func newScriptState(def *config.VRRPScript) *scriptState {
+	s := &scriptState{def: def, init: !def.InitFail}
+	return s
+}
+
+func (s *scriptState) rise() int { return max(s.def.Rise, 1) }
+func (s *scriptState) fall() int { return max(s.def.Fall, 1) }
+
+// record applies one run's outcome and reports whether the verdict
+// changed (always true for the first result).
+func (s *scriptState) record(success bool) (changed bool) {
+	rise, fall := s.rise(), s.fall()
+	top := rise + fall - 1
+	if s.init {
+		s.init = false
+		if success {
+			s.result = top
+		} else {
+			s.result = 0
+		}
+		s.ok = success
+		return true
+	}
+	if success {
+		if s.result < rise-1 {
+			s.result++
+		} else {
+			s.result = top
+		}
+	} else {
+		if s.result > rise {
+			s.result--
+		} else {
+			s.result = 0
+		}
+	}
+	ok := s.result >= rise
+	changed = ok != s.ok
+	s.ok = ok
+	return changed
+}
+
+func (s *scriptState) interval() time.Duration {
+	if s.def.Interval > 0 {
+		return s.def.Interval
+	}
+	return time.Second
+}
+
+func (s *scriptState) timeout() time.Duration {
+	if s.def.Timeout > 0 {
+		return s.def.Timeout
+	}
+	return s.interval()
+}
+
+// runScript starts one run of s (unless the previous one is still
+// running, which keepalived skips) and schedules the next interval later.
+func (d *Driver) runScript(s *scriptState) {
+	if !d.running {
+		return
+	}
+	next := d.now().Add(s.interval())
+	s.cancel = d.p.AfterFunc(next, func() {
+		s.cancel = nil
+		d.runScript(s)
+	})
+	if s.running {
+		d.log.Info(fmt.Sprintf("Track script %s is already running, expect idle - skipping run", s.def.Name))
+		return
+	}
+	s.running = true
+	d.p.RunScript(ScriptRequest{Kind: ScriptCheck, Name: s.def.Name, Cmd: s.def.Script, Timeout: s.timeout(), User: s.def.User},
+		func(r ScriptResult) {
+			s.running = false
+			if !d.running {
+				return
+			}
+			d.scriptDone(s, r)
+		})
+}
+
+func (d *Driver) scriptDone(s *scriptState, r ScriptResult) {
+	name := s.def.Name
+	switch {
+	case r.Err != nil:
+		d.log.Warn(fmt.Sprintf("Cannot run script %s: %v", name, r.Err))
+	case r.TimedOut:
+		d.log.Info(fmt.Sprintf("Process [%s] timed out", name))
+	}
+	was, wasInit := s.ok, s.init
+	changed := s.record(r.OK())
+	if wasInit || d.initWait[name] {
+		defer func() {
+			delete(d.initWait, name)
+			if len(d.initWait) == 0 {
+				d.begin()
+			}
+		}()
+	}
+	if !changed {
+		return
+	}
+	switch {
+	case s.ok:
+		d.log.Info(fmt.Sprintf("Script `%s` now returning 0", name))
+	case r.TimedOut || r.Err != nil:
+		d.log.Info(fmt.Sprintf("Script `%s` now returning failure", name))
+	default:
+		d.log.Info(fmt.Sprintf("Script `%s` now returning %d", name, r.ExitCode))
+	}
+	if !s.ok && (wasInit || was) {
+		d.log.Info(fmt.Sprintf("VRRP_Script(%s) failed", name))
+	} else if s.ok {
+		d.log.Info(fmt.Sprintf("VRRP_Script(%s) succeeded", name))
+	}
+	d.p.Report(Report{Kind: ReportTracker, Instance: name, Text: fmt.Sprintf("script ok=%v exit=%d", s.ok, r.ExitCode)})
+	d.step(vrrp.EvTracker{Name: scriptTracker(name), OK: s.ok})
+}
+
+// fileState is one track_file. keepalived watches the file with inotify;
+// the driver polls it every trackFilePoll (documented difference).
+type fileState struct {
+	def   *config.TrackFileDef
+	value int
+	known bool
+}
+
+// trackFilePoll is how often track_file files are re-read.
+const trackFilePoll = time.Second
+
+func (d *Driver) scheduleFilePoll() {
+	d.filePoll = d.p.AfterFunc(d.now().Add(trackFilePoll), func() {
+		d.filePoll = nil
+		if !d.running {
+			return
+		}
+		for _, f := range d.files {
+			d.readTrackFile(f, false)
+		}
+		d.scheduleFilePoll()
+	})
+}
+
+// readTrackFile reads the first number of the file (keepalived: a missing
+// or unreadable file, or no number, counts as 0) and reports a change.
+func (d *Driver) readTrackFile(f *fileState, initial bool) {
+	v := 0
+	if b, err := d.p.ReadFile(f.def.File); err == nil {
+		fields := strings.Fields(string(b))
+		if len(fields) > 0 {
+			if n, err := strconv.Atoi(fields[0]); err == nil {
+				v = n
+			}
+		}
+	}
+	if f.known && v == f.value {
+		return
+	}
+	f.known, f.value = true, v
+	if !initial {
+		d.log.Info(fmt.Sprintf("tracked file %s now has value %d", f.def.Name, v))
+	}
+	d.p.Report(Report{Kind: ReportTracker, Instance: f.def.Name, Text: fmt.Sprintf("file value=%d", v)})
+	d.step(vrrp.EvTracker{Name: fileTracker(f.def.Name), OK: v == 0, Value: v})
+}

@@ -1,0 +1,203 @@
+package sim
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/daemon"
+)
+
+// platform is the simulated daemon.Platform of one node's daemon. Every
+// callback it hands back goes through node.dispatch, so a killed daemon's
+// timers and script completions vanish and a paused daemon's wait.
+type platform struct {
+	n   *node
+	gen uint64
+}
+
+var _ daemon.Platform = (*platform)(nil)
+
+func (p *platform) w() *World { return p.n.w }
+
+func (p *platform) Now() time.Time { return Epoch.Add(p.n.localElapsed()) }
+
+func (p *platform) AfterFunc(at time.Time, fn func()) func() {
+	n := p.n
+	n.timerSeq++
+	t := &simTimer{id: n.timerSeq, gen: p.gen, localAt: at.Sub(Epoch), fn: fn}
+	n.timers[t.id] = t
+	n.armTimer(t)
+	return func() {
+		if cur, ok := n.timers[t.id]; ok && cur == t {
+			delete(n.timers, t.id)
+		}
+	}
+}
+
+func (p *platform) iface(name string) (*nodeIface, error) {
+	ifc, ok := p.n.ifaceByName(name)
+	if !ok {
+		return nil, fmt.Errorf("sim: %s: no interface %s", p.n.name, name)
+	}
+	return ifc, nil
+}
+
+func (p *platform) SendAdvert(pkt daemon.Packet) error {
+	ifc, err := p.iface(pkt.Iface)
+	if err != nil {
+		return err
+	}
+	if !ifc.up {
+		return fmt.Errorf("sim: %s: %s is down", p.n.name, ifc.name)
+	}
+	if !pkt.Src.IsValid() || !pkt.Dst.IsValid() {
+		return fmt.Errorf("sim: %s: advert without source or destination address", p.n.name)
+	}
+	p.w().obs.counter(p.n.name).AdvertsSent++
+	p.w().transmit(ifc, packet{src: pkt.Src, dst: pkt.Dst, ttl: pkt.TTL, advert: pkt.Advert, fromNode: p.n.name, fromMAC: ifc.mac})
+	return nil
+}
+
+func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) error {
+	ifc, err := p.iface(iface)
+	if err != nil {
+		return err
+	}
+	for _, a := range ifc.addrs {
+		if a.prefix.Addr() == addr.Addr() {
+			return fmt.Errorf("sim: %s: %s already on %s: file exists", p.n.name, addr, iface)
+		}
+	}
+	ifc.addrs = append(ifc.addrs, ifaceAddr{prefix: addr, label: label})
+	p.w().obs.addrChanged(p.n, ifc, addr, label, true, true)
+	return nil
+}
+
+func (p *platform) DelAddress(iface string, addr netip.Prefix) error {
+	ifc, err := p.iface(iface)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(ifc.addrs, func(a ifaceAddr) bool { return a.prefix.Addr() == addr.Addr() })
+	if i < 0 {
+		return fmt.Errorf("sim: %s: %s not on %s: cannot assign requested address", p.n.name, addr, iface)
+	}
+	a := ifc.addrs[i]
+	ifc.addrs = slices.Delete(ifc.addrs, i, i+1)
+	p.w().obs.addrChanged(p.n, ifc, a.prefix, a.label, false, true)
+	return nil
+}
+
+func (p *platform) Addresses(iface string) ([]netip.Prefix, error) {
+	ifc, err := p.iface(iface)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]netip.Prefix, len(ifc.addrs))
+	for i, a := range ifc.addrs {
+		out[i] = a.prefix
+	}
+	return out, nil
+}
+
+func (p *platform) SendGARP(iface string, addr netip.Addr) error {
+	ifc, err := p.iface(iface)
+	if err != nil {
+		return err
+	}
+	if !ifc.up {
+		return fmt.Errorf("sim: %s: %s is down", p.n.name, iface)
+	}
+	o := &p.w().obs
+	o.counter(p.n.name).GARPs++
+	o.garps = append(o.garps, GARPEvent{At: p.w().now, Node: p.n.name, Iface: iface, Addr: addr})
+	return nil
+}
+
+func (p *platform) LinkUp(iface string) (bool, error) {
+	ifc, err := p.iface(iface)
+	if err != nil {
+		return false, err
+	}
+	return ifc.up, nil
+}
+
+func (p *platform) PrimaryAddr(iface string, ipv6 bool) (netip.Addr, error) {
+	ifc, err := p.iface(iface)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, a := range ifc.addrs {
+		ad := a.prefix.Addr()
+		if !ipv6 && ad.Is4() {
+			return ad, nil
+		}
+		if ipv6 && ad.Is6() && ad.IsLinkLocalUnicast() {
+			return ad, nil
+		}
+	}
+	if ipv6 {
+		// Every IPv6 interface has a link-local address; derive it from
+		// the MAC (EUI-64) when none was configured.
+		m := ifc.mac
+		b := [16]byte{0xfe, 0x80, 8: m[0] ^ 2, 9: m[1], 10: m[2], 11: 0xff, 12: 0xfe, 13: m[3], 14: m[4], 15: m[5]}
+		return netip.AddrFrom16(b), nil
+	}
+	return netip.Addr{}, fmt.Errorf("sim: %s: no IPv4 address on %s", p.n.name, iface)
+}
+
+func (p *platform) ReadFile(path string) ([]byte, error) { return p.n.fs.read(path) }
+
+// RunScript runs the script at once through the node's shell (so its
+// effects on files happen now) and delivers the result after its virtual
+// runtime, or at the timeout.
+func (p *platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptResult)) {
+	w := p.w()
+	argv := append(strings.Fields(req.Cmd), req.Args...)
+	if req.Kind == daemon.ScriptNotify {
+		w.obs.notifies = append(w.obs.notifies, NotifyCall{At: w.now, Node: p.n.name, Argv: argv})
+		w.obs.event(p.n.name, "", "notify", strings.Join(argv, " "))
+	}
+	res := p.n.runShell(req.Cmd, req.Args)
+	runtime := w.opt.ScriptRuntime + res.slept
+	out := daemon.ScriptResult{ExitCode: res.exit, Err: res.err}
+	if req.Timeout > 0 && runtime > req.Timeout {
+		runtime = req.Timeout
+		out = daemon.ScriptResult{ExitCode: -1, TimedOut: true}
+	}
+	if done == nil {
+		return
+	}
+	p.AfterFunc(p.Now().Add(runtime), func() { done(out) })
+}
+
+func (p *platform) Report(r daemon.Report) {
+	w := p.w()
+	o := &w.obs
+	name := p.n.name
+	switch r.Kind {
+	case daemon.ReportState:
+		o.transition(name, r.Instance, r.From, r.To, r.Priority)
+		txt := fmt.Sprintf("%s -> %s prio %d", r.From, r.To, r.Priority)
+		if r.Text != "" {
+			txt += " (" + r.Text + ")"
+		}
+		o.event(name, r.Instance, "state", txt)
+	case daemon.ReportGroupState:
+		o.event(name, r.Instance, "group-state", fmt.Sprintf("%s -> %s", r.From, r.To))
+	case daemon.ReportPriority:
+		o.event(name, r.Instance, "priority", r.Text)
+	case daemon.ReportReject:
+		o.counter(name).Rejected[r.Reason.String()]++
+		o.event(name, r.Instance, "reject", fmt.Sprintf("%s from %s: %s", r.Reason, r.Addr, r.Text))
+	case daemon.ReportGARP:
+		o.event(name, r.Instance, "garp", fmt.Sprintf("%s x%s", r.Addr, r.Text))
+	case daemon.ReportTracker:
+		o.event(name, r.Instance, "tracker", r.Text)
+	case daemon.ReportError:
+		o.event(name, r.Instance, "error", r.Text)
+	}
+}
