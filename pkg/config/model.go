@@ -665,8 +665,6 @@ type Checker struct {
 	BFDName string `json:"bfd_name,omitempty"`
 
 	Other []Directive `json:"other,omitempty"`
-
-	retrySet, dbrSet bool
 }
 
 // URL is url { path; digest; status_code; virtualhost; regex ... }.
