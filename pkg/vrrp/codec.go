@@ -281,6 +281,22 @@ func (a *Advert) Unmarshal(b []byte, src, dst netip.Addr, opt ParseOptions) erro
 	return nil
 }
 
+// ChecksumOK reports whether the checksum of the VRRP message msg verifies
+// the way keepalived 2.2.7 computes it for its version and family (see
+// Marshal), independently of the message's other checks. It is false for a
+// message too short to hold a header or of an unknown version.
+func ChecksumOK(msg []byte, src, dst netip.Addr, opt ParseOptions) bool {
+	if len(msg) < HeaderLen {
+		return false
+	}
+	v := msg[0] >> 4
+	if v != 2 && v != 3 {
+		return false
+	}
+	ok, _ := verifyChecksum(msg, v, familyIs6(src, dst), src, dst, opt.ChecksumAsV2)
+	return ok
+}
+
 // verifyChecksum checks the message checksum the way keepalived 2.2.7 does
 // for the family and version, and on failure explains which other known
 // form (v3_checksum_as_v2, or pre-1.3.6 unicast checksums computed with
