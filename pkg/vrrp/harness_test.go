@@ -205,38 +205,4 @@ func kinds(acts []Action) []string {
 	return out
 }
 
-func onlyInstance(acts []Action, name string) []Action {
-	var out []Action
-	for _, a := range acts {
-		if actionInstance(a) == name {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func actionInstance(a Action) string {
-	switch a := a.(type) {
-	case ActSendAdvert:
-		return a.Instance
-	case ActAddVIPs:
-		return a.Instance
-	case ActDelVIPs:
-		return a.Instance
-	case ActGARP:
-		return a.Instance
-	case ActSetTimer:
-		return a.Instance
-	case ActCancelTimer:
-		return a.Instance
-	case ActStateChange:
-		return a.Instance
-	case ActPriorityChange:
-		return a.Instance
-	case ActReject:
-		return a.Instance
-	}
-	return ""
-}
-
 func has(acts []Action, s string) bool { return slices.Contains(kinds(acts), s) }

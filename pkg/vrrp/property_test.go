@@ -303,3 +303,167 @@ func TestPropEngineInvariants(t *testing.T) {
 		})
 	})
 }
+
+// cluster is N engines, one instance each, on a simulated LAN that
+// delivers adverts at once unless a node is cut off.
+type cluster struct {
+	t      *rapid.T
+	now    time.Time
+	nodes  []*clusterNode
+	queue  []delivery
+	nopree bool
+}
+
+type clusterNode struct {
+	e      *Engine
+	addr   netip.Addr
+	timers map[TimerKind]time.Time
+	vips   bool
+	cut    bool
+}
+
+type delivery struct {
+	to int
+	ev EvAdvert
+}
+
+func (c *cluster) step(i int, ev Event) {
+	n := c.nodes[i]
+	for _, a := range n.e.Step(c.now, ev) {
+		switch a := a.(type) {
+		case ActSetTimer:
+			n.timers[a.Timer] = a.At
+		case ActCancelTimer:
+			delete(n.timers, a.Timer)
+		case ActAddVIPs:
+			n.vips = true
+		case ActDelVIPs:
+			n.vips = false
+		case ActSendAdvert:
+			if n.cut {
+				continue
+			}
+			for j, o := range c.nodes {
+				if j != i && !o.cut {
+					c.queue = append(c.queue, delivery{j, EvAdvert{Instance: "VI_1", Src: n.addr, Dst: mcast4, TTL: 255, Advert: a.Advert}})
+				}
+			}
+		}
+	}
+	for len(c.queue) > 0 {
+		d := c.queue[0]
+		c.queue = c.queue[1:]
+		c.step(d.to, d.ev)
+	}
+}
+
+func (c *cluster) runUntil(t time.Time) {
+	for {
+		bi, bk, found := -1, TimerKind(0), false
+		var bt time.Time
+		for i, n := range c.nodes {
+			for k := range numTimers {
+				at, ok := n.timers[TimerKind(k)]
+				if ok && (!found || at.Before(bt)) {
+					bi, bk, bt, found = i, TimerKind(k), at, true
+				}
+			}
+		}
+		if !found || bt.After(t) {
+			break
+		}
+		if bt.After(c.now) {
+			c.now = bt
+		}
+		delete(c.nodes[bi].timers, bk)
+		c.step(bi, EvTimer{Instance: "VI_1", Timer: bk})
+	}
+	c.now = t
+}
+
+// RFC 5798 §6.4 / keepalived vrrp.c: whatever happened before (partitions,
+// stops, interface failures, priority changes), once the LAN is healthy
+// for a while exactly one router is MASTER, holds the VIPs, and — when
+// preemption is on everywhere — it has the highest effective priority.
+func TestPropClusterConverges(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(2, 4).Draw(t, "nodes")
+		version := rapid.SampledFrom([]uint8{2, 3}).Draw(t, "version")
+		c := &cluster{t: t, now: t0}
+		for i := range n {
+			ic := baseCfg()
+			ic.Version = version
+			ic.SrcAddr = netip.AddrFrom4([4]byte{192, 0, 2, byte(1 + i)})
+			ic.Priority = rapid.SampledFrom([]uint8{50, 100, 100, 200, 255}).Draw(t, "priority")
+			ic.WantMaster = rapid.Bool().Draw(t, "want_master")
+			ic.Nopreempt = rapid.IntRange(0, 4).Draw(t, "nopreempt") == 0
+			ic.PreemptDelay = rapid.SampledFrom([]time.Duration{0, 0, 2 * time.Second}).Draw(t, "preempt_delay")
+			ic.LowerPrioNoAdvert = rapid.Bool().Draw(t, "lower_prio_no_advert")
+			c.nopree = c.nopree || ic.Nopreempt
+			e, err := NewEngine(one(ic))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.nodes = append(c.nodes, &clusterNode{e: e, addr: ic.SrcAddr, timers: map[TimerKind]time.Time{}})
+		}
+		for i := range c.nodes {
+			c.step(i, EvStart{})
+		}
+		node := rapid.IntRange(0, n-1)
+		t.Repeat(map[string]func(*rapid.T){
+			"advance": func(t *rapid.T) {
+				c.runUntil(c.now.Add(time.Duration(rapid.IntRange(0, 5000).Draw(t, "ms")) * time.Millisecond))
+			},
+			"cut":   func(t *rapid.T) { c.nodes[node.Draw(t, "node")].cut = true },
+			"heal":  func(t *rapid.T) { c.nodes[node.Draw(t, "node")].cut = false },
+			"stop":  func(t *rapid.T) { c.step(node.Draw(t, "node"), EvStop{}) },
+			"start": func(t *rapid.T) { c.step(node.Draw(t, "node"), EvStart{}) },
+			"ifdown": func(t *rapid.T) {
+				c.step(node.Draw(t, "node"), EvInterface{Instance: "VI_1", Up: false})
+			},
+			"ifup": func(t *rapid.T) {
+				c.step(node.Draw(t, "node"), EvInterface{Instance: "VI_1", Up: true})
+			},
+			"priority": func(t *rapid.T) {
+				c.step(node.Draw(t, "node"), EvSetPriority{Instance: "VI_1",
+					Priority: rapid.SampledFrom([]uint8{50, 100, 150, 200}).Draw(t, "base")})
+			},
+			"": func(t *rapid.T) {
+				for i, nd := range c.nodes {
+					s, _ := nd.e.Status("VI_1")
+					if nd.vips != (s.State == StateMaster) {
+						t.Fatalf("node %d: VIPs %v in %v", i, nd.vips, s.State)
+					}
+				}
+			},
+		})
+		// Settle: heal the LAN, everything up and running, wait.
+		for i, nd := range c.nodes {
+			nd.cut = false
+			c.step(i, EvInterface{Instance: "VI_1", Up: true})
+			c.step(i, EvStart{})
+		}
+		c.runUntil(c.now.Add(60 * time.Second))
+		masters, maxPrio, masterPrio := 0, uint8(0), uint8(0)
+		for _, nd := range c.nodes {
+			s, _ := nd.e.Status("VI_1")
+			if s.State == StateMaster {
+				masters++
+				masterPrio = s.EffectivePriority
+			}
+			maxPrio = max(maxPrio, s.EffectivePriority)
+		}
+		if masters != 1 {
+			for i, nd := range c.nodes {
+				s, _ := nd.e.Status("VI_1")
+				t.Logf("node %d %v: %v prio %d", i, nd.addr, s.State, s.EffectivePriority)
+			}
+			t.Fatalf("%d masters after settling", masters)
+		}
+		// keepalived vrrp_state_backup: a BACKUP accepts equal priority
+		// (no address tie-break), so only the priority is determined.
+		if !c.nopree && masterPrio != maxPrio {
+			t.Fatalf("MASTER has priority %d, highest is %d, with preemption on", masterPrio, maxPrio)
+		}
+	})
+}
