@@ -132,7 +132,7 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	if err := checkSupported(sc, b); err != nil {
 		return nil, err
 	}
-	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: map[string]time.Duration{}}
+	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: map[string]time.Duration{}, seenDetect: map[string]bool{}}
 	if err := r.build(); err != nil {
 		return nil, err
 	}
@@ -191,6 +191,7 @@ type runner struct {
 	// count from there.
 	lastAction time.Duration
 	printed    int // events of the backend's timeline already printed
+	seenDetect map[string]bool
 }
 
 func (r *runner) build() error {
@@ -211,7 +212,7 @@ func (r *runner) build() error {
 // compactKinds are the timeline events shown without Verbose.
 var compactKinds = map[string]bool{
 	"state": true, "vip": true, "vip-add": true, "vip-del": true, "notify": true, "fault": true,
-	"split-brain": true, "split-brain-detected": true, "detect": true, "priority": true,
+	"split-brain": true, "split-brain-detected": true, "priority": true,
 	"group-state": true, "daemon": true, "link": true,
 }
 
@@ -234,6 +235,15 @@ func (r *runner) flush() {
 	for _, e := range evs {
 		if !r.opt.Verbose && !compactKinds[e.Kind] {
 			continue
+		}
+		if !r.opt.Verbose && e.Kind == "split-brain-detected" {
+			// The detector reports every advert and ARP it sees; show the
+			// first of each kind per node after each step.
+			k := e.Node + "\x00" + e.Instance + "\x00" + e.Text
+			if r.seenDetect[k] {
+				continue
+			}
+			r.seenDetect[k] = true
 		}
 		if !r.opt.Verbose && e.Kind == "split-brain" {
 			if f := strings.Fields(e.Text); len(f) > 1 && instant[f[1]+"@"+e.At.String()] {
@@ -269,6 +279,7 @@ func (r *runner) stepError(st Step, err error) {
 func (r *runner) action(st Step) {
 	now := r.b.Elapsed()
 	r.lastAction = now
+	r.seenDetect = map[string]bool{}
 	r.res.Actions = append(r.res.Actions, Action{At: now, Pos: st.Position(), Text: st.String()})
 	r.line(now, "", "", "step", st.String())
 }

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/sim"
@@ -184,8 +183,7 @@ func (b *SimBackend) Detections() []Detection {
 }
 
 func isDetectionKind(kind, text string) bool {
-	return kind == "split-brain-detected" || kind == "detect" ||
-		(kind == "split-brain" || kind == "log") && strings.Contains(strings.ToLower(text), "split brain")
+	return kind == "split-brain-detected"
 }
 
 // Events implements Backend.
