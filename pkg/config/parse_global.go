@@ -65,6 +65,9 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "smtp_server":
 			if p.need(n, 1, 2) {
 				g.SMTPServer = n.args[0].text
+				if _, err := netip.ParseAddr(g.SMTPServer); err != nil {
+					p.d.warnf(n.args[0].pos, kw, "Invalid smtp server %s: keepalived 2.2.7 takes an IP address; the name is kept for the daemon to resolve", g.SMTPServer)
+				}
 				if len(n.args) > 1 {
 					if v, ok := p.portArg(n, 1); ok {
 						g.SMTPPort = v

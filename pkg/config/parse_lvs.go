@@ -210,6 +210,7 @@ func (p *parser) virtualServer(n *node) {
 				vs.ConnectTimeout = v
 			}
 		case "retry", "nb_get_retry":
+			p.deprecatedRetry(c)
 			if v, ok := p.int(c, 0, 1<<31-1); ok {
 				vs.Retry = v
 			}
@@ -268,8 +269,9 @@ func (p *parser) virtualServer(n *node) {
 				}
 			}
 		case "nat_mask":
-			// Obsolete (removed from keepalived long ago, still in
-			// tutorials: seed 002); kept, no effect.
+			// Obsolete (removed from keepalived, still in tutorials:
+			// seed 002). keepalived 2.2.7: "Unknown keyword 'nat_mask'".
+			p.d.warnf(c.pos(), kw, "Unknown keyword 'nat_mask' (obsolete, removed from keepalived; ignored)")
 			if a, ok := p.addr(c); ok {
 				vs.NatMask = a
 			}
@@ -363,6 +365,7 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 				rs.ConnectTimeout = v
 			}
 		case "retry", "nb_get_retry":
+			p.deprecatedRetry(c)
 			if v, ok := p.int(c, 0, 1<<31-1); ok {
 				rs.Retry = v
 			}
@@ -419,6 +422,7 @@ func (p *parser) checker(n *node) (Checker, bool) {
 				ck.ConnectTimeout = v
 			}
 		case "retry", "nb_get_retry":
+			p.deprecatedRetry(c)
 			if v, ok := p.int(c, 0, 1<<31-1); ok {
 				ck.Retry = v
 			}
@@ -616,4 +620,13 @@ func (p *parser) url(n *node) URL {
 		p.d.errorf(n.pos(), "url", "url has no path")
 	}
 	return u
+}
+
+// deprecatedRetry warns about nb_get_retry, the old name of retry
+// (keepalived 2.2.7: "nb_get_retry is deprecated - please use 'retry'";
+// in TCP_CHECK 2.2.7 does not know it at all, we take its plain meaning).
+func (p *parser) deprecatedRetry(c *node) {
+	if c.kw.text == "nb_get_retry" {
+		p.d.warnf(c.pos(), c.kw.text, "nb_get_retry is deprecated - please use 'retry'")
+	}
 }

@@ -543,7 +543,9 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 			if s, ok := p.str(c); ok {
 				vi.AuthPass = s
 				if len(s) > 8 {
-					p.d.warnf(c.args[0].pos, c.kw.text, "password longer than 8 characters: only %q is used", s[:8])
+					// keepalived: "Truncating auth_pass to 8 characters";
+					// the model keeps it whole, the wire uses 8 bytes.
+					p.d.warnf(c.args[0].pos, c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
 				}
 			}
 		default:
@@ -640,7 +642,9 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 				v.TrackGroup = t.text
 			}
 		default:
-			p.d.errorf(a.pos, kw, "unknown option %q in address line", a.text)
+			// keepalived: "Unknown configuration entry '%s' for ip
+			// address - ignoring" (seed 004 annotates a VIP this way).
+			p.d.warnf(a.pos, kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
 		}
 	}
 	if n.block {

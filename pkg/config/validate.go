@@ -59,8 +59,20 @@ func (p *parser) validate() {
 			p.d.warnf(fl.authPos, "authentication", "(%s) VRRPv3 has no authentication - ignoring", vi.Name)
 			vi.AuthType, vi.AuthPass = AuthNone, ""
 		}
-		if vi.AuthType == AuthPass && vi.AuthPass == "" {
-			p.d.errorf(fl.authPos, "auth_pass", "(%s) auth_type PASS needs an auth_pass", vi.Name)
+		if vi.AuthType != AuthNone && vi.AuthPass == "" {
+			p.d.warnf(fl.authPos, "auth_pass", "(%s) Authentication specified but no password given. Ignoring", vi.Name)
+			vi.AuthType = AuthNone
+		}
+		if !vi.DontTrackPrimary && vi.Interface != "" {
+			kept := vi.TrackInterfaces[:0]
+			for _, r := range vi.TrackInterfaces {
+				if r.Name == vi.Interface && r.Weight == 0 {
+					p.d.warnf(r.Pos, "track_interface", "(%s) Ignoring track_interface %s since own interface", vi.Name, r.Name)
+					continue
+				}
+				kept = append(kept, r)
+			}
+			vi.TrackInterfaces = kept
 		}
 		if vi.AuthType == AuthAH && vi.IPv6 {
 			p.d.errorf(fl.authPos, "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
@@ -133,7 +145,7 @@ func hasTrackProcess(c *Config, name string) bool {
 // checkAddresses checks VIP families, labels, and unicast addresses.
 func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
 	if len(vi.VIPs) == 0 && !vi.NoVirtualIPAddress && !vi.Strict {
-		p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", vi.Name)
+		p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", vi.Name)
 	}
 	for _, v := range vi.VIPs {
 		if v.Prefix.Addr().Is6() != vi.IPv6 {

@@ -20,9 +20,8 @@ func (p *parser) need(n *node, min, max int) bool {
 		}
 		return false
 	}
-	if max >= 0 && len(n.args) > max {
-		p.d.warnf(n.args[max].pos, n.kw.text, "extra argument %q ignored", n.args[max].text)
-	}
+	// Extra words are ignored silently, as keepalived 2.2.7 does (seed
+	// 004 annotates values with "--- ..." text on the same line).
 	return true
 }
 
@@ -99,9 +98,6 @@ func (p *parser) timer(n *node, lo, hi float64) (time.Duration, bool) {
 func (p *parser) boolOpt(n *node) (bool, bool) {
 	if len(n.args) == 0 {
 		return true, true
-	}
-	if len(n.args) > 1 {
-		p.d.warnf(n.args[1].pos, n.kw.text, "extra argument %q ignored", n.args[1].text)
 	}
 	switch strings.ToLower(n.args[0].text) {
 	case "on", "true", "yes":
