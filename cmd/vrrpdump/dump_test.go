@@ -201,3 +201,28 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("stdin: exit %d, output %q", code, stdout.String())
 	}
 }
+
+// FuzzDump: no capture file panics vrrpdump, and every line it prints is a
+// JSON object.
+func FuzzDump(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.pcap"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out bytes.Buffer
+		_ = dump(bytes.NewReader(data), &out)
+		for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+			if len(line) > 0 && !json.Valid(line) {
+				t.Fatalf("invalid JSON line %q", line)
+			}
+		}
+	})
+}

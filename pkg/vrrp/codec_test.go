@@ -429,6 +429,10 @@ func TestAHUnicast(t *testing.T) {
 	if err := SealAH(pkt[:20], key, true); err == nil {
 		t.Fatal("SealAH on a packet without room for AH succeeded")
 	}
+	v3 := Advert{Version: 3, VRID: 9, Priority: 100, AdvertIntCS: 100}
+	if _, err := v3.MarshalIPv4(ip4Src, group4, IPv4Params{AH: &AHParams{Key: key}}, MarshalOptions{}); err == nil {
+		t.Fatal("AH with VRRPv3 accepted; keepalived allows authentication with VRRPv2 only")
+	}
 	if r := VerifyAH([]byte{0x45}, key, false); r != RejectAHMismatch {
 		t.Fatalf("VerifyAH(garbage) = %v", r)
 	}

@@ -187,6 +187,10 @@ func (a *Advert) MarshalIPv4(src, dst netip.Addr, p IPv4Params, opt MarshalOptio
 	if !src.Is4() || !dst.Is4() {
 		return nil, fmt.Errorf("vrrp: marshal IPv4: src %v dst %v are not both IPv4", src, dst)
 	}
+	if p.AH != nil && a.Version != 2 {
+		// keepalived refuses authentication with VRRPv3 (RFC 5798 §9 removed it).
+		return nil, fmt.Errorf("vrrp: marshal IPv4: AH with VRRP version %d, only VRRPv2 has authentication", a.Version)
+	}
 	ttl := p.TTL
 	if ttl == 0 {
 		ttl = TTLRequired
