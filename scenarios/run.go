@@ -285,6 +285,12 @@ func (r *runner) action(st Step) {
 }
 
 func (r *runner) step(st Step) {
+	// Every step starts once the current instant has settled: events due
+	// now (a state change caused by the previous step, an advert delivered
+	// with zero delay) run first, so "now" means the end of this instant.
+	if err := r.b.RunFor(0); err != nil {
+		r.stepError(st, err)
+	}
 	r.flush()
 	var err error
 	switch s := st.(type) {
