@@ -252,3 +252,146 @@ func (e *Engine) TimerDeadline(name string, k TimerKind) (at time.Time, ok bool)
 }
 
 func (e *Engine) emit(a Action) { e.acts = append(e.acts, a) }
+
+// Reload replaces the configuration and keeps the run-time state, as
+// keepalived does on SIGHUP (reference §2.2 "After a reload, instances
+// that were MASTER stay MASTER and send an advert immediately", §3.3).
+// It returns the actions to perform, like Step (same slice reuse rule).
+//
+//   - An instance kept under the same name, VRID, version and family keeps
+//     its state, timers, master and tracker statuses; its effective priority
+//     is recomputed (ActPriorityChange, down timer moved in place). A
+//     MASTER sends an advert at once (keepalived reload_master); the driver
+//     reconciles a changed VIP list itself (add the new ones, GARP them).
+//     A base priority lowered by an owner conflict is reset.
+//   - An instance that disappears (or changes VRID, version or family) is
+//     stopped: a MASTER sends priority 0 and releases its VIPs, then STOP.
+//     A changed one then starts afresh like a new one.
+//   - New instances start as on EvStart if the engine is running.
+//   - Sync groups are rebuilt; a group whose kept members disagree is
+//     brought to BACKUP (masters release), or FAULT if one has a fault.
+//
+// On a configuration error the engine is unchanged.
+func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
+	ne, err := NewEngine(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp: reload: %w", err)
+	}
+	clear(e.acts)
+	e.acts = e.acts[:0]
+	running := false
+	for _, in := range e.insts {
+		running = running || (in.state != StateInit && in.state != StateStopped)
+	}
+	for name, st := range ne.trackers {
+		if old := e.trackers[name]; old != nil {
+			*st = *old
+		}
+	}
+	kept := map[*instance]bool{}
+	for _, old := range e.insts {
+		nin := ne.byName[old.cfg.Name]
+		if nin != nil && nin.cfg.VRID == old.cfg.VRID && nin.cfg.Version == old.cfg.Version && nin.cfg.IPv6 == old.cfg.IPv6 {
+			continue
+		}
+		// Removed: keepalived "(VI_1) sent 0 priority", "removing VIPs".
+		if old.state == StateMaster {
+			e.sendAdvert(old, PriorityStop)
+			e.emit(ActDelVIPs{Instance: old.cfg.Name})
+		}
+		e.cancelAllTimers(old)
+		if from := old.state; from != StateInit && from != StateStopped {
+			old.state = StateStopped
+			e.stateChange(old, from, "removed on reload")
+		}
+	}
+	for _, nin := range ne.insts {
+		old := e.byName[nin.cfg.Name]
+		if old == nil || nin.cfg.VRID != old.cfg.VRID || nin.cfg.Version != old.cfg.Version || nin.cfg.IPv6 != old.cfg.IPv6 ||
+			old.state == StateInit || old.state == StateStopped {
+			continue
+		}
+		kept[nin] = true
+		nin.state, nin.wantMaster, nin.ifDown = old.state, old.wantMaster, old.ifDown
+		nin.masterAddr, nin.masterPrio, nin.preemptAt = old.masterAddr, old.masterPrio, old.preemptAt
+		nin.timers, nin.eff = old.timers, old.eff
+		if nin.state == StateBackup && nin.cfg.Version == 3 {
+			nin.masterAdvInt = old.masterAdvInt // adopted from the master (RFC 5798 §6.4.2)
+		}
+		if nin.state == StateMaster && !nin.timers[TimerAdvert].armed {
+			nin.timers[TimerAdvert] = timer{at: now.Add(nin.cfg.AdvertInt), armed: true}
+		}
+	}
+	e.insts, e.byName, e.groups, e.trackers = ne.insts, ne.byName, ne.groups, ne.trackers
+	for _, in := range e.insts {
+		if !kept[in] {
+			continue
+		}
+		eff, f := e.computePriority(in)
+		in.faulted = f
+		e.setEffective(now, in, eff)
+		if in.state == StateMaster {
+			e.sendAdvert(in, in.eff)
+		}
+	}
+	for _, g := range e.groups {
+		e.reloadGroup(now, g, kept)
+	}
+	if running {
+		e.start(now)
+	}
+	for _, in := range e.insts {
+		if in.group == nil && kept[in] {
+			e.applyFault(now, in)
+		}
+	}
+	for _, g := range e.groups {
+		e.syncFault(now, g)
+	}
+	return e.acts, nil
+}
+
+// reloadGroup sets a rebuilt sync group's state from its kept members and
+// brings new members to it.
+func (e *Engine) reloadGroup(now time.Time, g *group, kept map[*instance]bool) {
+	var anyKept, anyFault, allMaster = false, false, true
+	for _, m := range g.members {
+		if !kept[m] {
+			continue
+		}
+		anyKept = true
+		anyFault = anyFault || m.state == StateFault || m.faulted
+		allMaster = allMaster && m.state == StateMaster
+	}
+	if !anyKept {
+		return // all new: EvStart semantics via start()
+	}
+	switch {
+	case anyFault:
+		g.state = StateFault
+		for _, m := range g.members {
+			if kept[m] {
+				e.enterFault(m, "sync group "+g.cfg.Name+" in fault")
+			} else {
+				e.toFault(m, "sync group "+g.cfg.Name+" in fault")
+			}
+		}
+	case allMaster:
+		g.state = StateMaster
+		for _, m := range g.members {
+			if !kept[m] {
+				e.becomeMaster(now, m, "sync group "+g.cfg.Name)
+			}
+		}
+	default:
+		g.state = StateBackup
+		for _, m := range g.members {
+			switch {
+			case !kept[m]:
+				e.enterBackup(now, m, m.masterDown(), "sync group "+g.cfg.Name)
+			case m.state == StateMaster:
+				e.leaveMasterToBackup(now, m, m.masterDown(), false, "sync group "+g.cfg.Name)
+			}
+		}
+	}
+}

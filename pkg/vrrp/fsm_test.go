@@ -467,3 +467,56 @@ func TestEngineConfigErrors(t *testing.T) {
 		t.Fatalf("defaults not applied: %+v", in.cfg)
 	}
 }
+
+// keepalived reload (reference §2.2, §3.3): instances keep their state; a
+// MASTER sends an advert at once and keeps its VIPs; removed instances send
+// priority 0 and release; new ones start; a priority change is applied.
+func TestEngineReload(t *testing.T) {
+	a, b := baseCfg(), baseCfg()
+	b.Name, b.VRID = "VI_2", 52
+	d := newDriver(t, EngineConfig{Instances: []InstanceConfig{a, b}})
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	d.now = d.now.Add(100 * time.Millisecond)
+	d.step(advFrom(b, srcHigh, 200)) // VI_2 BACKUP with a fresh down timer
+	down := d.timerAt("VI_2", TimerMasterDown)
+	advert := d.timerAt("VI_1", TimerAdvert)
+
+	// Same config: only the MASTER's immediate advert.
+	acts := d.reload(EngineConfig{Instances: []InstanceConfig{a, b}})
+	if got, want := kinds(acts), []string{"advert(100)"}; !slices.Equal(got, want) {
+		t.Fatalf("identity reload %v, want %v", got, want)
+	}
+	if d.timerAt("VI_1", TimerAdvert) != advert || d.timerAt("VI_2", TimerMasterDown) != down || !d.vips["VI_1"] {
+		t.Fatalf("reload disturbed timers or VIPs")
+	}
+
+	// VI_2 priority 100 → 150: in-place down timer shift; VI_3 added.
+	b.Priority = 150
+	c := baseCfg()
+	c.Name, c.VRID = "VI_3", 53
+	acts = d.reload(EngineConfig{Instances: []InstanceConfig{a, b, c}})
+	want := []string{"advert(100)", "prio:100>150", "set:master_down", "state:INIT>BACKUP", "set:master_down"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("reload with changes %v, want %v", got, want)
+	}
+	if got := d.timerAt("VI_2", TimerMasterDown); got != down-(609375-414062)*time.Microsecond {
+		t.Fatalf("VI_2 down timer %v", got)
+	}
+
+	// VI_1 removed: priority 0, VIPs released, STOP.
+	acts = d.reload(EngineConfig{Instances: []InstanceConfig{b, c}})
+	want = []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>STOP"}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("reload removing a master %v, want %v", got, want)
+	}
+	if _, ok := d.e.Status("VI_1"); ok {
+		t.Fatalf("removed instance still reported")
+	}
+
+	// A bad configuration leaves the engine as it was.
+	if _, err := d.e.Reload(d.now, EngineConfig{Instances: []InstanceConfig{b, b}}); err == nil {
+		t.Fatalf("duplicate instance accepted on reload")
+	}
+	d.wantState("VI_2", StateBackup)
+}

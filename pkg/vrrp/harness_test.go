@@ -44,7 +44,20 @@ func newDriver(tb fataler, cfg EngineConfig) *driver {
 
 func (d *driver) step(ev Event) []Action {
 	d.tb.Helper()
-	acts := slices.Clone(d.e.Step(d.now, ev))
+	return d.apply(slices.Clone(d.e.Step(d.now, ev)))
+}
+
+func (d *driver) reload(cfg EngineConfig) []Action {
+	d.tb.Helper()
+	acts, err := d.e.Reload(d.now, cfg)
+	if err != nil {
+		d.tb.Fatalf("Reload: %v", err)
+	}
+	return d.apply(slices.Clone(acts))
+}
+
+func (d *driver) apply(acts []Action) []Action {
+	d.tb.Helper()
 	for _, a := range acts {
 		switch a := a.(type) {
 		case ActSetTimer:

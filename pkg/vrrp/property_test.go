@@ -70,6 +70,22 @@ func genInstance(t *rapid.T, i int) InstanceConfig {
 	return ic
 }
 
+func genEngineConfig(t *rapid.T) EngineConfig {
+	n := rapid.IntRange(1, 3).Draw(t, "instances")
+	cfg := EngineConfig{}
+	for i := range n {
+		cfg.Instances = append(cfg.Instances, genInstance(t, i))
+	}
+	if n >= 2 && rapid.Bool().Draw(t, "sync_group") {
+		cfg.SyncGroups = []SyncGroupConfig{{
+			Name: "G", Members: []string{"VI_1", "VI_2"},
+			TrackingWeight: rapid.Bool().Draw(t, "tracking_weight"),
+			Trackers:       genTrackers(t, "group_track"),
+		}}
+	}
+	return cfg
+}
+
 // propModel drives one engine with random events and checks the
 // invariants of issue 2 after every step.
 type propModel struct {
@@ -86,8 +102,16 @@ func (m *propModel) statuses() map[string]Status {
 }
 
 func (m *propModel) step(t *rapid.T, ev Event) []Action {
+	acts := m.do(t, func() []Action { return m.d.step(ev) })
+	m.check(t, m.statuses())
+	return acts
+}
+
+// do runs one engine call and checks its actions against the instance
+// states before and after.
+func (m *propModel) do(t *rapid.T, call func() []Action) []Action {
 	before := m.statuses()
-	acts := m.d.step(ev)
+	acts := call()
 	after := m.statuses()
 	for _, a := range acts {
 		switch a := a.(type) {
@@ -115,7 +139,6 @@ func (m *propModel) step(t *rapid.T, ev Event) []Action {
 			}
 		}
 	}
-	m.check(t, after)
 	return acts
 }
 
@@ -150,6 +173,17 @@ func (m *propModel) check(t *rapid.T, sts map[string]Status) {
 		}
 		if _, ok := m.d.timers[timerKey{name, TimerAdvert}]; s.State == StateMaster && !ok {
 			t.Fatalf("%s: MASTER without an advert timer", name)
+		}
+	}
+	// Nothing is left behind for an instance that no longer exists.
+	for k := range m.d.timers {
+		if _, ok := sts[k.inst]; !ok {
+			t.Fatalf("%s: timer %v left after removal", k.inst, k.kind)
+		}
+	}
+	for name, held := range m.d.vips {
+		if _, ok := sts[name]; !ok && held {
+			t.Fatalf("%s: VIPs left after removal", name)
 		}
 	}
 	// Sync group members are always in the group's state.
@@ -205,21 +239,17 @@ func (m *propModel) sortedTimers() []timerKey {
 // members move together, stale timer firings do nothing, no panics.
 func TestPropEngineInvariants(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, 3).Draw(t, "instances")
-		cfg := EngineConfig{}
-		for i := range n {
-			cfg.Instances = append(cfg.Instances, genInstance(t, i))
-		}
-		if n >= 2 && rapid.Bool().Draw(t, "sync_group") {
-			cfg.SyncGroups = []SyncGroupConfig{{
-				Name: "G", Members: []string{"VI_1", "VI_2"},
-				TrackingWeight: rapid.Bool().Draw(t, "tracking_weight"),
-				Trackers:       genTrackers(t, "group_track"),
-			}}
-		}
+		cfg := genEngineConfig(t)
 		m := &propModel{d: newDriver(t, cfg), cfg: cfg}
 		names := m.instanceNames()
 		t.Repeat(map[string]func(*rapid.T){
+			"reload": func(t *rapid.T) {
+				cfg := genEngineConfig(t)
+				m.do(t, func() []Action { return m.d.reload(cfg) })
+				m.cfg = cfg
+				names = m.instanceNames()
+				m.check(t, m.statuses())
+			},
 			"start": func(t *rapid.T) { m.step(t, EvStart{}) },
 			"stop": func(t *rapid.T) {
 				if rapid.IntRange(0, 4).Draw(t, "stop_rarely") != 0 {

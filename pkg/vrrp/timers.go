@@ -105,7 +105,9 @@ func (e *Engine) onTimer(now time.Time, in *instance, k TimerKind) {
 	case TimerGARPRefresh:
 		if in.state == StateMaster {
 			e.emit(ActGARP{Instance: in.cfg.Name, Repeat: in.cfg.GARPMasterRefreshRepeat})
-			e.setTimer(in, TimerGARPRefresh, now.Add(in.cfg.GARPMasterRefresh))
+			if in.cfg.GARPMasterRefresh > 0 { // may have been turned off by a reload
+				e.setTimer(in, TimerGARPRefresh, now.Add(in.cfg.GARPMasterRefresh))
+			}
 		}
 	case TimerLowerPrioGARP:
 		if in.state == StateMaster {
