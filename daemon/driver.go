@@ -23,6 +23,10 @@ type Driver struct {
 
 	insts  []*instanceMeta
 	byName map[string]*instanceMeta
+	// byVRID demultiplexes received adverts (keepalived's per-socket
+	// rb-tree); byAddr finds the instances owning an address.
+	byVRID map[demuxKey]*instanceMeta
+	byAddr map[netip.Addr][]*instanceMeta
 
 	timers    map[timerKey]*driverTimer
 	scripts   []*scriptState
@@ -35,13 +39,25 @@ type Driver struct {
 	linkState map[string]bool // last known carrier per interface we care about
 }
 
+type demuxKey struct {
+	iface string
+	v6    bool
+	vrid  uint8
+}
+
 type timerKey struct {
 	inst string
 	kind vrrp.TimerKind
 }
 
+// driverTimer is one engine timer. Re-arming to a later deadline (every
+// accepted advert pushes the Master_Down_Timer back) does not touch the
+// platform: the pending callback fires at armedAt, sees the deadline moved
+// and re-arms itself for the rest. Only an earlier deadline re-arms at once.
 type driverTimer struct {
-	cancel func()
+	at      time.Time // the engine's deadline
+	armedAt time.Time // when the platform callback is due
+	cancel  func()
 }
 
 // New builds a driver for cfg on p. It converts the configuration (see
@@ -68,8 +84,19 @@ func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
 		timers:    map[timerKey]*driverTimer{},
 		linkState: map[string]bool{},
 	}
+	d.byVRID = map[demuxKey]*instanceMeta{}
+	d.byAddr = map[netip.Addr][]*instanceMeta{}
 	for _, m := range metas {
 		d.byName[m.name] = m
+		k := demuxKey{m.iface, m.ipv6, uint8(m.cfg.VRID)}
+		if _, dup := d.byVRID[k]; dup {
+			log.Warn(fmt.Sprintf("(%s) duplicate VRID %d on %s: adverts go to the first instance", m.name, k.vrid, k.iface))
+		} else {
+			d.byVRID[k] = m
+		}
+		for _, v := range m.addrs {
+			d.byAddr[v.Prefix.Addr()] = append(d.byAddr[v.Prefix.Addr()], m)
+		}
 	}
 	for i := range cfg.Scripts {
 		if d.scriptUsed(cfg.Scripts[i].Name) {
@@ -240,20 +267,18 @@ func (d *Driver) Receive(pkt Packet) {
 		return
 	}
 	v6 := pkt.Src.Is6() && !pkt.Src.Is4In6()
-	for _, m := range d.insts {
-		if m.iface == pkt.Iface && m.ipv6 == v6 && m.cfg.VRID == int(pkt.Advert.VRID) {
-			d.p.Report(Report{Kind: ReportAdvertRecv, Instance: m.name, Addr: pkt.Src, Priority: pkt.Advert.Priority})
-			before, _ := d.eng.Status(m.name)
-			rejected := d.step(vrrp.EvAdvert{Instance: m.name, Src: pkt.Src, Dst: pkt.Dst, TTL: pkt.TTL, Advert: pkt.Advert})
-			// keepalived vrrp.c:2168-2292: a preempting BACKUP ignores a
-			// lower-priority advert and lets its down timer run.
-			p := pkt.Advert.Priority
-			if !rejected && before.State == vrrp.StateBackup && p != 0 && p < before.EffectivePriority &&
-				!m.cfg.Nopreempt && m.cfg.PreemptDelay == 0 {
-				d.log.Info(fmt.Sprintf("(%s) received lower priority (%d) advert from %s - discarding", m.name, p, pkt.Src))
-			}
-			return
+	d.detectForeignAdvert(pkt)
+	if m := d.byVRID[demuxKey{pkt.Iface, v6, pkt.Advert.VRID}]; m != nil {
+		d.p.Report(Report{Kind: ReportAdvertRecv, Instance: m.name, Addr: pkt.Src, Priority: pkt.Advert.Priority})
+		wasBackup, prio := m.state == vrrp.StateBackup, m.prio
+		rejected := d.step(vrrp.EvAdvert{Instance: m.name, Src: pkt.Src, Dst: pkt.Dst, TTL: pkt.TTL, Advert: pkt.Advert})
+		// keepalived vrrp.c:2168-2292: a preempting BACKUP ignores a
+		// lower-priority advert and lets its down timer run.
+		p := pkt.Advert.Priority
+		if !rejected && wasBackup && p != 0 && p < prio && !m.cfg.Nopreempt && m.cfg.PreemptDelay == 0 {
+			d.log.Info(fmt.Sprintf("(%s) received lower priority (%d) advert from %s - discarding", m.name, p, pkt.Src))
 		}
+		return
 	}
 	d.p.Report(Report{Kind: ReportReject, Reason: vrrp.RejectUnknownVRID, Addr: pkt.Src,
 		Text: fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", pkt.Advert.VRID, pkt.Iface)})
@@ -274,6 +299,40 @@ func (d *Driver) ReceiveRaw(iface string, src, dst netip.Addr, ttl uint8, payloa
 		return
 	}
 	d.Receive(Packet{Iface: iface, Src: src, Dst: dst, TTL: ttl, Advert: adv})
+}
+
+// detectForeignAdvert is the split-brain detector (EXPERIMENTS.md "Beyond
+// the seeds"): a MASTER that sees another router advertise one of its VIPs
+// under a different VRID reports it, whatever the VRID. Same-VRID adverts
+// are the election's business.
+func (d *Driver) detectForeignAdvert(pkt Packet) {
+	for _, a := range pkt.Advert.Addrs {
+		for _, m := range d.byAddr[a] {
+			if m.state == vrrp.StateMaster && m.cfg.VRID != int(pkt.Advert.VRID) && pkt.Src != m.src {
+				d.splitBrain(m, a, fmt.Sprintf("advertised by %s in VRID %d", pkt.Src, pkt.Advert.VRID))
+			}
+		}
+	}
+}
+
+// ARPAnnounced reports a gratuitous ARP / unsolicited NA seen on iface for
+// addr from another host (sender is its MAC or name, for the log). A
+// MASTER owning addr reports a split brain.
+func (d *Driver) ARPAnnounced(iface string, addr netip.Addr, sender string) {
+	if !d.running {
+		return
+	}
+	for _, m := range d.byAddr[addr] {
+		if m.state == vrrp.StateMaster {
+			d.splitBrain(m, addr, fmt.Sprintf("announced by ARP from %s on %s", sender, iface))
+		}
+	}
+}
+
+func (d *Driver) splitBrain(m *instanceMeta, a netip.Addr, how string) {
+	msg := fmt.Sprintf("(%s) split brain: VIP %s %s while we are MASTER", m.name, a, how)
+	d.log.Warn(msg)
+	d.p.Report(Report{Kind: ReportSplitBrain, Instance: m.name, Addr: a, Text: msg})
 }
 
 // LinkChanged reports a carrier change on an interface.
@@ -507,14 +566,28 @@ func (d *Driver) garp(a vrrp.ActGARP) {
 
 func (d *Driver) setTimer(a vrrp.ActSetTimer) {
 	k := timerKey{a.Instance, a.Timer}
-	if t, ok := d.timers[k]; ok {
+	t, ok := d.timers[k]
+	if ok && !a.At.Before(t.armedAt) {
+		t.at = a.At
+		return
+	}
+	if ok {
 		t.cancel()
 	}
-	t := &driverTimer{}
+	t = &driverTimer{at: a.At}
 	d.timers[k] = t
-	t.cancel = d.p.AfterFunc(a.At, func() {
-		// A firing that lost a race with a re-arm or a cancel is stale.
+	d.armTimer(k, t, a.At)
+}
+
+func (d *Driver) armTimer(k timerKey, t *driverTimer, at time.Time) {
+	t.armedAt = at
+	t.cancel = d.p.AfterFunc(at, func() {
+		// A firing that lost a race with a cancel or a replacement is stale.
 		if cur, ok := d.timers[k]; !ok || cur != t || !d.running {
+			return
+		}
+		if d.now().Before(t.at) {
+			d.armTimer(k, t, t.at)
 			return
 		}
 		delete(d.timers, k)

@@ -189,6 +189,9 @@ func TestLinkDownFault(t *testing.T) {
 	if f.has("eth0", "172.20.0.100") {
 		t.Error("VIP kept in FAULT")
 	}
+	if st := f.states(); len(st) < 3 || st[len(st)-1] != "VI_1:MASTER->FAULT" {
+		t.Errorf("transitions %v, want to end with MASTER->FAULT", st)
+	}
 	f.links["eth0"] = true
 	d.LinkChanged("eth0", true)
 	if got := state(t, d); got != vrrp.StateBackup {

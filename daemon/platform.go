@@ -125,15 +125,16 @@ const (
 	ReportAdvertSent                   // one advert sent (per destination)
 	ReportAdvertRecv                   // one advert handed to the engine
 	ReportReject                       // advert rejected (Reason)
-	ReportGARP                         // one gratuitous ARP / NA sent
+	ReportGARP                         // a burst of gratuitous ARPs / NAs sent
 	ReportVIPAdd                       // address added
 	ReportVIPDel                       // address removed
 	ReportTracker                      // tracker changed status
 	ReportError                        // a platform operation failed
+	ReportSplitBrain                   // another router claims one of a MASTER's VIPs
 )
 
 var reportNames = [...]string{"state", "group-state", "priority", "advert-sent", "advert-recv",
-	"reject", "garp", "vip-add", "vip-del", "tracker", "error"}
+	"reject", "garp", "vip-add", "vip-del", "tracker", "error", "split-brain-detected"}
 
 func (k ReportKind) String() string {
 	if int(k) < len(reportNames) {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"context"
 	"log/slog"
 	"time"
@@ -16,24 +15,56 @@ type event struct {
 	fn  func()
 }
 
-type eventQueue []*event
+// eventQueue is a binary min-heap of events by (at, seq), typed to avoid
+// container/heap's interface calls on the simulator's hottest path.
+type eventQueue []event
 
-func (q eventQueue) Len() int { return len(q) }
-func (q eventQueue) Less(i, j int) bool {
+func (q eventQueue) less(i, j int) bool {
 	if q[i].at != q[j].at {
 		return q[i].at < q[j].at
 	}
 	return q[i].seq < q[j].seq
 }
-func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(*event)) }
-func (q *eventQueue) Pop() any {
-	old := *q
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
-	*q = old[:n-1]
-	return e
+
+func (q *eventQueue) push(e event) {
+	*q = append(*q, e)
+	h := *q
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (q *eventQueue) pop() event {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = event{}
+	h = h[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
 }
 
 // schedule queues fn at virtual time at (never in the past).
@@ -42,7 +73,7 @@ func (w *World) schedule(at time.Duration, fn func()) {
 		at = w.now
 	}
 	w.seq++
-	heap.Push(&w.queue, &event{at: at, seq: w.seq, fn: fn})
+	w.queue.push(event{at: at, seq: w.seq, fn: fn})
 }
 
 // runUntil runs events due up to end; with cond, it stops as soon as cond
@@ -52,7 +83,7 @@ func (w *World) runUntil(end time.Duration, cond func() bool) bool {
 		return true
 	}
 	for len(w.queue) > 0 && w.queue[0].at <= end {
-		e := heap.Pop(&w.queue).(*event)
+		e := w.queue.pop()
 		w.now = e.at
 		e.fn()
 		if cond != nil && cond() {

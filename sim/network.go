@@ -27,8 +27,13 @@ type linkParams struct {
 	jitter time.Duration
 }
 
-// packet is one IP datagram carrying a VRRP advert on a segment.
+// broadcast stands for the Ethernet broadcast destination of a GARP.
+var broadcast = netip.IPv4Unspecified()
+
+// packet is one IP datagram carrying a VRRP advert, or (garp) one
+// gratuitous ARP for src, on a segment.
 type packet struct {
+	garp     bool
 	src, dst netip.Addr
 	ttl      uint8
 	advert   vrrp.Advert
@@ -225,7 +230,7 @@ func (w *World) transmit(src *nodeIface, pkt packet) {
 		if dst.node == src.node {
 			continue // IP_MULTICAST_LOOP=0; unicast to self does not go on the wire
 		}
-		if !pkt.dst.IsMulticast() && !dst.hasAddr(pkt.dst) {
+		if !pkt.garp && !pkt.dst.IsMulticast() && !dst.hasAddr(pkt.dst) {
 			continue
 		}
 		w.deliverOne(src, dst, pkt)

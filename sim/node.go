@@ -59,6 +59,7 @@ type driver interface {
 	Stop()
 	Receive(p daemon.Packet)
 	LinkChanged(iface string, up bool)
+	ARPAnnounced(iface string, addr netip.Addr, sender string)
 	Status(instance string) (vrrp.Status, bool)
 }
 
@@ -169,6 +170,10 @@ func (n *node) receive(ifc *nodeIface, pkt packet) {
 		return
 	}
 	deliver := func() {
+		if pkt.garp {
+			p.drv.ARPAnnounced(ifc.name, pkt.src, pkt.fromNode)
+			return
+		}
 		n.w.obs.received(n.name)
 		p.drv.Receive(daemon.Packet{Iface: ifc.name, Src: pkt.src, Dst: pkt.dst, TTL: pkt.ttl, Advert: pkt.advert})
 	}

@@ -114,6 +114,7 @@ func (p *platform) SendGARP(iface string, addr netip.Addr) error {
 	o := &p.w().obs
 	o.counter(p.n.name).GARPs++
 	o.garps = append(o.garps, GARPEvent{At: p.w().now, Node: p.n.name, Iface: iface, Addr: addr})
+	p.w().transmit(ifc, packet{garp: true, src: addr, dst: broadcast, fromNode: p.n.name, fromMAC: ifc.mac})
 	return nil
 }
 
@@ -197,6 +198,8 @@ func (p *platform) Report(r daemon.Report) {
 		o.event(name, r.Instance, "garp", fmt.Sprintf("%s x%s", r.Addr, r.Text))
 	case daemon.ReportTracker:
 		o.event(name, r.Instance, "tracker", r.Text)
+	case daemon.ReportSplitBrain:
+		o.event(name, r.Instance, "split-brain-detected", r.Text)
 	case daemon.ReportError:
 		o.event(name, r.Instance, "error", r.Text)
 	}
