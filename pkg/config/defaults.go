@@ -199,7 +199,7 @@ func (p *parser) strict(vi *VRRPInstance, fl *instFlags) {
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	}
 	if vi.State == "MASTER" && vi.Priority != 255 {
-		p.d.warnf(fl.statePos, "state", "(%s) strict mode: state MASTER is only for the address owner (priority 255); starting as BACKUP", name)
+		p.d.warnf(fl.statePos, "state", "(%s) State MASTER must match being address owner (strict mode): starting as BACKUP", name)
 		vi.State = "BACKUP"
 	}
 	if vi.PreemptDelay > 0 {

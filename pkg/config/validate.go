@@ -228,7 +228,14 @@ func (p *parser) scriptSecurity() {
 	if p.cfg.Global.EnableScriptSecurity || !p.hasScripts() {
 		return
 	}
-	p.d.warnf(p.cfg.Global.Pos, "enable_script_security", "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+	pos := p.cfg.Global.Pos
+	if pos.Line == 0 && len(p.cfg.Scripts) > 0 {
+		pos = p.cfg.Scripts[0].Pos
+	}
+	if pos.Line == 0 && len(p.cfg.Files) > 0 {
+		pos = Pos{File: p.cfg.Files[0], Line: 1, Col: 1}
+	}
+	p.d.warnf(pos, "enable_script_security", "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
 }
 
 func (p *parser) hasScripts() bool {

@@ -87,7 +87,7 @@ cases = [
     ("http-status-bogus", vs(ck="        HTTP_GET {\n            url {\n                path /\n                status_code 2000\n            }\n        }\n"), "error", 11, "status_code"),
     ("http-url-no-path", vs(ck="        HTTP_GET {\n            url {\n                status_code 200\n            }\n        }\n"), "error", 9, "url"),
     ("vs-group-missing", "virtual_server group WEB {\n    protocol TCP\n}\n", "error", 1, "virtual_server"),
-    ("vs-duplicate-merged", vs() + vs().replace("10.0.0.11", "10.0.0.12"), "warning", 11, "virtual_server"),
+    ("vs-duplicate-merged", vs() + vs().replace("10.0.0.11", "10.0.0.12"), "warning", 13, "virtual_server"),
     ("vs-no-protocol", vs().replace("    protocol TCP\n", ""), "warning", 1, "virtual_server"),
     ("persistence-negative", vs(extra="    persistence_timeout -5\n"), "error", 6, "persistence_timeout"),
     ("bool-bogus", "global_defs {\n    vrrp_strict maybe\n}\n" + vi(), "error", 2, "vrrp_strict"),
