@@ -11,13 +11,14 @@ import (
 // already checked length, type decoding, checksum and AH ICV. checkAddr is
 // keepalived's check_vip_addr: always in MASTER; in BACKUP unless
 // skip_check_adv_addr is set and the sender is the last accepted master.
-// In 2.2.7 the TTL check is part of that block too (reference §2.10: "TTL
-// checks only done when VIP check is done").
+// The multicast TTL check is unconditional; only the unicast source and
+// per-peer min_ttl/max_ttl checks sit in keepalived's check_vip_addr block
+// (reference §2.10), and those need the peer list, which the driver has.
 func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, string) {
 	a := &ev.Advert
 	c := &in.cfg
 	// RFC 5798 §7.1 / RFC 3768 §7.1: TTL must be 255 (not for unicast).
-	if checkAddr && !c.Unicast && ev.TTL != TTLRequired {
+	if !c.Unicast && ev.TTL != TTLRequired {
 		return RejectTTL, fmt.Sprintf("invalid TTL/HL. Received %d and expect %d", ev.TTL, TTLRequired)
 	}
 	// RFC 5798 §7.1: version must match.
@@ -43,6 +44,13 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 	if a.Type != TypeAdvertisement {
 		return RejectType, fmt.Sprintf("Invalid type %d", a.Type)
 	}
+	// keepalived 2.2.7: the VIP count is checked before the checksum (done
+	// by the codec) and the unicast/multicast check; the list after them.
+	// Both reject (≥ 2.3.3 only warns).
+	if checkAddr && len(a.Addrs) != len(c.VIPs) {
+		return RejectAddrCount, fmt.Sprintf("received an unexpected ip number count %d, expected %d!",
+			len(a.Addrs), len(c.VIPs))
+	}
 	// keepalived: "Expected unicast packet but received multicast" and vice versa.
 	if ev.Dst.IsValid() && ev.Dst.IsMulticast() == c.Unicast {
 		if c.Unicast {
@@ -51,11 +59,6 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 		return RejectUnicastMcast, "Expected multicast packet but received unicast"
 	}
 	if checkAddr {
-		// keepalived 2.2.7: the VIP list must match exactly (≥ 2.3.3 only warns).
-		if len(a.Addrs) != len(c.VIPs) {
-			return RejectAddrCount, fmt.Sprintf("received an unexpected ip number count %d, expected %d!",
-				len(a.Addrs), len(c.VIPs))
-		}
 		for _, v := range c.VIPs {
 			if !containsAddr(a.Addrs, v) {
 				return RejectAddrMismatch, fmt.Sprintf("ip address associated with VRID %d not present in MASTER advert : %s",

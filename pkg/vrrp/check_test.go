@@ -41,6 +41,13 @@ func TestFSMReceiveChecks(t *testing.T) {
 		{"multicast to unicast instance", func(c *InstanceConfig) { c.Unicast = true },
 			func(e *EvAdvert) { e.Dst = mcast4 }, RejectUnicastMcast},
 		{"unicast to multicast instance", nil, func(e *EvAdvert) { e.Dst = srcMid }, RejectUnicastMcast},
+		// keepalived 2.2.7 vrrp_check_packet: the count comes before the
+		// unicast/multicast check, the VIP list after it.
+		{"count before unicast/multicast", nil, func(e *EvAdvert) { e.Dst = srcMid; e.Advert.Addrs = e.Advert.Addrs[:1] }, RejectAddrCount},
+		{"unicast/multicast before VIP list", nil, func(e *EvAdvert) { e.Dst = srcMid; e.Advert.Addrs[0] = srcLow }, RejectUnicastMcast},
+		{"TTL before version", nil, func(e *EvAdvert) { e.TTL = 1; e.Advert.Version = 3 }, RejectTTL},
+		{"auth before interval", func(c *InstanceConfig) { c.AuthType, c.AuthPass = AuthPass, pass },
+			func(e *EvAdvert) { e.Advert.AuthData[0] = 'S'; e.Advert.AdvertIntCS = 300 }, RejectAuthData},
 		// keepalived 2.2.7: "received an unexpected ip number count".
 		{"VIP count", nil, func(e *EvAdvert) { e.Advert.Addrs = e.Advert.Addrs[:1] }, RejectAddrCount},
 		// keepalived 2.2.7: "ip address associated with VRID not present in MASTER advert".
@@ -84,8 +91,8 @@ func TestFSMReceiveChecks(t *testing.T) {
 }
 
 // keepalived 2.2.7 vrrp_state_backup: with skip_check_adv_addr the VIP
-// list (and, in 2.2.7, the TTL) is not checked for the last accepted
-// master; a new sender is always checked. A MASTER always checks.
+// list is not checked for the last accepted master (the TTL still is); a
+// new sender is always checked.
 func TestFSMSkipCheckAdvAddr(t *testing.T) {
 	ic := baseCfg()
 	ic.SkipCheckAdvAddr = true
@@ -106,6 +113,11 @@ func TestFSMSkipCheckAdvAddr(t *testing.T) {
 	other.Src = srcLow
 	if !has(d.step(other), "reject:addr_count") {
 		t.Fatalf("advert from another sender must be checked: %v", kinds(d.last))
+	}
+	ttl := advFrom(ic, srcHigh, 200)
+	ttl.TTL = 254
+	if !has(d.step(ttl), "reject:invalid_ttl") {
+		t.Fatalf("TTL is checked even for the last master: %v", kinds(d.last))
 	}
 }
 
