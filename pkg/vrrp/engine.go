@@ -27,6 +27,30 @@ const (
 // pure state machine: Step consumes one event at time now and returns the
 // actions the driver must perform, in order. An Engine is not safe for
 // concurrent use; the driver serialises Step calls.
+//
+// The driver's side of the contract:
+//
+//   - Timers: keep at most one pending timer per (instance, kind); an
+//     ActSetTimer replaces it, an ActCancelTimer removes it; when one
+//     expires, feed EvTimer at a now at or after its deadline. The engine
+//     remembers every deadline it armed and ignores early, cancelled or
+//     superseded firings, so races between a firing and a re-arm are
+//     harmless. Engine.TimerDeadline shows the engine's view.
+//   - Actions: perform them in order. The returned slice is reused by the
+//     next Step or Reload; never call Step while iterating it (copy it
+//     first if an action can re-enter the engine synchronously).
+//   - Trackers and interfaces: report the initial status of every tracker
+//     (EvTracker) and of down interfaces (EvInterface) before EvStart; a
+//     tracker never reported counts as OK with value 0, an interface as up.
+//   - Adverts: EvAdvert carries a packet that passed the codec's checks
+//     (length, checksum, AH ICV, SPI); the engine applies the
+//     instance-level checks. An invalid EvAdvert.Dst skips the
+//     unicast/multicast check. InstanceConfig.SrcAddr must be this node's
+//     advert source: it breaks equal-priority ties.
+//   - Configuration: zero fields get keepalived's defaults as described at
+//     DefaultPriority; everything else (strict mode's consequences,
+//     nopreempt being cleared for `state MASTER`, …) is the config layer's
+//     job. Strict is carried for information only.
 type Engine struct {
 	insts    []*instance
 	byName   map[string]*instance
