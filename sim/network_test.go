@@ -1,0 +1,273 @@
+package sim
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+// recorder is a stand-in daemon that records what reaches it.
+type recorder struct {
+	w    *World
+	got  []rx
+	arps int
+}
+
+type rx struct {
+	at   time.Duration
+	from netip.Addr
+	prio uint8
+}
+
+func (r *recorder) Start() error                            { return nil }
+func (r *recorder) Stop()                                   {}
+func (r *recorder) LinkChanged(string, bool)                {}
+func (r *recorder) ARPAnnounced(string, netip.Addr, string) { r.arps++ }
+func (r *recorder) Status(string) (vrrp.Status, bool)       { return vrrp.Status{}, false }
+func (r *recorder) Receive(p daemon.Packet) {
+	r.got = append(r.got, rx{r.w.now, p.Src, p.Advert.Priority})
+}
+func (r *recorder) count() int { return len(r.got) }
+func (r *recorder) from(a string) int {
+	n := 0
+	for _, g := range r.got {
+		if g.from == netip.MustParseAddr(a) {
+			n++
+		}
+	}
+	return n
+}
+
+// lab builds nodes a, b, c on segment lan (10.0.0.1-3) and d on segment
+// other, each with a recording daemon.
+func lab(t *testing.T, seed int64) (*World, map[string]*recorder) {
+	t.Helper()
+	w := NewWorld(Options{Seed: seed})
+	must(t, w.AddSegment("lan"))
+	must(t, w.AddSegment("other"))
+	recs := map[string]*recorder{}
+	for i, name := range []string{"a", "b", "c", "d"} {
+		seg := "lan"
+		if name == "d" {
+			seg = "other"
+		}
+		must(t, w.AddNode(name, Iface{Name: "eth0", Segment: seg, Addrs: []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.0.%d/24", i+1))}}))
+		n := w.nodes[name]
+		n.gen++
+		r := &recorder{w: w}
+		n.proc = &process{gen: n.gen, drv: r}
+		recs[name] = r
+	}
+	return w, recs
+}
+
+func send(t *testing.T, w *World, from, dst string, prio uint8) {
+	t.Helper()
+	n := w.nodes[from]
+	p := &platform{n: n, gen: n.gen}
+	src, _ := p.PrimaryAddr("eth0", false)
+	must(t, p.SendAdvert(daemon.Packet{Iface: "eth0", Src: src, Dst: netip.MustParseAddr(dst), TTL: 255,
+		Advert: vrrp.Advert{Version: 2, Type: 1, VRID: 1, Priority: prio}}))
+}
+
+// Multicast reaches every other interface on the segment
+// (IP_MULTICAST_LOOP=0: not the sender), nothing on another segment;
+// unicast reaches only the holder of the destination address.
+func TestDeliveryMulticastUnicast(t *testing.T) {
+	w, r := lab(t, 1)
+	send(t, w, "a", "224.0.0.18", 100)
+	send(t, w, "a", "10.0.0.3", 100)
+	w.RunFor(time.Millisecond)
+	if r["a"].count() != 0 || r["b"].count() != 1 || r["c"].count() != 2 || r["d"].count() != 0 {
+		t.Errorf("deliveries a=%d b=%d c=%d d=%d, want 0 1 2 0", r["a"].count(), r["b"].count(), r["c"].count(), r["d"].count())
+	}
+	if w.Counters("a").AdvertsSent != 2 {
+		t.Errorf("sent counter %d", w.Counters("a").AdvertsSent)
+	}
+}
+
+// Loss is per directed path and drawn per packet from the world's RNG.
+func TestLossIsDirectedAndProportional(t *testing.T) {
+	w, r := lab(t, 2)
+	must(t, w.SetLoss("a", "b", 30))
+	for range 10000 {
+		send(t, w, "a", "224.0.0.18", 100)
+	}
+	send(t, w, "b", "224.0.0.18", 100)
+	w.RunFor(time.Millisecond)
+	if got := r["b"].count(); got < 6700 || got > 7300 {
+		t.Errorf("b received %d of 10000 at 30%% loss", got)
+	}
+	if r["c"].from("10.0.0.1") != 10000 {
+		t.Errorf("c received %d, want all (loss is only a→b)", r["c"].count())
+	}
+	if r["a"].from("10.0.0.2") != 1 {
+		t.Error("b→a lost: loss must be one-way")
+	}
+	if w.Counters("b").Dropped != 10000-r["b"].count() {
+		t.Errorf("dropped counter %d", w.Counters("b").Dropped)
+	}
+}
+
+func TestDuplicateAndDelayJitter(t *testing.T) {
+	w, r := lab(t, 3)
+	must(t, w.SetDuplicate("a", "b", 100))
+	must(t, w.SetDelay("a", "c", 10*time.Millisecond, 50*time.Millisecond))
+	for i := range 100 {
+		send(t, w, "a", "224.0.0.18", uint8(i+1))
+	}
+	w.RunFor(9 * time.Millisecond)
+	if r["c"].count() != 0 {
+		t.Errorf("c got %d packets before the 10ms delay", r["c"].count())
+	}
+	w.RunFor(time.Second)
+	if r["b"].count() != 200 {
+		t.Errorf("b got %d with 100%% duplication, want 200", r["b"].count())
+	}
+	if r["c"].count() != 100 {
+		t.Fatalf("c got %d", r["c"].count())
+	}
+	reordered := false
+	for i, g := range r["c"].got {
+		if g.at < 10*time.Millisecond || g.at >= 60*time.Millisecond {
+			t.Errorf("arrival %v outside [10ms, 60ms)", g.at)
+		}
+		if i > 0 && g.prio < r["c"].got[i-1].prio {
+			reordered = true
+		}
+	}
+	if !reordered {
+		t.Error("jitter 5× the send spacing never reordered")
+	}
+}
+
+func TestPartitions(t *testing.T) {
+	w, r := lab(t, 4)
+	round := func() map[string]int {
+		for _, n := range []string{"a", "b", "c"} {
+			send(t, w, n, "224.0.0.18", 100)
+		}
+		w.RunFor(time.Millisecond)
+		out := map[string]int{}
+		for _, to := range []string{"a", "b", "c"} {
+			for i, from := range []string{"a", "b", "c"} {
+				out[from+to] = r[to].from(fmt.Sprintf("10.0.0.%d", i+1))
+			}
+			r[to].got = nil
+		}
+		return out
+	}
+	must(t, w.Partition([]string{"a"}, []string{"b", "c"}))
+	if g := round(); g["ab"]+g["ac"]+g["ba"]+g["ca"] != 0 || g["bc"] != 1 || g["cb"] != 1 {
+		t.Errorf("symmetric partition: %v", g)
+	}
+	w.Heal()
+	must(t, w.PartitionOneWay("a", "b"))
+	if g := round(); g["ab"] != 0 || g["ba"] != 1 || g["ac"] != 1 {
+		t.Errorf("one-way partition: %v", g)
+	}
+	w.Heal()
+	must(t, w.Isolate("c"))
+	if g := round(); g["ac"]+g["bc"]+g["ca"]+g["cb"] != 0 || g["ab"] != 1 {
+		t.Errorf("isolate: %v", g)
+	}
+	// Jepsen bridge: a and c cannot talk; b talks to both.
+	must(t, w.Bridge([]string{"a"}, "b", []string{"c"}))
+	if g := round(); g["ac"]+g["ca"] != 0 || g["ab"]+g["ba"]+g["bc"]+g["cb"] != 4 {
+		t.Errorf("bridge: %v", g)
+	}
+	w.Heal()
+	if g := round(); g["ac"]+g["ca"]+g["ab"]+g["ba"]+g["bc"]+g["cb"] != 6 {
+		t.Errorf("after heal: %v", g)
+	}
+}
+
+// An interface that is down neither sends nor receives.
+func TestLinkDownNoDelivery(t *testing.T) {
+	w, r := lab(t, 5)
+	must(t, w.SetLink("b", "eth0", false))
+	send(t, w, "a", "224.0.0.18", 100)
+	w.RunFor(time.Millisecond)
+	if r["b"].count() != 0 || r["c"].count() != 1 {
+		t.Errorf("b=%d c=%d", r["b"].count(), r["c"].count())
+	}
+	n := w.nodes["b"]
+	p := &platform{n: n, gen: n.gen}
+	if err := p.SendAdvert(daemon.Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.2"), Dst: netip.MustParseAddr("224.0.0.18")}); err == nil {
+		t.Error("sending on a down interface succeeded")
+	}
+}
+
+// SIGSTOP: packets and timers wait until SIGCONT; beyond the socket
+// buffer, packets are dropped.
+func TestPauseHoldsPacketsAndTimers(t *testing.T) {
+	w := NewWorld(Options{Seed: 6, SocketBuffer: 3})
+	must(t, w.AddSegment("lan"))
+	must(t, w.AddNode("a", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/24")}}))
+	must(t, w.AddNode("b", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.2/24")}}))
+	for _, name := range []string{"a", "b"} {
+		n := w.nodes[name]
+		n.gen++
+		n.proc = &process{gen: n.gen, drv: &recorder{w: w}}
+	}
+	rb := w.nodes["b"].proc.drv.(*recorder)
+	pb := &platform{n: w.nodes["b"], gen: w.nodes["b"].gen}
+	fired := time.Duration(-1)
+	pb.AfterFunc(pb.Now().Add(time.Second), func() { fired = w.now })
+	must(t, w.PauseDaemon("b"))
+	for range 5 {
+		send(t, w, "a", "224.0.0.18", 100)
+	}
+	w.RunFor(2 * time.Second)
+	if rb.count() != 0 || fired >= 0 {
+		t.Fatalf("paused daemon got %d packets, timer fired=%v", rb.count(), fired)
+	}
+	must(t, w.ResumeDaemon("b"))
+	w.RunFor(time.Millisecond)
+	if rb.count() != 3 || fired != 2*time.Second {
+		t.Errorf("after resume: %d packets (buffer 3), timer fired at %v (want at resume, 2s)", rb.count(), fired)
+	}
+	if w.Counters("b").Dropped != 2 {
+		t.Errorf("dropped %d, want 2 beyond the socket buffer", w.Counters("b").Dropped)
+	}
+}
+
+// Clock rate r: a node's timer due in 10 s of its own time fires after
+// 10/r s of world time.
+func TestClockRate(t *testing.T) {
+	w, _ := lab(t, 7)
+	must(t, w.SetClockRate("a", 2))
+	n := w.nodes["a"]
+	p := &platform{n: n, gen: n.gen}
+	var fired []time.Duration
+	p.AfterFunc(p.Now().Add(10*time.Second), func() { fired = append(fired, w.now) })
+	w.RunFor(2 * time.Second) // local clock now at 4s
+	must(t, w.SetClockRate("a", 0.5))
+	// 6 s of local time left at rate 0.5 → 12 s of world time.
+	w.RunFor(20 * time.Second)
+	if !slices.Equal(fired, []time.Duration{14 * time.Second}) {
+		t.Errorf("fired at %v, want [14s]", fired)
+	}
+	if got := p.Now().Sub(Epoch); got != 4*time.Second+10*time.Second {
+		t.Errorf("local clock %v, want 14s", got)
+	}
+}
+
+// kill -9: the daemon's timers die with it.
+func TestKillDropsTimers(t *testing.T) {
+	w, _ := lab(t, 8)
+	n := w.nodes["a"]
+	p := &platform{n: n, gen: n.gen}
+	fired := false
+	p.AfterFunc(p.Now().Add(time.Second), func() { fired = true })
+	must(t, w.KillDaemon("a"))
+	w.RunFor(2 * time.Second)
+	if fired {
+		t.Error("a killed daemon's timer fired")
+	}
+}
