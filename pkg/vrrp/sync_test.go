@@ -90,3 +90,54 @@ func TestFSMSyncGroupBackupAndFault(t *testing.T) {
 		t.Fatalf("group stop %v", kinds(acts))
 	}
 }
+
+// keepalived vrrp_state_master_rx: on a lower-priority advert a MASTER
+// sends garp_lower_prio_repeat GARPs for itself and for the other members
+// of its sync group.
+func TestFSMSyncGroupLowerPrioGARP(t *testing.T) {
+	a, _, cfg := syncPair()
+	for i := range cfg.Instances {
+		cfg.Instances[i].GARPLowerPrioRepeat = 2
+	}
+	d := newDriver(t, cfg)
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	d.fire("VI_2", TimerMasterDown)
+	acts := d.step(advFrom(a, srcHigh, 50))
+	var garps []string
+	for _, x := range acts {
+		if g, ok := x.(ActGARP); ok {
+			garps = append(garps, g.Instance)
+		}
+	}
+	if !slices.Equal(garps, []string{"VI_1", "VI_2"}) {
+		t.Fatalf("lower-prio GARPs for %v (actions %v)", garps, kinds(acts))
+	}
+}
+
+// keepalived.conf(5) state: a sync group whose members are all address
+// owners with state MASTER starts MASTER; any member with a fault at start
+// puts the whole group in FAULT.
+func TestFSMSyncGroupStart(t *testing.T) {
+	_, _, cfg := syncPair()
+	for i := range cfg.Instances {
+		cfg.Instances[i].Priority, cfg.Instances[i].WantMaster = 255, true
+	}
+	d := newDriver(t, cfg)
+	if acts := d.step(EvStart{}); !has(acts, "group:INIT>MASTER") {
+		t.Fatalf("owner group start %v", kinds(acts))
+	}
+	d.wantState("VI_2", StateMaster)
+
+	_, _, cfg = syncPair()
+	d = newDriver(t, cfg)
+	d.step(EvInterface{Instance: "VI_2", Up: false})
+	if acts := d.step(EvStart{}); !has(acts, "group:INIT>FAULT") {
+		t.Fatalf("faulty group start %v", kinds(acts))
+	}
+	d.wantState("VI_1", StateFault)
+	// EvStart again is a no-op.
+	if acts := d.step(EvStart{}); len(acts) != 0 {
+		t.Fatalf("second start %v", kinds(acts))
+	}
+}
