@@ -24,7 +24,7 @@ type srcLine struct {
 const (
 	maxIncludeDepth = 16
 	maxParamDepth   = 16
-	maxReplicate    = 100000 // lines produced by one ~SEQ / ~LST
+	maxReplicate    = 1000000 // lines produced by ~SEQ / ~LST in one load
 	maxLineLen      = 1 << 20
 )
 
@@ -40,6 +40,8 @@ type pre struct {
 	active   map[string]bool
 	out      []srcLine
 	depth    int
+	// replicated counts the lines made by ~SEQ / ~LST, bounded by maxReplicate.
+	replicated int
 }
 
 func newPre(d *diags, opt Options) *pre {
@@ -292,6 +294,9 @@ func (p *pre) subst(s string, depth int) (string, error) {
 		}
 		b.WriteString(v)
 		changed = true
+		if b.Len() > maxLineLen {
+			return s, fmt.Errorf("parameter substitution makes a line longer than %d bytes", maxLineLen)
+		}
 		i = end - 1
 	}
 	if !changed {
@@ -353,7 +358,7 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 			return
 		}
 		for v := start; (step > 0 && v <= end) || (step < 0 && v >= end); v += step {
-			if len(values) >= maxReplicate {
+			if len(values)+p.replicated >= maxReplicate {
 				p.d.errorf(pos, kind, "more than %d replicated lines", maxReplicate)
 				return
 			}
@@ -372,6 +377,10 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 	name := args[0]
 	old, had := p.params[name]
 	for _, v := range values {
+		if p.replicated++; p.replicated > maxReplicate {
+			p.d.errorf(pos, kind, "more than %d replicated lines", maxReplicate)
+			break
+		}
 		p.params[name] = v
 		p.line(file, ln, rest, level+1)
 	}
