@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
@@ -242,5 +246,58 @@ func TestGracefulStopHandsOverWithinSkewTime(t *testing.T) {
 	skew := 157 * time.Second / 256
 	if took := w.Elapsed() - t0; took > skew+time.Millisecond {
 		t.Errorf("takeover after %v, want ≤ Skew_Time %v", took, skew)
+	}
+}
+
+// The pcap of a segment holds the adverts as keepalived sends them (TOS
+// 0xC0, TTL 255, protocol 112, a VRRP message the codec parses back) and
+// the gratuitous ARPs.
+func TestPcapCapture(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWorld(Options{Seed: 1})
+	must(t, w.AddSegment("lan"))
+	must(t, w.CaptureSegment("lan", &buf))
+	must(t, w.AddNode("lvs1", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.50/24")}}))
+	must(t, w.WriteFile("lvs1", ConfigPath, []byte(e1Conf("MASTER", 100))))
+	must(t, w.StartDaemon("lvs1"))
+	w.RunFor(6 * time.Second)
+	must(t, w.CaptureErr("lan"))
+	r, err := pcapgo.NewReader(&buf)
+	must(t, err)
+	adverts, arps := 0, 0
+	for {
+		data, _, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		pkt := gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default)
+		if a, ok := pkt.Layer(layers.LayerTypeARP).(*layers.ARP); ok {
+			if !bytes.Equal(a.SourceProtAddress, a.DstProtAddress) || a.Operation != layers.ARPRequest {
+				t.Errorf("GARP %+v", a)
+			}
+			arps++
+			continue
+		}
+		ip, ok := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		if !ok {
+			t.Fatalf("frame without IPv4: %v", pkt)
+		}
+		if ip.TOS != 0xc0 || ip.TTL != 255 || ip.Protocol != 112 || ip.DstIP.String() != "224.0.0.18" {
+			t.Errorf("IPv4 header %+v", ip)
+		}
+		src, _ := netip.AddrFromSlice(ip.SrcIP)
+		dst, _ := netip.AddrFromSlice(ip.DstIP)
+		adv, err := vrrp.Parse(ip.Payload, src, dst, vrrp.ParseOptions{})
+		if err != nil {
+			t.Fatalf("captured advert does not parse: %v", err)
+		}
+		if adv.VRID != 199 || adv.Priority != 100 {
+			t.Errorf("advert %+v", adv)
+		}
+		adverts++
+	}
+	// MASTER at 3.609s: adverts at 3.609, 4.609, 5.609; one GARP burst of 5.
+	if adverts != 3 || arps != 5 {
+		t.Errorf("captured %d adverts and %d ARPs, want 3 and 5", adverts, arps)
 	}
 }
