@@ -16,6 +16,10 @@ import (
 
 const usage = "usage: vrrpdump FILE.pcap... (- for standard input)"
 
+// parseOpts are keepalived 2.2.7's receive defaults as Debian builds it
+// (OLD_CHKSUM_COMPAT: old-form unicast VRRPv3 checksums are accepted).
+var parseOpts = vrrp.ParseOptions{OldUnicastChecksum: true}
+
 // record is one output line. Field order is the documented key order.
 type record struct {
 	Time        string   `json:"time"`
@@ -83,6 +87,7 @@ func dump(r io.Reader, w io.Writer) error {
 		return err
 	}
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	var p vrrp.Packet
 	for {
 		pp, err := pr.Next()
@@ -108,7 +113,7 @@ func dump(r io.Reader, w io.Writer) error {
 // decode turns one captured datagram into a record; ok is false for
 // packets that are not VRRP.
 func decode(pp pcapio.Packet, p *vrrp.Packet) (rec record, ok bool) {
-	err := p.Unmarshal(pp.IP, vrrp.ParseOptions{})
+	err := p.Unmarshal(pp.IP, parseOpts)
 	if errors.Is(err, vrrp.ErrNotVRRP) || !p.Src.IsValid() {
 		return rec, false
 	}
@@ -123,7 +128,7 @@ func decode(pp pcapio.Packet, p *vrrp.Packet) (rec record, ok bool) {
 		Priority:    a.Priority,
 		AdvertIntCS: a.AdvertIntCS,
 		Addrs:       make([]string, 0, len(a.Addrs)),
-		ChecksumOK:  vrrp.ChecksumOK(p.VRRP, p.Src, p.Dst, vrrp.ParseOptions{}),
+		ChecksumOK:  vrrp.ChecksumOK(p.VRRP, p.Src, p.Dst, parseOpts),
 	}
 	if len(p.VRRP) > 3 {
 		rec.Count = int(p.VRRP[3])
@@ -159,7 +164,12 @@ func decode(pp pcapio.Packet, p *vrrp.Packet) (rec record, ok bool) {
 	}
 	if reason != vrrp.RejectNone {
 		s := reason.String()
-		rec.Error, rec.Detail = &s, &detail
+		rec.Error = &s
+	} else if vrrp.IsOldUnicastChecksum(p.VRRP, p.Src, p.Dst) {
+		detail = "checksum in the old unicast form (224.0.0.18 in the pseudo-header: keepalived ≤1.3.6 / old_unicast_checksum); keepalived 2.2.7 accepts it and switches to it"
+	}
+	if detail != "" {
+		rec.Detail = &detail
 	}
 	return rec, true
 }

@@ -55,8 +55,14 @@ func TestGoldens(t *testing.T) {
 				t.Fatalf("line %d lacks %q: %s", i, k, line)
 			}
 		}
+		// keepalived's own adverts are valid; those sent with
+		// old_unicast_checksum (VRID 58) carry a note, since 2.2.7 accepts
+		// them only by detecting the old form.
 		if m["error"] != nil || m["checksum_ok"] != true {
 			t.Fatalf("line %d: keepalived's own advert flagged: %s", i, line)
+		}
+		if d, _ := m["detail"].(string); (m["vrid"] == 58.0) != strings.Contains(d, "old_unicast_checksum") {
+			t.Fatalf("line %d: detail %q", i, d)
 		}
 	}
 }

@@ -9,10 +9,12 @@
 // (the Count IP Addrs field), advert_int_cs (centiseconds; VRRPv2 seconds ×
 // 100), auth_type (VRRPv2 only, else null), auth (the PASS text with its
 // zero padding stripped, else null), addrs, checksum_ok (as keepalived
-// computes it: VRRPv3/IPv4 with the pseudo-header), error (the rejection
-// reason — truncated, bad_length, invalid_ttl for a multicast advert with
-// TTL ≠ 255, wrong_version, invalid_type, auth_type, auth_failure for an AH
-// SPI ≠ source, checksum — or null when valid) and detail (why, or null).
+// 2.2.7 verifies it: VRRPv3/IPv4 with the pseudo-header, the old unicast
+// form accepted), error (the rejection reason — truncated, bad_length,
+// invalid_ttl for a multicast advert with TTL ≠ 255, wrong_version,
+// invalid_type, auth_type, auth_failure for an AH SPI ≠ source, checksum —
+// or null when valid) and detail (why, a note on an old-form checksum, or
+// null).
 // Instance-level checks (configured VRID, version, password, interval,
 // VIP list) need the configuration and are not applied.
 //

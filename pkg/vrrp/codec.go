@@ -36,6 +36,14 @@ type ParseOptions struct {
 	// IPV6_CHECKSUM the kernel has verified it already (keepalived 2.2.7
 	// checks it only for IPv4).
 	SkipChecksum bool
+	// OldUnicastChecksum also accepts a VRRPv3/IPv4 unicast advert whose
+	// checksum was computed with 224.0.0.18 as the pseudo-header
+	// destination (keepalived ≤1.3.6, or old_unicast_checksum). keepalived
+	// 2.2.7 built with OLD_CHKSUM_COMPAT (Debian's is) accepts that form on
+	// an instance with unicast peers, logs "Setting unicast VRRPv3 checksum
+	// to old version" and sends it from then on; IsOldUnicastChecksum tells
+	// the caller that this happened.
+	OldUnicastChecksum bool
 }
 
 // PacketError is a packet-level rejection: the datagram is not a well-formed
@@ -276,9 +284,24 @@ func (a *Advert) Unmarshal(b []byte, src, dst netip.Addr, opt ParseOptions) erro
 		return nil
 	}
 	if ok, detail := verifyChecksum(b, a.Version, ipv6, src, dst, opt.ChecksumAsV2); !ok {
+		if opt.OldUnicastChecksum && IsOldUnicastChecksum(b, src, dst) {
+			return nil
+		}
 		return newPacketError(RejectChecksum, "%s", detail)
 	}
 	return nil
+}
+
+// IsOldUnicastChecksum reports whether msg is a VRRPv3/IPv4 advert to the
+// unicast address dst whose checksum verifies only in the old form, with
+// 224.0.0.18 as the pseudo-header destination (see
+// ParseOptions.OldUnicastChecksum).
+func IsOldUnicastChecksum(msg []byte, src, dst netip.Addr) bool {
+	if len(msg) < HeaderLen || msg[0]>>4 != 3 || !src.Is4() || !dst.Is4() || dst.IsMulticast() {
+		return false
+	}
+	return fold16(sum16(msg, pseudoSum4(src, dst, len(msg)))) != 0 &&
+		fold16(sum16(msg, pseudoSum4(src, mcastGroup4, len(msg)))) == 0
 }
 
 // ChecksumOK reports whether the checksum of the VRRP message msg verifies
@@ -294,7 +317,7 @@ func ChecksumOK(msg []byte, src, dst netip.Addr, opt ParseOptions) bool {
 		return false
 	}
 	ok, _ := verifyChecksum(msg, v, familyIs6(src, dst), src, dst, opt.ChecksumAsV2)
-	return ok
+	return ok || opt.OldUnicastChecksum && IsOldUnicastChecksum(msg, src, dst)
 }
 
 // verifyChecksum checks the message checksum the way keepalived 2.2.7 does
@@ -330,7 +353,7 @@ func verifyChecksum(b []byte, version uint8, ipv6 bool, src, dst netip.Addr, asV
 	case plain:
 		detail += "; valid without the pseudo-header (sender uses v3_checksum_as_v2?)"
 	case src.Is4() && fold16(sum16(b, pseudoSum4(src, mcastGroup4, len(b)))) == 0:
-		detail += "; valid with destination 224.0.0.18 (keepalived ≤1.3.6 unicast checksum)"
+		detail += "; valid with destination 224.0.0.18 (keepalived ≤1.3.6 / old_unicast_checksum)"
 	}
 	return false, detail
 }

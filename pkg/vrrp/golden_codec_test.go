@@ -16,7 +16,8 @@ import (
 // (testdata/capture.sh, configs in testdata/capture/).
 type goldenPacket struct {
 	pcapio.Packet
-	p Packet
+	p   Packet
+	err error // from ParsePacket with default options
 }
 
 func readGolden(t testing.TB, name string) []goldenPacket {
@@ -46,10 +47,7 @@ func readGolden(t testing.TB, name string) []goldenPacket {
 		if errors.Is(err, ErrNotVRRP) {
 			continue
 		}
-		if err != nil {
-			t.Fatalf("%s offset %d: %v", name, pp.Offset, err)
-		}
-		out = append(out, goldenPacket{pp, p})
+		out = append(out, goldenPacket{pp, p, err})
 	}
 	if len(out) < 3 {
 		t.Fatalf("%s: only %d adverts", name, len(out))
@@ -63,6 +61,8 @@ var (
 	group4  = netip.MustParseAddr("224.0.0.18")
 	ll6Src  = netip.MustParseAddr("fe80::ff:fe00:1")
 	group6  = netip.MustParseAddr("ff02::12")
+	ip6Src  = netip.MustParseAddr("2001:db8::1")
+	ip6Peer = netip.MustParseAddr("2001:db8::2")
 )
 
 func addrs(s ...string) []netip.Addr {
@@ -84,6 +84,9 @@ var goldens = []struct {
 	ah       bool
 	pass     string // auth_pass of the config
 	unicast  bool
+	ttl      uint8        // 0: 255
+	reject   RejectReason // expected ParsePacket verdict
+	csumDst  netip.Addr   // pseudo-header destination, if not dst
 }{
 	{
 		// RFC 3768 §5.3: v2, auth type 1 with the password in the last 8 bytes.
@@ -121,6 +124,30 @@ var goldens = []struct {
 		want: Advert{Version: 2, Type: 1, VRID: 56, Priority: 100, AdvertIntCS: 100,
 			Addrs: addrs("192.0.2.140")},
 	},
+	{
+		// keepalived vrrp_update_pkt: with unicast peers the TTL is zeroed
+		// for the ICV (it may be decremented on the way).
+		file: "v2_ah_unicast.pcap", src: ip4Src, dst: ip4Peer, ah: true, pass: "ahuni123", unicast: true,
+		want: Advert{Version: 2, Type: 1, VRID: 57, Priority: 130, AdvertIntCS: 100,
+			AuthType: AuthAH, Addrs: addrs("192.0.2.150")},
+	},
+	{
+		// old_unicast_checksum: the pre-1.3.6 form with 224.0.0.18 in the
+		// pseudo-header, which 2.2.7 detects ("Setting unicast VRRPv3
+		// checksum to old version") and the codec reports as a checksum
+		// failure naming that form.
+		file: "v3_unicast4_oldcsum.pcap", src: ip4Src, dst: ip4Peer, unicast: true,
+		reject: RejectChecksum, csumDst: group4,
+		want: Advert{Version: 3, Type: 1, VRID: 58, Priority: 100, AdvertIntCS: 100,
+			Addrs: addrs("192.0.2.160")},
+	},
+	{
+		// keepalived vrrp.c: IPv6 unicast uses the kernel's default hop
+		// limit (64) unless unicast_ttl; unicast is exempt from the TTL rule.
+		file: "v3_ipv6_unicast.pcap", src: ip6Src, dst: ip6Peer, unicast: true, ttl: 64,
+		want: Advert{Version: 3, Type: 1, VRID: 59, Priority: 100, AdvertIntCS: 100,
+			Addrs: addrs("2001:db8::200")},
+	},
 }
 
 func sameAdvert(got, want Advert) bool {
@@ -147,6 +174,9 @@ func TestGoldenDecode(t *testing.T) {
 			pkts := readGolden(t, g.file)
 			for i, gp := range pkts {
 				p := gp.p
+				if ReasonOf(gp.err) != g.reject {
+					t.Fatalf("packet %d: ParsePacket: %v, want reason %v", i, gp.err, g.reject)
+				}
 				want := g.want
 				if i == len(pkts)-1 {
 					want.Priority = PriorityStop
@@ -157,8 +187,12 @@ func TestGoldenDecode(t *testing.T) {
 				if p.Src != g.src || p.Dst != g.dst {
 					t.Errorf("packet %d: %v > %v, want %v > %v", i, p.Src, p.Dst, g.src, g.dst)
 				}
-				if p.TTL != 255 || p.TOS != TOSInternetControl {
-					t.Errorf("packet %d: TTL %d TOS %#x, want 255 and 0xc0 (keepalived vrrp_build_ip4)", i, p.TTL, p.TOS)
+				wantTTL := g.ttl
+				if wantTTL == 0 {
+					wantTTL = TTLRequired
+				}
+				if p.TTL != wantTTL || p.TOS != TOSInternetControl {
+					t.Errorf("packet %d: TTL %d TOS %#x, want %d and 0xc0 (keepalived vrrp_build_ip4)", i, p.TTL, p.TOS, wantTTL)
 				}
 				if p.HasAH != g.ah || p.Unicast() != g.unicast {
 					t.Errorf("packet %d: AH %v unicast %v", i, p.HasAH, p.Unicast())
@@ -185,7 +219,11 @@ func TestGoldenReencode(t *testing.T) {
 				p := gp.p
 				a := p.Advert
 				a.Checksum = 0
-				msg, err := a.Marshal(p.Src, p.Dst, MarshalOptions{})
+				csumDst := p.Dst
+				if g.csumDst.IsValid() {
+					csumDst = g.csumDst
+				}
+				msg, err := a.Marshal(p.Src, csumDst, MarshalOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -206,6 +244,10 @@ func TestGoldenReencode(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if g.csumDst.IsValid() {
+					// MarshalIPv4 has no old-checksum option: patch it in.
+					copy(ip[len(ip)-len(msg):], msg)
+				}
 				if !bytes.Equal(ip, p.IP) {
 					t.Errorf("packet %d: IPv4 datagram\n got %x\nwant %x", i, ip, p.IP)
 				}
@@ -218,7 +260,17 @@ func TestGoldenReencode(t *testing.T) {
 // vrrp_in_chk_ipsecah): SPI = source address, ICV = HMAC-MD5-96 keyed with
 // the 8-byte auth_pass; a wrong key or a modified packet is rejected.
 func TestGoldenAH(t *testing.T) {
-	pkts := readGolden(t, "v2_ah.pcap")
+	for _, g := range []struct {
+		file    string
+		key     [8]byte
+		unicast bool
+	}{{"v2_ah.pcap", PassKey("ahpass"), false}, {"v2_ah_unicast.pcap", PassKey("ahuni123"), true}} {
+		t.Run(g.file, func(t *testing.T) { testGoldenAH(t, g.file, g.key, g.unicast) })
+	}
+}
+
+func testGoldenAH(t *testing.T, file string, key [8]byte, unicast bool) {
+	pkts := readGolden(t, file)
 	for i, gp := range pkts {
 		p := gp.p
 		if p.AH.SPI != 0xc0000201 || p.AH.NextHeader != IPProtoVRRP || p.AH.PayloadLen != AHPayloadLen {
@@ -227,33 +279,32 @@ func TestGoldenAH(t *testing.T) {
 		if i > 0 && p.AH.Seq != pkts[i-1].p.AH.Seq+1 {
 			t.Errorf("packet %d: sequence %d does not follow %d", i, p.AH.Seq, pkts[i-1].p.AH.Seq)
 		}
-		if r := VerifyAH(p.IP, PassKey("ahpass"), false); r != RejectNone {
+		if r := VerifyAH(p.IP, key, unicast); r != RejectNone {
 			t.Errorf("packet %d: VerifyAH = %v", i, r)
 		}
-		if r := VerifyAH(p.IP, PassKey("wrong"), false); r != RejectAuthData {
+		if r := VerifyAH(p.IP, PassKey("wrong"), unicast); r != RejectAuthData {
 			t.Errorf("packet %d: wrong key: VerifyAH = %v, want auth_failure", i, r)
 		}
-		// TTL is covered by the ICV for a multicast instance only.
+		// The TTL is in the ICV of a multicast instance only; a unicast
+		// instance zeroes it, so the other mode cannot verify the packet.
+		if r := VerifyAH(p.IP, key, !unicast); r != RejectAuthData {
+			t.Errorf("packet %d: verified with unicast=%v = %v, want auth_failure", i, !unicast, r)
+		}
 		mod := bytes.Clone(p.IP)
 		mod[8] = 254
-		if r := VerifyAH(mod, PassKey("ahpass"), false); r != RejectAuthData {
-			t.Errorf("packet %d: changed TTL: VerifyAH = %v, want auth_failure", i, r)
-		}
-		// A unicast instance zeroes the TTL for the ICV; this packet was
-		// sealed by a multicast instance with TTL 255 included.
-		if r := VerifyAH(p.IP, PassKey("ahpass"), true); r != RejectAuthData {
-			t.Errorf("packet %d: unicast verification of a multicast ICV = %v, want auth_failure", i, r)
+		if r, want := VerifyAH(mod, key, unicast), map[bool]RejectReason{false: RejectAuthData, true: RejectNone}[unicast]; r != want {
+			t.Errorf("packet %d: changed TTL: VerifyAH = %v, want %v", i, r, want)
 		}
 		// Mutable fields (RFC 2402 §3.3.3.1.1.1): TOS, fragment, checksum.
 		mod = bytes.Clone(p.IP)
 		mod[1], mod[10], mod[11] = 0, 0, 0
-		if r := VerifyAH(mod, PassKey("ahpass"), false); r != RejectNone {
+		if r := VerifyAH(mod, key, unicast); r != RejectNone {
 			t.Errorf("packet %d: mutable fields changed: VerifyAH = %v, want none", i, r)
 		}
 		// SPI must equal the source address.
 		mod = bytes.Clone(p.IP)
 		mod[20+7] ^= 1
-		if r := VerifyAH(mod, PassKey("ahpass"), false); r != RejectAuthData {
+		if r := VerifyAH(mod, key, unicast); r != RejectAuthData {
 			t.Errorf("packet %d: changed SPI: VerifyAH = %v, want auth_failure", i, r)
 		}
 	}
@@ -266,6 +317,27 @@ func TestGoldenAH(t *testing.T) {
 // with the real destination into the v3 checksum, so the unicast capture
 // does not verify as v3_checksum_as_v2 nor with 224.0.0.18 as destination.
 func TestGoldenChecksumVariants(t *testing.T) {
+	old := readGolden(t, "v3_unicast4_oldcsum.pcap")[0]
+	var pe *PacketError
+	if !errors.As(old.err, &pe) || !bytes.Contains([]byte(pe.Detail), []byte("224.0.0.18")) {
+		t.Errorf("old_unicast_checksum capture: %v, want a checksum error naming 224.0.0.18", old.err)
+	}
+	if !ChecksumOK(old.p.VRRP, old.p.Src, group4, ParseOptions{}) || !IsOldUnicastChecksum(old.p.VRRP, old.p.Src, old.p.Dst) {
+		t.Error("old_unicast_checksum capture does not verify with 224.0.0.18 as destination")
+	}
+	// keepalived 2.2.7 (OLD_CHKSUM_COMPAT) accepts it on a unicast instance.
+	if _, err := Parse(old.p.VRRP, old.p.Src, old.p.Dst, ParseOptions{OldUnicastChecksum: true}); err != nil {
+		t.Errorf("old_unicast_checksum capture with OldUnicastChecksum: %v", err)
+	}
+	cur := readGolden(t, "v3_unicast4.pcap")[0].p
+	if IsOldUnicastChecksum(cur.VRRP, cur.Src, cur.Dst) {
+		t.Error("a current-form checksum is reported as the old form")
+	}
+	bad := bytes.Clone(cur.VRRP)
+	bad[2] ^= 1
+	if _, err := Parse(bad, cur.Src, cur.Dst, ParseOptions{OldUnicastChecksum: true}); ReasonOf(err) != RejectChecksum {
+		t.Errorf("corrupt checksum with OldUnicastChecksum: %v, want checksum", err)
+	}
 	p := readGolden(t, "v3_unicast4.pcap")[0].p
 	if _, err := Parse(p.VRRP, p.Src, p.Dst, ParseOptions{ChecksumAsV2: true}); ReasonOf(err) != RejectChecksum {
 		t.Errorf("as-v2 verification of a pseudo-header checksum: %v", err)
@@ -282,15 +354,14 @@ func TestGoldenChecksumVariants(t *testing.T) {
 		t.Errorf("as-v2 round trip: %v", err)
 	}
 	_, err = Parse(v2form, p.Src, p.Dst, ParseOptions{})
-	var pe *PacketError
 	if !errors.As(err, &pe) || pe.Reason != RejectChecksum || !bytes.Contains([]byte(pe.Detail), []byte("v3_checksum_as_v2")) {
 		t.Errorf("as-v2 checksum under the default: %v, want a checksum error hinting at v3_checksum_as_v2", err)
 	}
-	old, err := a.Marshal(p.Src, group4, MarshalOptions{})
+	oldForm, err := a.Marshal(p.Src, group4, MarshalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Parse(old, p.Src, p.Dst, ParseOptions{})
+	_, err = Parse(oldForm, p.Src, p.Dst, ParseOptions{})
 	if !errors.As(err, &pe) || pe.Reason != RejectChecksum || !bytes.Contains([]byte(pe.Detail), []byte("224.0.0.18")) {
 		t.Errorf("old unicast checksum: %v, want a checksum error naming 224.0.0.18", err)
 	}

@@ -9,6 +9,8 @@
 # capture ends with its priority-0 advert (RFC 3768 §6.4.3), and is captured
 # on "any" with the Linux cooked (SLL) link type to cover that decoder.
 #
+# Run with capture names as arguments to regenerate only those.
+#
 # Everything created here is removed on exit; processes are ended by PID.
 set -eu
 
@@ -106,9 +108,22 @@ capture() {
 	echo "$name: $(tcpdump -r "$here/$name.pcap" 2>/dev/null | wc -l) packets"
 }
 
+if [ $# -gt 0 ]; then
+	for name in "$@"; do
+		iface=vb0
+		[ "$name" = v2_prio0 ] && iface="any -y LINUX_SLL"
+		# shellcheck disable=SC2086 # iface carries options on purpose
+		capture "$name" $iface
+	done
+	exit 0
+fi
+
 capture v2_pass vb0
 capture v2_ah vb0
 capture v3_mcast4 vb0
 capture v3_unicast4 vb0
 capture v3_ipv6 vb0
 capture v2_prio0 any -y LINUX_SLL
+capture v2_ah_unicast vb0
+capture v3_unicast4_oldcsum vb0
+capture v3_ipv6_unicast vb0
