@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
 	"github.com/gokeepalived/gokeepalived/pkg/pcapio"
 )
 
@@ -364,5 +367,30 @@ func TestGoldenChecksumVariants(t *testing.T) {
 	_, err = Parse(oldForm, p.Src, p.Dst, ParseOptions{})
 	if !errors.As(err, &pe) || pe.Reason != RejectChecksum || !bytes.Contains([]byte(pe.Detail), []byte("224.0.0.18")) {
 		t.Errorf("old unicast checksum: %v, want a checksum error naming 224.0.0.18", err)
+	}
+}
+
+// TestGoldenGopacketCrossCheck decodes the VRRPv2 goldens with gopacket's
+// independent (decode-only, v2-only) layers.VRRPv2 and compares every field
+// with ours.
+func TestGoldenGopacketCrossCheck(t *testing.T) {
+	for _, name := range []string{"v2_pass.pcap", "v2_ah.pcap", "v2_prio0.pcap", "v2_ah_unicast.pcap"} {
+		for i, gp := range readGolden(t, name) {
+			var l layers.VRRPv2
+			if err := l.DecodeFromBytes(gp.p.VRRP, gopacket.NilDecodeFeedback); err != nil {
+				t.Fatalf("%s packet %d: gopacket: %v", name, i, err)
+			}
+			a := gp.p.Advert
+			if l.Version != a.Version || uint8(l.Type) != a.Type || l.VirtualRtrID != a.VRID ||
+				l.Priority != a.Priority || int(l.CountIPAddr) != len(a.Addrs) || uint8(l.AuthType) != uint8(a.AuthType) ||
+				uint16(l.AdverInt)*100 != a.AdvertIntCS || l.Checksum != a.Checksum || len(l.IPAddress) != len(a.Addrs) {
+				t.Fatalf("%s packet %d: gopacket %+v, ours %+v", name, i, l, a)
+			}
+			for j, ip := range l.IPAddress {
+				if got, ok := netip.AddrFromSlice(ip.To4()); !ok || got != a.Addrs[j] {
+					t.Fatalf("%s packet %d: address %d: gopacket %v, ours %v", name, i, j, ip, a.Addrs[j])
+				}
+			}
+		}
 	}
 }
