@@ -17,6 +17,7 @@ type observer struct {
 	notifies    []NotifyCall
 	vipEvents   []VIPEvent
 	garps       []GARPEvent
+	adverts     []AdvertEvent
 	timeline    []TraceEvent
 	counters    map[string]*Counters
 	splits      []SplitBrain

@@ -56,7 +56,12 @@ func (p *platform) SendAdvert(pkt daemon.Packet) error {
 	if !pkt.Src.IsValid() || !pkt.Dst.IsValid() {
 		return fmt.Errorf("sim: %s: advert without source or destination address", p.n.name)
 	}
-	p.w().obs.counter(p.n.name).AdvertsSent++
+	o := &p.w().obs
+	o.counter(p.n.name).AdvertsSent++
+	if p.w().opt.RecordAdverts {
+		o.adverts = append(o.adverts, AdvertEvent{At: p.w().now, Node: p.n.name, Iface: ifc.name, Src: pkt.Src, Dst: pkt.Dst,
+			VRID: pkt.Advert.VRID, Priority: pkt.Advert.Priority})
+	}
 	p.w().transmit(ifc, packet{src: pkt.Src, dst: pkt.Dst, ttl: pkt.TTL, advert: pkt.Advert, fromNode: p.n.name, fromMAC: ifc.mac})
 	return nil
 }

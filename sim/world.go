@@ -35,6 +35,19 @@ type Options struct {
 	// SocketBuffer is how many packets a paused daemon queues before it
 	// drops; zero means DefaultSocketBuffer.
 	SocketBuffer int
+	// RecordAdverts keeps every advert sent (see Adverts); off by default
+	// because long runs send millions.
+	RecordAdverts bool
+}
+
+// AdvertEvent is one advert sent by a node (one per destination).
+type AdvertEvent struct {
+	At       time.Duration
+	Node     string
+	Iface    string
+	Src, Dst netip.Addr
+	VRID     uint8
+	Priority uint8
 }
 
 // Defaults for Options.
@@ -501,6 +514,13 @@ func (w *World) Counters(node string) Counters {
 	}
 	return out
 }
+
+// GARPs returns every gratuitous ARP / unsolicited NA sent so far.
+func (w *World) GARPs() []GARPEvent { return slices.Clone(w.obs.garps) }
+
+// Adverts returns every advert sent so far (only with
+// Options.RecordAdverts).
+func (w *World) Adverts() []AdvertEvent { return slices.Clone(w.obs.adverts) }
 
 // Timeline returns the readable trace so far.
 func (w *World) Timeline() []TraceEvent { return slices.Clone(w.obs.timeline) }

@@ -1,0 +1,96 @@
+package sim
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/daemon"
+)
+
+func shellNode(t *testing.T) (*World, *node) {
+	t.Helper()
+	w := NewWorld(Options{Seed: 1})
+	must(t, w.AddSegment("lan"))
+	must(t, w.AddNode("lvs1", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.50/24")}}))
+	must(t, w.AddNode("lvs2", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.51/24")}}))
+	return w, w.nodes["lvs1"]
+}
+
+// Seed 000's chk_down, in both spellings the seed uses, runs as written
+// against the node's own files.
+func TestShellSeedScript(t *testing.T) {
+	w, n := shellNode(t)
+	for _, script := range []string{
+		`[[ -f /etc/keepalived/down ]]&& exit 1 ||exit 0`,
+		`[[ -f /etc/keepalived/down ]]&& exit 1||exit 0`,
+	} {
+		if r := n.runShell(script, nil); r.exit != 0 || r.err != nil {
+			t.Errorf("%q without the file: exit %d err %v stderr %q", script, r.exit, r.err, r.stderr)
+		}
+		must(t, w.WriteFile("lvs2", "/etc/keepalived/down", nil))
+		if r := n.runShell(script, nil); r.exit != 0 {
+			t.Errorf("%q: lvs2's file is visible on lvs1", script)
+		}
+		must(t, w.WriteFile("lvs1", "/etc/keepalived/down", nil))
+		if r := n.runShell(script, nil); r.exit != 1 {
+			t.Errorf("%q with the file: exit %d, want 1 (stderr %q)", script, r.exit, r.stderr)
+		}
+		must(t, w.RemoveFile("lvs1", "/etc/keepalived/down"))
+		must(t, w.RemoveFile("lvs2", "/etc/keepalived/down"))
+	}
+}
+
+func TestShellExecutables(t *testing.T) {
+	w, n := shellNode(t)
+	must(t, w.WriteExecutable("lvs1", "/etc/keepalived/notify.sh", []byte("#!/bin/bash\necho \"$1 $2 $3 $4\" >> /tmp/notify.log\n[ \"$3\" = FAULT ] && exit 3\nexit 0\n")))
+	must(t, w.WriteFile("lvs1", "/etc/keepalived/plain.sh", []byte("exit 0\n")))
+	cases := []struct {
+		cmd    string
+		args   []string
+		exit   int
+		stderr string
+	}{
+		{"/etc/keepalived/notify.sh", []string{"INSTANCE", "VI_1", "MASTER", "100"}, 0, ""},
+		{"/etc/keepalived/notify.sh", []string{"INSTANCE", "VI_1", "FAULT", "100"}, 3, ""},
+		{"/etc/keepalived/plain.sh", nil, 126, "Permission denied"},
+		{"/server/scripts/check_www.sh", nil, 127, "No such file"},
+		{"killall -0 nginx", nil, 127, "command not found"},
+		{"touch /tmp/x && cat /tmp/x && rm /tmp/x", nil, 0, ""},
+	}
+	for _, c := range cases {
+		r := n.runShell(c.cmd, c.args)
+		if r.exit != c.exit || !strings.Contains(r.stderr, c.stderr) {
+			t.Errorf("%s %v: exit %d stderr %q, want %d %q", c.cmd, c.args, r.exit, r.stderr, c.exit, c.stderr)
+		}
+	}
+	b, err := w.ReadFile("lvs1", "/tmp/notify.log")
+	if err != nil || string(b) != "INSTANCE VI_1 MASTER 100\nINSTANCE VI_1 FAULT 100\n" {
+		t.Errorf("notify.log = %q, %v", b, err)
+	}
+}
+
+// keepalived: a script still running at `timeout` counts as a failure.
+// `sleep` advances the script's virtual runtime.
+func TestShellSleepTimeout(t *testing.T) {
+	w, n := shellNode(t)
+	n.gen++
+	n.proc = &process{gen: n.gen, drv: &recorder{w: w}}
+	p := &platform{n: n, gen: n.gen}
+	var got []daemon.ScriptResult
+	var at []time.Duration
+	done := func(r daemon.ScriptResult) { got, at = append(got, r), append(at, w.now) }
+	p.RunScript(daemon.ScriptRequest{Kind: daemon.ScriptCheck, Cmd: "sleep 5; exit 0", Timeout: 2 * time.Second}, done)
+	p.RunScript(daemon.ScriptRequest{Kind: daemon.ScriptCheck, Cmd: "sleep 0.5; exit 4", Timeout: 2 * time.Second}, done)
+	w.RunFor(3 * time.Second)
+	if len(got) != 2 {
+		t.Fatalf("results %v", got)
+	}
+	if got[0].ExitCode != 4 || at[0] != 500*time.Millisecond+DefaultScriptRuntime {
+		t.Errorf("sleep 0.5: %+v at %v", got[0], at[0])
+	}
+	if !got[1].TimedOut || got[1].OK() || at[1] != 2*time.Second {
+		t.Errorf("sleep 5 with timeout 2: %+v at %v, want timed out at 2s", got[1], at[1])
+	}
+}
