@@ -1,0 +1,441 @@
+package scenarios
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/gokeepalived/gokeepalived/sim"
+)
+
+// The topology property: rapid generates clusters (2-5 nodes, 1-3 VRIDs,
+// mixed priorities, preempt/nopreempt, VRRPv2/v3) as keepalived.conf text
+// and a fault schedule (kill -9/stop/pause of daemons, link down,
+// partitions, one-way cuts, loss, delay with jitter, duplication), runs it
+// in the simulator, heals everything, and checks VRRP's invariants:
+//
+//   - RFC 5798 §6.4: after the faults stop, within one
+//     Master_Down_Interval (3 x Advertisement_Interval + Skew_Time of the
+//     lowest priority) plus one Advertisement_Interval, every VRID has
+//     exactly one MASTER among the (now all connected, all eligible) nodes;
+//   - RFC 5798 §6.4.2/§6.4.3: no node that preempts has a strictly higher
+//     priority than that MASTER (nopreempt backups keep an incumbent;
+//     keepalived's "nopreempt");
+//   - the VIPs are held by the MASTER and nobody else once quiet;
+//   - no gratuitous ARP ever leaves a node that is not MASTER of the
+//     instance (keepalived vrrp_send_link_update only runs in MASTER);
+//   - no transition at all while the network stays stable;
+//   - RFC 5798 §6.4.2: after the MASTER sends priority 0 (orderly stop) a
+//     backup takes over within Skew_Time of the highest remaining priority.
+//
+// `make test` runs propBatches x 100 cases (rapid's default -rapid.checks);
+// a failure prints rapid's seed and fail file, which reproduce it:
+//
+//	go test ./scenarios -run 'TestTopologyProperty' -rapid.seed=N
+const propBatches = 10
+
+// propTimings are the phases of one generated case (virtual time).
+const (
+	propFaultSpan = 30 * time.Second // faults happen in [0, propFaultSpan)
+	propStable    = 8 * time.Second  // no-transition window after convergence
+)
+
+func TestTopologyProperty(t *testing.T) {
+	batches := propBatches
+	if testing.Short() {
+		batches = 1
+	}
+	for i := range batches {
+		t.Run(fmt.Sprintf("batch%d", i), func(t *testing.T) {
+			t.Parallel()
+			rapid.Check(t, checkTopology)
+		})
+	}
+}
+
+type propInst struct {
+	VRID      int
+	Version   int
+	Advert    time.Duration
+	VIP       netip.Addr
+	Prio      []int // per node; 0 = node not in this VRID
+	Nopreempt []bool
+	Master    []bool // state MASTER (only a wish for non-owners)
+}
+
+type propFault struct {
+	At   time.Duration
+	Kind string // daemon, link, partition, oneway, loss, delay, dup, heal
+	A, B int
+	Mode string  // daemon: kill|stop|pause
+	Pct  float64 // loss/dup percent
+	D    time.Duration
+	Grp  []int // partition: group number per node
+}
+
+type propCase struct {
+	Seed   int64
+	Nodes  int
+	Insts  []propInst
+	Faults []propFault
+	// After the faults: a stable partition (group per node) with some
+	// links down, checked per connected group, before the full heal.
+	Groups   []int
+	LinkDown []bool
+}
+
+func nodeName(i int) string { return fmt.Sprintf("n%d", i+1) }
+
+func nodeAddr(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(10 + i)}) }
+
+func genCase(t *rapid.T) propCase {
+	c := propCase{
+		Seed:  rapid.Int64().Draw(t, "simSeed"),
+		Nodes: rapid.IntRange(2, 5).Draw(t, "nodes"),
+	}
+	nv := rapid.IntRange(1, 3).Draw(t, "vrids")
+	vrids := rapid.SliceOfNDistinct(rapid.IntRange(1, 255), nv, nv, rapid.ID[int]).Draw(t, "vridList")
+	for k, vrid := range vrids {
+		in := propInst{VRID: vrid, Version: rapid.SampledFrom([]int{2, 3}).Draw(t, "version"),
+			VIP: netip.AddrFrom4([4]byte{10, 0, 1, byte(k + 1)})}
+		in.Advert = time.Second
+		if in.Version == 3 {
+			in.Advert = rapid.SampledFrom([]time.Duration{500 * time.Millisecond, time.Second}).Draw(t, "advert")
+		}
+		members := 0
+		for n := range c.Nodes {
+			p := 0
+			if rapid.IntRange(0, 9).Draw(t, "member") > 0 || n < 2 && members < 2 {
+				// A small priority range makes ties (broken by address) likely.
+				p = rapid.SampledFrom([]int{1, 50, 99, 100, 100, 150, 200, 254}).Draw(t, "prio")
+				members++
+			}
+			np := p > 0 && rapid.IntRange(0, 3).Draw(t, "nopreempt") == 0
+			in.Prio = append(in.Prio, p)
+			in.Nopreempt = append(in.Nopreempt, np)
+			in.Master = append(in.Master, p > 0 && !np && rapid.Bool().Draw(t, "stateMaster"))
+		}
+		c.Insts = append(c.Insts, in)
+	}
+	nf := rapid.IntRange(0, 12).Draw(t, "faults")
+	for range nf {
+		f := propFault{
+			At:   time.Duration(rapid.IntRange(0, int(propFaultSpan/time.Millisecond)-1).Draw(t, "at")) * time.Millisecond,
+			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "loss", "delay", "dup", "heal"}).Draw(t, "kind"),
+			A:    rapid.IntRange(0, c.Nodes-1).Draw(t, "a"),
+			B:    rapid.IntRange(0, c.Nodes-1).Draw(t, "b"),
+		}
+		switch f.Kind {
+		case "daemon":
+			f.Mode = rapid.SampledFrom([]string{"kill", "stop", "pause"}).Draw(t, "mode")
+		case "loss", "dup":
+			f.Pct = float64(rapid.SampledFrom([]int{10, 30, 60, 100}).Draw(t, "pct"))
+		case "delay":
+			f.D = time.Duration(rapid.IntRange(0, 300).Draw(t, "delayMs")) * time.Millisecond
+		case "partition":
+			for range c.Nodes {
+				f.Grp = append(f.Grp, rapid.IntRange(0, 2).Draw(t, "group"))
+			}
+		}
+		c.Faults = append(c.Faults, f)
+	}
+	slices.SortStableFunc(c.Faults, func(a, b propFault) int { return cmp.Compare(a.At, b.At) })
+	ng := rapid.IntRange(1, 3).Draw(t, "stableGroups")
+	for range c.Nodes {
+		c.Groups = append(c.Groups, rapid.IntRange(0, ng-1).Draw(t, "stableGroup"))
+		c.LinkDown = append(c.LinkDown, rapid.IntRange(0, 5).Draw(t, "stableLinkDown") == 0)
+	}
+	return c
+}
+
+// config renders node n's keepalived.conf.
+func (c propCase) config(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global_defs {\n    router_id %s\n}\n", nodeName(n))
+	for _, in := range c.Insts {
+		if in.Prio[n] == 0 {
+			continue
+		}
+		state := "BACKUP"
+		if in.Master[n] {
+			state = "MASTER"
+		}
+		fmt.Fprintf(&b, "vrrp_instance VI_%d {\n    state %s\n    interface eth0\n    version %d\n", in.VRID, state, in.Version)
+		fmt.Fprintf(&b, "    virtual_router_id %d\n    priority %d\n    advert_int %g\n", in.VRID, in.Prio[n], in.Advert.Seconds())
+		if in.Nopreempt[n] {
+			b.WriteString("    nopreempt\n")
+		}
+		fmt.Fprintf(&b, "    virtual_ipaddress {\n        %s/24\n    }\n}\n", in.VIP)
+	}
+	return b.String()
+}
+
+// skew is keepalived's Skew_Time in microsecond arithmetic.
+func skew(prio int, adv time.Duration) time.Duration {
+	return time.Duration(int64(256-prio)*adv.Microseconds()/256) * time.Microsecond
+}
+
+func checkTopology(t *rapid.T) {
+	c := genCase(t)
+	w := sim.NewWorld(sim.Options{Seed: c.Seed})
+	if err := w.AddSegment("lan"); err != nil {
+		t.Fatal(err)
+	}
+	for n := range c.Nodes {
+		if err := w.AddNode(nodeName(n), sim.Iface{Name: "eth0", Segment: "lan",
+			Addrs: []netip.Prefix{netip.PrefixFrom(nodeAddr(n), 24)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFile(nodeName(n), sim.ConfigPath, []byte(c.config(n))); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.StartDaemon(nodeName(n)); err != nil {
+			t.Fatalf("start %s: %v\n%s", nodeName(n), err, c.config(n))
+		}
+	}
+	dump := func() string {
+		var b strings.Builder
+		for n := range c.Nodes {
+			fmt.Fprintf(&b, "--- %s (%s) keepalived.conf\n%s", nodeName(n), nodeAddr(n), c.config(n))
+		}
+		for _, e := range w.Timeline() {
+			if e.Kind == "state" || e.Kind == "net" || e.Kind == "daemon" || e.Kind == "link" || e.Kind == "vip" {
+				b.WriteString(e.String() + "\n")
+			}
+		}
+		return b.String()
+	}
+
+	// Faults.
+	paused := make([]bool, c.Nodes)
+	linkDown := make([]bool, c.Nodes)
+	for _, f := range c.Faults {
+		w.RunFor(f.At - w.Elapsed())
+		a, b := nodeName(f.A), nodeName(f.B)
+		var err error
+		switch f.Kind {
+		case "daemon":
+			switch {
+			case paused[f.A]:
+				err, paused[f.A] = w.ResumeDaemon(a), false
+			case !w.DaemonRunning(a):
+				err = w.StartDaemon(a)
+			case f.Mode == "kill":
+				err = w.KillDaemon(a)
+			case f.Mode == "stop":
+				err = w.StopDaemon(a)
+			default:
+				err, paused[f.A] = w.PauseDaemon(a), true
+			}
+		case "link":
+			linkDown[f.A] = !linkDown[f.A]
+			err = w.SetLink(a, "eth0", !linkDown[f.A])
+		case "partition":
+			groups := make([][]string, 3)
+			for n, g := range f.Grp {
+				groups[g] = append(groups[g], nodeName(n))
+			}
+			err = w.Partition(slices.DeleteFunc(groups, func(g []string) bool { return len(g) == 0 })...)
+		case "oneway":
+			if a != b {
+				err = w.PartitionOneWay(a, b)
+			}
+		case "loss":
+			if a != b {
+				err = w.SetLoss(a, b, f.Pct)
+			}
+		case "dup":
+			if a != b {
+				err = w.SetDuplicate(a, b, f.Pct)
+			}
+		case "delay":
+			if a != b {
+				err = w.SetDelay(a, b, f.D, f.D/2)
+			}
+		case "heal":
+			w.ClearFaults()
+		}
+		if err != nil {
+			t.Fatalf("fault %+v: %v", f, err)
+		}
+	}
+	w.RunFor(propFaultSpan - w.Elapsed())
+
+	// Faults stop. Every daemon runs again; the network settles into a
+	// stable partition (c.Groups) with some links down (c.LinkDown).
+	w.ClearFaults()
+	for n := range c.Nodes {
+		name := nodeName(n)
+		var err error
+		switch {
+		case paused[n]:
+			err = w.ResumeDaemon(name)
+		case !w.DaemonRunning(name):
+			err = w.StartDaemon(name)
+		}
+		if err == nil && linkDown[n] != c.LinkDown[n] {
+			err = w.SetLink(name, "eth0", !c.LinkDown[n])
+		}
+		if err != nil {
+			t.Fatalf("settle %s: %v", name, err)
+		}
+	}
+	groups := make([][]string, 3)
+	for n, g := range c.Groups {
+		groups[g] = append(groups[g], nodeName(n))
+	}
+	if err := w.Partition(slices.DeleteFunc(groups, func(g []string) bool { return len(g) == 0 })...); err != nil {
+		t.Fatal(err)
+	}
+
+	// Convergence window: Master_Down_Interval of the lowest priority plus
+	// one advert interval, for the slowest VRID.
+	var window time.Duration
+	for _, in := range c.Insts {
+		low := 255
+		for _, p := range in.Prio {
+			if p > 0 && p < low {
+				low = p
+			}
+		}
+		window = max(window, 3*in.Advert+skew(low, in.Advert)+in.Advert)
+	}
+	healed := w.Elapsed()
+	w.RunFor(window + time.Microsecond)
+
+	masters := make([]int, len(c.Insts))
+	// check: in every connected group, exactly one MASTER per VRID among
+	// the eligible members (link up), the right one, holding the VIP;
+	// members whose link is down are FAULT.
+	check := func(when string, group []int, down []bool) {
+		for k, in := range c.Insts {
+			name := fmt.Sprintf("VI_%d", in.VRID)
+			var holders []string
+			for g := range 3 {
+				var ms, elig []int
+				for n := range c.Nodes {
+					if in.Prio[n] == 0 || group[n] != g {
+						continue
+					}
+					st, ok := w.State(nodeName(n), name)
+					if !ok {
+						t.Fatalf("%s: %s has no running %s\n%s", when, nodeName(n), name, dump())
+					}
+					if down[n] {
+						if st.String() != "FAULT" {
+							t.Fatalf("%s: %s %s is %s with its link down, want FAULT\n%s", when, nodeName(n), name, st, dump())
+						}
+						continue
+					}
+					elig = append(elig, n)
+					if st.String() == "MASTER" {
+						ms = append(ms, n)
+					}
+				}
+				if len(elig) == 0 {
+					continue
+				}
+				if len(ms) != 1 {
+					t.Fatalf("%s (+%v after the faults stopped): %s has %d MASTERs %v among %v, want exactly 1\n%s",
+						when, w.Elapsed()-healed, name, len(ms), ms, elig, dump())
+				}
+				m := ms[0]
+				masters[k] = m
+				holders = append(holders, nodeName(m))
+				for _, n := range elig {
+					if n != m && in.Prio[n] > in.Prio[m] && !in.Nopreempt[n] {
+						t.Fatalf("%s: %s MASTER is %s (priority %d) but %s has priority %d and preempts\n%s",
+							when, name, nodeName(m), in.Prio[m], nodeName(n), in.Prio[n], dump())
+					}
+				}
+			}
+			slices.Sort(holders)
+			if h := w.VIPHolders(in.VIP); !slices.Equal(h, holders) {
+				t.Fatalf("%s: the MASTERs of %s are %v but %s is held by %v\n%s", when, name, holders, in.VIP, h, dump())
+			}
+		}
+	}
+	check("stable partition", c.Groups, c.LinkDown)
+
+	// Full heal: one connected group, every link up.
+	w.Heal()
+	for n := range c.Nodes {
+		if c.LinkDown[n] {
+			if err := w.SetLink(nodeName(n), "eth0", true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	healed = w.Elapsed()
+	w.RunFor(window + time.Microsecond)
+	converged := w.Elapsed()
+	one := make([]int, c.Nodes)
+	up := make([]bool, c.Nodes)
+	check("after heal", one, up)
+
+	// Stable network: nothing may move.
+	w.RunFor(propStable)
+	for _, tr := range w.Transitions() {
+		if tr.At > converged {
+			t.Fatalf("transition while stable: %s %s %s -> %s at %v (converged at %v)\n%s",
+				tr.Node, tr.Instance, tr.From, tr.To, tr.At, converged, dump())
+		}
+	}
+	check("after the stable window", one, up)
+
+	// No gratuitous ARP from a node that is not MASTER of the instance,
+	// over the whole run (timeline order is event order).
+	state := map[string]string{}
+	for _, e := range w.Timeline() {
+		key := e.Node + "/" + e.Instance
+		switch e.Kind {
+		case "state":
+			if f := strings.Fields(e.Text); len(f) >= 3 {
+				state[key] = f[2]
+			}
+		case "garp":
+			if state[key] != "MASTER" {
+				t.Fatalf("gratuitous ARP from %s %s in state %q at %v: %s\n%s", e.Node, e.Instance, state[key], e.At, e.Text, dump())
+			}
+		}
+	}
+
+	// Priority 0: stop the first VRID's MASTER; a backup takes over within
+	// the Skew_Time of the highest remaining priority.
+	in := c.Insts[0]
+	m := masters[0]
+	best := 0
+	for n, p := range in.Prio {
+		if n != m && p > best {
+			best = p
+		}
+	}
+	if best == 0 {
+		return // a VRID with one member
+	}
+	if err := w.StopDaemon(nodeName(m)); err != nil {
+		t.Fatal(err)
+	}
+	want := skew(best, in.Advert)
+	name := fmt.Sprintf("VI_%d", in.VRID)
+	took := w.RunUntil(want+time.Microsecond, func() bool {
+		for n := range c.Nodes {
+			if n != m && in.Prio[n] > 0 {
+				if st, ok := w.State(nodeName(n), name); ok && st.String() == "MASTER" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if !took {
+		t.Fatalf("priority 0 from %s: no backup took %s over within Skew_Time %v (highest priority %d)\n%s",
+			nodeName(m), name, want, best, dump())
+	}
+}
