@@ -57,6 +57,7 @@ type Engine struct {
 	groups   []*group
 	trackers map[string]*trackerState
 	acts     []Action // reused by every Step; see Step
+	logOn    bool     // EngineConfig.LogActions
 }
 
 // NewEngine validates cfg, applies the keepalived defaults described at
@@ -67,6 +68,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		byName:   make(map[string]*instance, len(cfg.Instances)),
 		trackers: map[string]*trackerState{},
 		acts:     make([]Action, 0, 16),
+		logOn:    cfg.LogActions,
 	}
 	for i := range cfg.Instances {
 		ic, err := withDefaults(cfg.Instances[i])
@@ -277,6 +279,14 @@ func (e *Engine) TimerDeadline(name string, k TimerKind) (at time.Time, ok bool)
 
 func (e *Engine) emit(a Action) { e.acts = append(e.acts, a) }
 
+// logf emits an ActLog. Call sites on hot paths check e.logOn first so the
+// arguments are not boxed when logging is off.
+func (e *Engine) logf(inst, format string, args ...any) {
+	if e.logOn {
+		e.emit(ActLog{Instance: inst, Msg: fmt.Sprintf(format, args...)})
+	}
+}
+
 // Reload replaces the configuration and keeps the run-time state, as
 // keepalived does on SIGHUP (reference §2.2 "After a reload, instances
 // that were MASTER stay MASTER and send an advert immediately", §3.3).
@@ -347,6 +357,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		}
 	}
 	e.insts, e.byName, e.groups, e.trackers = ne.insts, ne.byName, ne.groups, ne.trackers
+	e.logOn = ne.logOn
 	for _, in := range e.insts {
 		if !kept[in] {
 			continue

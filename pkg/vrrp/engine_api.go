@@ -126,6 +126,11 @@ type SyncGroupConfig struct {
 type EngineConfig struct {
 	Instances  []InstanceConfig
 	SyncGroups []SyncGroupConfig
+	// LogActions makes the engine emit ActLog with keepalived's own log
+	// lines for protocol events that have no other action (a discarded
+	// lower-priority advert, a master forcing a new election, …). Off by
+	// default: drivers that do not handle ActLog see no change.
+	LogActions bool
 }
 
 // TimerKind names the engine's timers. The driver keeps at most one pending
@@ -273,6 +278,15 @@ type ActReject struct {
 	Detail   string
 }
 
+// ActLog is one of keepalived's log lines, word for word (including the
+// "(VI_1) " prefix), for an event the other actions do not describe.
+// Emitted only with EngineConfig.LogActions.
+type ActLog struct {
+	Instance string // "" for a sync group line
+	Msg      string
+}
+
+func (ActLog) isAction()              {}
 func (ActSendAdvert) isAction()       {}
 func (ActAddVIPs) isAction()          {}
 func (ActDelVIPs) isAction()          {}

@@ -294,14 +294,13 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 	switch {
 	case p == PriorityStop:
 		// RFC 5798 §6.4.2: priority 0 → Master_Down_Timer = Skew_Time.
+		e.logf(c.Name, "(%s) Backup received priority 0 advertisement", c.Name)
 		e.armDown(now, in, in.skew())
 	case c.Nopreempt || p >= in.eff ||
 		(c.PreemptDelay > 0 && (in.preemptAt.IsZero() || in.preemptAt.After(now))):
 		// RFC 5798 §6.4.2: accept → reset Master_Down_Timer; v3 adopts
 		// the master's interval.
-		if c.Version == 3 && ev.Advert.AdvertIntCS != 0 {
-			in.masterAdvInt = time.Duration(ev.Advert.AdvertIntCS) * 10 * time.Millisecond
-		}
+		e.adoptInterval(in, ev, "")
 		in.masterAddr, in.masterPrio = ev.Src, p
 		if c.PreemptDelay > 0 {
 			// keepalived 2.2.7: a higher/equal advert stops the delay; the
@@ -317,6 +316,9 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 	default:
 		// "received lower priority (%d) advert from %s - discarding": the
 		// timer keeps running; keepalived still records the sender.
+		if e.logOn {
+			e.logf(c.Name, "(%s) received lower priority (%d) advert from %s - discarding", c.Name, p, ev.Src)
+		}
 		in.masterAddr = ev.Src
 	}
 }
@@ -335,6 +337,7 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 	// RFC 5798 §6.4.3: priority 0 → send an advert at once.
 	// higher_prio_send_advert: tell the winner before yielding.
 	if p == PriorityStop || (c.HigherPrioSendAdvert && higher) {
+		e.logf(c.Name, "(%s) Master received priority 0 or lower priority advert", c.Name)
 		e.sendAdvert(in, in.eff)
 		if p == PriorityStop {
 			return
@@ -348,6 +351,7 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 		if in.eff == PriorityOwner {
 			// keepalived 2.2.7: both sides owners → "CONFIGURATION ERROR ...
 			// reducing local priority" to 254, base priority included.
+			e.logf(c.Name, "(%s) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority", c.Name)
 			in.base = PriorityOwner - 1
 			e.setEffective(now, in, PriorityOwner-1)
 			higher = true
@@ -356,6 +360,13 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 	if !higher {
 		// "Received advert from %s with lower priority %d, ours %d,
 		// forcing new election" (RFC 9568 behaviour, keepalived default).
+		if e.logOn {
+			suffix := ", forcing new election"
+			if c.LowerPrioNoAdvert {
+				suffix = ""
+			}
+			e.logf(c.Name, "(%s) Received advert from %s with lower priority %d, ours %d%s", c.Name, ev.Src, p, in.eff, suffix)
+		}
 		if !c.LowerPrioNoAdvert {
 			e.sendAdvert(in, in.eff)
 		}
@@ -371,16 +382,31 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 	}
 	// RFC 5798 §6.4.3: higher priority (or equal from a higher address) →
 	// BACKUP, no priority-0 advert, VIPs removed, v3 adopts the interval.
-	if c.Version == 3 && ev.Advert.AdvertIntCS != 0 {
-		in.masterAdvInt = time.Duration(ev.Advert.AdvertIntCS) * 10 * time.Millisecond
-	}
-	in.masterAddr, in.masterPrio = ev.Src, p
 	reason := "higher priority advert"
 	if p == in.eff {
 		reason = "same priority advert from higher address"
+		e.logf(c.Name, "(%s) Master received advert from %s with same priority %d but higher IP address than ours", c.Name, ev.Src, p)
+	} else {
+		e.logf(c.Name, "(%s) Master received advert from %s with higher priority %d, ours %d", c.Name, ev.Src, p, in.eff)
 	}
+	e.adoptInterval(in, ev, " from higher priority master")
+	in.masterAddr, in.masterPrio = ev.Src, p
 	e.leaveMasterToBackup(now, in, in.masterDown(), false, reason)
 	e.syncBackup(now, in)
+}
+
+// adoptInterval: RFC 5798 §6.4.2 a v3 Backup sets Master_Adver_Interval
+// from the accepted advert (a zero interval is ignored).
+func (e *Engine) adoptInterval(in *instance, ev *EvAdvert, from string) {
+	if in.cfg.Version != 3 || ev.Advert.AdvertIntCS == 0 {
+		return
+	}
+	mi := time.Duration(ev.Advert.AdvertIntCS) * 10 * time.Millisecond
+	if mi != in.masterAdvInt {
+		e.logf(in.cfg.Name, "(%s) advertisement interval updated to %d milli-sec from %d milli-sec%s",
+			in.cfg.Name, mi.Milliseconds(), in.masterAdvInt.Milliseconds(), from)
+		in.masterAdvInt = mi
+	}
 }
 
 // lowerPrioGARP: garp_lower_prio_repeat GARPs now and a second burst

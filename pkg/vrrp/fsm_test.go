@@ -520,3 +520,37 @@ func TestEngineReload(t *testing.T) {
 	}
 	d.wantState("VI_2", StateBackup)
 }
+
+// EngineConfig.LogActions: keepalived's own log lines, word for word
+// (vrrp.c vrrp_state_backup / vrrp_state_master_rx); none without it.
+func TestEngineLogActions(t *testing.T) {
+	ic := baseCfg()
+	cfg := one(ic)
+	d := newDriver(t, cfg)
+	d.step(EvStart{})
+	if acts := d.step(advFrom(ic, srcHigh, 50)); len(acts) != 0 {
+		t.Fatalf("log lines without LogActions: %v", kinds(acts))
+	}
+	cfg.LogActions = true
+	d = newDriver(t, cfg)
+	d.step(EvStart{})
+	logs := func(acts []Action) []string {
+		var out []string
+		for _, a := range acts {
+			if l, ok := a.(ActLog); ok {
+				out = append(out, l.Msg)
+			}
+		}
+		return out
+	}
+	if got := logs(d.step(advFrom(ic, srcHigh, 50))); !slices.Equal(got, []string{"(VI_1) received lower priority (50) advert from 192.0.2.3 - discarding"}) {
+		t.Fatalf("backup discard: %q", got)
+	}
+	d.fire("VI_1", TimerMasterDown)
+	if got := logs(d.step(advFrom(ic, srcHigh, 50))); !slices.Equal(got, []string{"(VI_1) Received advert from 192.0.2.3 with lower priority 50, ours 100, forcing new election"}) {
+		t.Fatalf("master lower: %q", got)
+	}
+	if got := logs(d.step(advFrom(ic, srcHigh, 150))); !slices.Equal(got, []string{"(VI_1) Master received advert from 192.0.2.3 with higher priority 150, ours 100"}) {
+		t.Fatalf("master higher: %q", got)
+	}
+}

@@ -36,6 +36,7 @@ func (e *Engine) syncGotoMaster(now time.Time, in *instance) {
 			return
 		}
 	}
+	e.logf("", "VRRP_Group(%s) Syncing instances to MASTER state", g.cfg.Name)
 	e.becomeMaster(now, in, "master down timer expired")
 	for _, m := range g.members {
 		if m != in && m.state == StateBackup {
@@ -53,6 +54,7 @@ func (e *Engine) syncBackup(now time.Time, in *instance) {
 	if g == nil || g.state == StateBackup {
 		return
 	}
+	e.logf("", "VRRP_Group(%s) Syncing instances to BACKUP state", g.cfg.Name)
 	for _, m := range g.members {
 		if m != in && m.state == StateMaster {
 			m.masterAdvInt = m.cfg.AdvertInt
