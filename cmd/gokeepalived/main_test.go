@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const okConf = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 30\n virtual_ipaddress {\n  10.0.0.3\n }\n}\n"
+
+// keepalived 2.2.7 -t exit codes, measured (pkg/config/testdata/keepalived):
+// 0 clean, 5 configuration errors (unknown keywords included), 6 scripts
+// without enable_script_security.
+func TestConfigTestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name, conf string
+		want       int
+	}{
+		{"clean", okConf, exitOK},
+		{"unknown keyword", strings.Replace(okConf, " interface eth0\n", " interface eth0\n foo 1\n", 1), exitConfigErrors},
+		{"bad vrid", strings.Replace(okConf, "30", "300", 1), exitConfigErrors},
+		{"scripts without security", "vrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitScriptSecurity},
+		{"scripts with security", "global_defs {\n enable_script_security\n}\nvrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if got := run([]string{"-t", "-f", write(t, tc.conf)}, &out, &errb); got != tc.want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", got, tc.want, errb.String())
+			}
+		})
+	}
+	var out, errb bytes.Buffer
+	if got := run([]string{"-t", "-f", "/nonexistent/keepalived.conf"}, &out, &errb); got != exitCannotRun {
+		t.Errorf("missing file: exit %d", got)
+	}
+}
+
+func TestDumpFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if got := run([]string{"-t", "-d", "-f", write(t, okConf)}, &out, &errb); got != exitOK {
+		t.Fatalf("exit %d: %s", got, errb.String())
+	}
+	for _, want := range []string{"vrrp_instance VI_1 {", "priority 100", "state BACKUP", "advert_int 1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-d output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if got := run([]string{"-t", "--dump-json", "-f", write(t, okConf)}, &out, &errb); got != exitOK || !strings.Contains(out.String(), `"virtual_router_id": 30`) {
+		t.Errorf("--dump-json: exit %d\n%s", got, out.String())
+	}
+	out.Reset()
+	conf := "@lb01 global_defs {\n@lb01  router_id one\n@lb01 }\n@^lb01 global_defs {\n@^lb01  router_id other\n@^lb01 }\n" + okConf
+	run([]string{"-t", "-d", "-i", "lb01", "-f", write(t, conf)}, &out, &errb)
+	if !strings.Contains(out.String(), "router_id one") {
+		t.Errorf("-i lb01 should select the @lb01 lines:\n%s", out.String())
+	}
+}
