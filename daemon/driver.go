@@ -659,7 +659,7 @@ func (d *Driver) groupStateChange(a vrrp.ActGroupStateChange) {
 			return
 		}
 		d.notify(specific, nil)
-		d.notify(g.Notify, []string{"GROUP", g.Name, a.To.String(), "0"})
+		d.notify(g.Notify, []string{"GROUP", g.Name, a.To.String()})
 	}
 }
 

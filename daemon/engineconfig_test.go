@@ -1,0 +1,166 @@
+package daemon
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+func parse(t *testing.T, src string) *config.Config {
+	t.Helper()
+	cfg, diags, err := config.Parse("test.conf", []byte(src), config.Options{})
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, diags)
+	}
+	return cfg
+}
+
+// keepalived.conf(5): the advert source is unicast_src_ip / mcast_src_ip,
+// else the interface's primary address; adverts go to vrrp_mcast_group4 or
+// to each unicast_peer; track_script without weight takes the script's
+// weight; track_interface of the own interface is ignored; auth_pass is cut to 8 bytes on the wire.
+func TestBuildEngineConfig(t *testing.T) {
+	cfg := parse(t, `
+global_defs {
+   vrrp_mcast_group4 224.0.0.19
+}
+vrrp_script chk_down {
+    script "[[ -f /etc/keepalived/down ]]&& exit 1 ||exit 0"
+    interval 1
+    weight -2
+}
+vrrp_script chk_www {
+    script "/server/scripts/check_www.sh"
+    interval 2
+    weight 2
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 199
+    priority 100
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass c09060332be9bb06
+    }
+    virtual_ipaddress {
+        172.20.0.100/16 dev eth0 label eth0:0
+    }
+    virtual_ipaddress_excluded {
+        172.20.0.200
+    }
+    track_interface {
+        eth0
+        eth1 weight -20
+    }
+    track_script {
+        chk_down
+        chk_www weight 5
+    }
+}
+vrrp_instance VI_2 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 200
+    priority 99
+    unicast_src_ip 10.0.0.99
+    unicast_peer {
+        10.0.0.51
+        10.0.0.52
+    }
+    virtual_ipaddress {
+        172.20.0.101
+    }
+}
+`)
+	f := newFake(t)
+	ec, metas, err := buildEngineConfig(cfg, f, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ec.Instances) != 2 {
+		t.Fatalf("%d instances", len(ec.Instances))
+	}
+	i1, m1 := ec.Instances[0], metas[0]
+	if i1.VRID != 199 || i1.Priority != 100 || !i1.WantMaster || i1.AdvertInt != time.Second || i1.Version != 2 {
+		t.Errorf("VI_1 basics %+v", i1)
+	}
+	if i1.SrcAddr != netip.MustParseAddr("10.0.0.50") || m1.dsts[0] != netip.MustParseAddr("224.0.0.19") || m1.ttl != 255 {
+		t.Errorf("VI_1 src %v dsts %v ttl %d", i1.SrcAddr, m1.dsts, m1.ttl)
+	}
+	if i1.AuthType != vrrp.AuthPass || string(i1.AuthPass[:]) != "c0906033" {
+		t.Errorf("auth %v %q", i1.AuthType, i1.AuthPass)
+	}
+	if len(i1.VIPs) != 1 || i1.VIPs[0] != netip.MustParseAddr("172.20.0.100") {
+		t.Errorf("VIPs (eVIPs are not advertised) %v", i1.VIPs)
+	}
+	if len(m1.addrs) != 2 || m1.addrs[0].Label != "eth0:0" || m1.addrs[1].Dev != "eth0" {
+		t.Errorf("addresses to set %+v", m1.addrs)
+	}
+	want := []vrrp.TrackerRef{
+		{Name: "script:chk_down", Kind: vrrp.TrackScript, Weight: -2},
+		{Name: "script:chk_www", Kind: vrrp.TrackScript, Weight: 5},
+		{Name: "iface:eth1", Kind: vrrp.TrackInterface, Weight: -20}, // own eth0 is dropped (keepalived ignores it)
+	}
+	if len(i1.Trackers) != len(want) {
+		t.Fatalf("trackers %+v", i1.Trackers)
+	}
+	for i := range want {
+		if i1.Trackers[i] != want[i] {
+			t.Errorf("tracker %d = %+v, want %+v", i, i1.Trackers[i], want[i])
+		}
+	}
+	i2, m2 := ec.Instances[1], metas[1]
+	if !i2.Unicast || i2.SrcAddr != netip.MustParseAddr("10.0.0.99") || len(m2.dsts) != 2 || m2.dsts[1] != netip.MustParseAddr("10.0.0.52") {
+		t.Errorf("VI_2 unicast %+v %+v", i2, m2.dsts)
+	}
+	if i2.WantMaster || i2.Priority != 99 {
+		t.Errorf("VI_2 %+v", i2)
+	}
+}
+
+// track_file (keepalived.conf(5)): the file's number × weight is added to
+// the priority; the driver re-reads it (here: every second).
+func TestTrackFile(t *testing.T) {
+	cfg := parse(t, `
+track_file tf {
+    file /etc/keepalived/prio
+    weight -10
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 1
+    priority 100
+    virtual_ipaddress {
+        10.0.0.100
+    }
+    track_file {
+        tf
+    }
+}
+`)
+	f := newFake(t)
+	f.files["/etc/keepalived/prio"] = "0\n"
+	d, err := New(cfg, f, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, d.Start())
+	f.advance(time.Second)
+	f.files["/etc/keepalived/prio"] = "2\n"
+	f.advance(1100 * time.Millisecond)
+	if st, _ := d.Status("VI_1"); st.EffectivePriority != 80 {
+		t.Errorf("effective priority %d, want 100 + 2×(−10) = 80", st.EffectivePriority)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
