@@ -228,16 +228,17 @@ func (e *Engine) enterFault(in *instance, reason string) {
 	}
 }
 
-// leaveFault: keepalived 2.2.7 vrrp_state_leave_fault (reference §2.2):
-// BACKUP with a full Master_Down_Interval; an address owner waits only
-// adver_int + Skew_Time and then becomes MASTER.
+// leaveFault: keepalived 2.2.7 try_up_instance / vrrp_state_leave_fault
+// (reference §2.2): BACKUP with a full Master_Down_Interval; an address
+// owner that wants MASTER waits only adver_int + Skew_Time and then
+// becomes MASTER.
 func (e *Engine) leaveFault(now time.Time, in *instance) {
 	if in.state != StateFault {
 		return
 	}
 	in.masterAdvInt = in.cfg.AdvertInt
 	dur := in.masterDown()
-	if in.base == PriorityOwner {
+	if in.base == PriorityOwner && in.cfg.WantMaster {
 		dur = in.ownerDown()
 	}
 	e.enterBackup(now, in, dur, "leaving fault")
