@@ -172,7 +172,10 @@ func (e *Engine) becomeMaster(now time.Time, in *instance, reason string) {
 		e.setTimer(in, TimerGARPDelay, now.Add(c.GARPMasterDelay))
 	}
 	if c.GARPMasterRefresh > 0 {
-		e.setTimer(in, TimerGARPRefresh, now.Add(c.GARPMasterDelay+c.GARPMasterRefresh))
+		// keepalived vrrp_state_become_master: garp_refresh_timer =
+		// timer_add_now(garp_refresh), i.e. counted from becoming MASTER
+		// (keepalived then checks it at its advert ticks; we fire exactly).
+		e.setTimer(in, TimerGARPRefresh, now.Add(c.GARPMasterRefresh))
 	}
 	e.stateChange(in, from, reason)
 	e.setTimer(in, TimerAdvert, now.Add(c.AdvertInt))

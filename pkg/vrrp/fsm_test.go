@@ -97,16 +97,18 @@ func TestFSMStartupOwner(t *testing.T) {
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("owner start %v, want %v", got, want)
 	}
-	// Reference §2.7: refresh starts at delay + refresh, repeats refresh_repeat.
-	if got := d.timerAt("VI_1", TimerGARPRefresh); got != 65*time.Second {
-		t.Fatalf("refresh at %v, want 65s", got)
+	// keepalived vrrp_state_become_master: the refresh is counted from
+	// becoming MASTER (garp_refresh_timer = timer_add_now(garp_refresh)),
+	// and repeats garp_master_refresh_repeat GARPs.
+	if got := d.timerAt("VI_1", TimerGARPRefresh); got != 60*time.Second {
+		t.Fatalf("refresh at %v, want 60s", got)
 	}
 	acts = d.fire("VI_1", TimerGARPRefresh)
 	if got, want := kinds(acts), []string{"garp(2)", "set:garp_refresh"}; !slices.Equal(got, want) {
 		t.Fatalf("refresh %v, want %v", got, want)
 	}
-	if got := d.timerAt("VI_1", TimerGARPRefresh); got != 125*time.Second {
-		t.Fatalf("refresh re-armed at %v, want 125s", got)
+	if got := d.timerAt("VI_1", TimerGARPRefresh); got != 120*time.Second {
+		t.Fatalf("refresh re-armed at %v, want 120s", got)
 	}
 }
 
