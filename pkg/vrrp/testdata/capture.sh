@@ -6,8 +6,12 @@
 # (gkcap-a runs keepalived on va0, gkcap-b captures on the peer end vb0 of a
 # veth pair), waits until keepalived is MASTER and has sent a few adverts,
 # and writes NAME.pcap. v2_prio0 is stopped with SIGTERM while MASTER so the
-# capture ends with its priority-0 advert (RFC 3768 §6.4.3), and is captured
-# on "any" with the Linux cooked (SLL) link type to cover that decoder.
+# capture ends with its priority-0 advert (RFC 3768 §6.4.3). v2_prio0 and
+# v3_ipv6_unicast are captured on "any" to cover the Linux cooked link
+# types (SLL forced with -y, and tcpdump 4.99's default SLL2).
+#
+# After regenerating, review and refresh vrrpdump's expected output:
+#	go test ./cmd/vrrpdump -run TestGoldens -update
 #
 # Run with capture names as arguments to regenerate only those.
 #
@@ -110,8 +114,11 @@ capture() {
 
 if [ $# -gt 0 ]; then
 	for name in "$@"; do
-		iface=vb0
-		[ "$name" = v2_prio0 ] && iface="any -y LINUX_SLL"
+		case $name in
+		v2_prio0) iface="any -y LINUX_SLL" ;;
+		v3_ipv6_unicast) iface=any ;;
+		*) iface=vb0 ;;
+		esac
 		# shellcheck disable=SC2086 # iface carries options on purpose
 		capture "$name" $iface
 	done
@@ -126,4 +133,4 @@ capture v3_ipv6 vb0
 capture v2_prio0 any -y LINUX_SLL
 capture v2_ah_unicast vb0
 capture v3_unicast4_oldcsum vb0
-capture v3_ipv6_unicast vb0
+capture v3_ipv6_unicast any
