@@ -28,15 +28,18 @@ type Driver struct {
 	byVRID map[demuxKey]*instanceMeta
 	byAddr map[netip.Addr][]*instanceMeta
 
-	timers    map[timerKey]*driverTimer
-	scripts   []*scriptState
-	files     []*fileState
-	filePoll  func()
-	running   bool
-	stopped   bool
-	started   bool            // EvStart sent
-	initWait  map[string]bool // unweighted scripts that have not reported yet
-	linkState map[string]bool // last known carrier per interface we care about
+	timers     map[timerKey]*driverTimer
+	scripts    []*scriptState
+	files      []*fileState
+	filePoll   func()
+	running    bool
+	stopped    bool
+	started    bool // EvStart sent
+	delayed    bool // within vrrp_startup_delay
+	startDelay func()
+	garpQueue  map[string]*garpQueue // per interface, when garp_interval spaces them
+	initWait   map[string]bool       // unweighted scripts that have not reported yet
+	linkState  map[string]bool       // last known carrier per interface we care about
 }
 
 type demuxKey struct {
@@ -169,7 +172,18 @@ func (d *Driver) Start() error {
 			d.initWait[s.def.Name] = true
 		}
 	}
-	if len(d.initWait) == 0 {
+	if delay := d.cfg.Global.VRRPStartupDelay; delay > 0 {
+		// vrrp_startup_delay: instances start late and every advert
+		// received meanwhile is discarded (vrrp_scheduler.c).
+		d.log.Info(fmt.Sprintf("Delaying startup for %v", delay))
+		d.delayed = true
+		d.startDelay = d.p.AfterFunc(d.now().Add(delay), func() {
+			d.delayed, d.startDelay = false, nil
+			if d.running && len(d.initWait) == 0 {
+				d.begin()
+			}
+		})
+	} else if len(d.initWait) == 0 {
 		d.begin()
 	}
 	for _, s := range d.scripts {
@@ -183,7 +197,7 @@ func (d *Driver) Start() error {
 
 // begin starts the engine (EvStart) once.
 func (d *Driver) begin() {
-	if d.started {
+	if d.started || d.delayed {
 		return
 	}
 	d.started = true
@@ -244,6 +258,15 @@ func (d *Driver) Stop() {
 		d.filePoll()
 		d.filePoll = nil
 	}
+	if d.startDelay != nil {
+		d.startDelay()
+		d.startDelay = nil
+	}
+	for _, q := range d.garpQueue {
+		if q.cancel != nil {
+			q.cancel()
+		}
+	}
 	for _, s := range d.scripts {
 		if s.cancel != nil {
 			s.cancel()
@@ -263,7 +286,7 @@ func (d *Driver) Statuses() []vrrp.Status { return d.eng.Statuses() }
 // (demultiplexed by interface, family and VRID, like keepalived's socket
 // pools). Adverts for an unknown VRID are ignored silently.
 func (d *Driver) Receive(pkt Packet) {
-	if !d.running {
+	if !d.running || d.delayed {
 		return
 	}
 	v6 := pkt.Src.Is6() && !pkt.Src.Is4In6()
@@ -546,21 +569,76 @@ func (d *Driver) garp(a vrrp.ActGARP) {
 		return
 	}
 	for _, v := range m.addrs {
-		if v.Prefix.Addr().Is4() {
-			d.log.Info(fmt.Sprintf("(%s) Sending/queueing gratuitous ARPs on %s for %s", m.name, v.Dev, v.Prefix.Addr()))
+		addr := v.Prefix.Addr()
+		spacing := m.cfg.GARPInterval
+		if addr.Is4() {
+			d.log.Info(fmt.Sprintf("(%s) Sending/queueing gratuitous ARPs on %s for %s", m.name, v.Dev, addr))
 		} else {
-			d.log.Info(fmt.Sprintf("(%s) Sending/queueing Unsolicited Neighbour Adverts on %s for %s", m.name, v.Dev, v.Prefix.Addr()))
+			spacing = m.cfg.GNAInterval
+			d.log.Info(fmt.Sprintf("(%s) Sending/queueing Unsolicited Neighbour Adverts on %s for %s", m.name, v.Dev, addr))
+		}
+		if spacing > 0 {
+			for range a.Repeat {
+				d.queueGARP(m.name, v.Dev, addr, spacing)
+			}
+			continue
 		}
 		sent := 0
 		for range a.Repeat {
-			if err := d.p.SendGARP(v.Dev, v.Prefix.Addr()); err != nil {
+			if err := d.p.SendGARP(v.Dev, addr); err != nil {
 				break
 			}
 			sent++
 		}
 		if sent > 0 {
-			d.p.Report(Report{Kind: ReportGARP, Instance: m.name, Addr: v.Prefix.Addr(), Text: fmt.Sprintf("%d on %s", sent, v.Dev)})
+			d.p.Report(Report{Kind: ReportGARP, Instance: m.name, Addr: addr, Text: fmt.Sprintf("%d on %s", sent, v.Dev)})
 		}
+	}
+}
+
+// garpQueue spaces gratuitous ARPs on one interface by vrrp_garp_interval
+// (keepalived queues them per interface).
+type garpQueue struct {
+	next   time.Time // earliest time the next one may go
+	items  []garpItem
+	cancel func()
+}
+
+type garpItem struct {
+	inst, dev string
+	addr      netip.Addr
+	spacing   time.Duration
+}
+
+func (d *Driver) queueGARP(inst, dev string, addr netip.Addr, spacing time.Duration) {
+	if d.garpQueue == nil {
+		d.garpQueue = map[string]*garpQueue{}
+	}
+	q := d.garpQueue[dev]
+	if q == nil {
+		q = &garpQueue{}
+		d.garpQueue[dev] = q
+	}
+	q.items = append(q.items, garpItem{inst, dev, addr, spacing})
+	if q.cancel == nil {
+		d.drainGARP(q)
+	}
+}
+
+func (d *Driver) drainGARP(q *garpQueue) {
+	q.cancel = nil
+	for len(q.items) > 0 && d.running {
+		now := d.now()
+		if now.Before(q.next) {
+			q.cancel = d.p.AfterFunc(q.next, func() { d.drainGARP(q) })
+			return
+		}
+		it := q.items[0]
+		q.items = q.items[1:]
+		if err := d.p.SendGARP(it.dev, it.addr); err == nil {
+			d.p.Report(Report{Kind: ReportGARP, Instance: it.inst, Addr: it.addr, Text: "1 on " + it.dev})
+		}
+		q.next = now.Add(it.spacing)
 	}
 }
 

@@ -293,3 +293,42 @@ func TestScriptRiseFall(t *testing.T) {
 		})
 	}
 }
+
+// vrrp_startup_delay: instances start after the delay and adverts received
+// meanwhile are discarded (reference §2.3 step 1).
+func TestStartupDelay(t *testing.T) {
+	cfg := e1(100, "MASTER")
+	cfg.Global.VRRPStartupDelay = 2 * time.Second
+	d, f := start(t, cfg)
+	if st, _ := d.Status("VI_1"); st.State != vrrp.StateInit {
+		t.Fatalf("state during startup delay %v, want INIT", st.State)
+	}
+	d.Receive(Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.51"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, Advert: advert(199, 150)})
+	f.advance(2 * time.Second)
+	if st, _ := d.Status("VI_1"); st.State != vrrp.StateBackup || st.MasterAddr.IsValid() {
+		t.Fatalf("after the delay: %+v, want BACKUP with no master recorded", st)
+	}
+	f.advance(3*time.Second + 156*time.Second/256)
+	if got := state(t, d); got != vrrp.StateMaster {
+		t.Errorf("state %v, want MASTER one Master_Down_Interval after the delay", got)
+	}
+}
+
+// vrrp_garp_interval: the GARPs of a burst are spaced on the interface.
+func TestGARPInterval(t *testing.T) {
+	cfg := e1(100, "MASTER")
+	cfg.Instances[0].GARPInterval = 100 * time.Millisecond
+	_, f := start(t, cfg)
+	f.advance(3*time.Second + 156*time.Second/256)
+	if len(f.garps) != 1 {
+		t.Fatalf("GARPs at the transition %d, want 1 (then spaced)", len(f.garps))
+	}
+	f.advance(399 * time.Millisecond)
+	if len(f.garps) != 4 {
+		t.Errorf("GARPs after 399ms %d, want 4", len(f.garps))
+	}
+	f.advance(time.Millisecond)
+	if len(f.garps) != 5 {
+		t.Errorf("GARPs after 400ms %d, want 5", len(f.garps))
+	}
+}
