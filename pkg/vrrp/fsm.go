@@ -90,7 +90,7 @@ func (e *Engine) start(now time.Time) {
 		}
 		switch {
 		case in.faulted:
-			e.toFault(in, "init")
+			e.toFault(in, "init: "+e.faultReason(in))
 		case in.base == PriorityOwner && in.cfg.WantMaster:
 			e.becomeMaster(now, in, "init: address owner")
 		default:

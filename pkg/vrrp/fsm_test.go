@@ -307,6 +307,9 @@ func TestFSMFault(t *testing.T) {
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("MASTER→FAULT %v, want %v", got, want)
 	}
+	if sc := acts[len(acts)-1].(ActStateChange); sc.Reason != "fault: interface down" {
+		t.Fatalf("fault reason %q", sc.Reason)
+	}
 	if st, _ := d.e.Status("VI_1"); len(st.FaultReasons) != 1 || st.FaultReasons[0] != "interface down" {
 		t.Fatalf("fault reasons %q", st.FaultReasons)
 	}

@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -144,6 +145,11 @@ func (e *Engine) computePriority(in *instance) (eff uint8, faulted bool) {
 	return uint8(total), faulted
 }
 
+// faultReason is the ActStateChange reason for entering FAULT.
+func (e *Engine) faultReason(in *instance) string {
+	return "fault: " + strings.Join(e.faultReasons(in), ", ")
+}
+
 // faultReasons lists why an instance is (or would be) in FAULT.
 func (e *Engine) faultReasons(in *instance) []string {
 	var out []string
@@ -235,7 +241,7 @@ func (e *Engine) reevaluate(now time.Time) {
 func (e *Engine) applyFault(now time.Time, in *instance) {
 	switch {
 	case in.faulted && (in.state == StateBackup || in.state == StateMaster):
-		e.enterFault(in, "fault")
+		e.enterFault(in, e.faultReason(in))
 	case !in.faulted && in.state == StateFault:
 		e.leaveFault(now, in)
 	}

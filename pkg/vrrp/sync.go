@@ -83,9 +83,9 @@ func (e *Engine) syncFault(now time.Time, g *group) {
 			return
 		}
 		for _, m := range g.members {
-			reason := "fault"
-			if m != faulty && !m.faulted {
-				reason = "sync group " + g.cfg.Name + ": " + faulty.cfg.Name + " in fault"
+			reason := "sync group " + g.cfg.Name + ": " + faulty.cfg.Name + " in fault"
+			if m.faulted {
+				reason = e.faultReason(m)
 			}
 			e.enterFault(m, reason)
 		}
