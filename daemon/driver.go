@@ -293,14 +293,7 @@ func (d *Driver) Receive(pkt Packet) {
 	d.detectForeignAdvert(pkt)
 	if m := d.byVRID[demuxKey{pkt.Iface, v6, pkt.Advert.VRID}]; m != nil {
 		d.p.Report(Report{Kind: ReportAdvertRecv, Instance: m.name, Addr: pkt.Src, Priority: pkt.Advert.Priority})
-		wasBackup, prio := m.state == vrrp.StateBackup, m.prio
-		rejected := d.step(vrrp.EvAdvert{Instance: m.name, Src: pkt.Src, Dst: pkt.Dst, TTL: pkt.TTL, Advert: pkt.Advert})
-		// keepalived vrrp.c:2168-2292: a preempting BACKUP ignores a
-		// lower-priority advert and lets its down timer run.
-		p := pkt.Advert.Priority
-		if !rejected && wasBackup && p != 0 && p < prio && !m.cfg.Nopreempt && m.cfg.PreemptDelay == 0 {
-			d.log.Info(fmt.Sprintf("(%s) received lower priority (%d) advert from %s - discarding", m.name, p, pkt.Src))
-		}
+		d.step(vrrp.EvAdvert{Instance: m.name, Src: pkt.Src, Dst: pkt.Dst, TTL: pkt.TTL, Advert: pkt.Advert})
 		return
 	}
 	d.p.Report(Report{Kind: ReportReject, Reason: vrrp.RejectUnknownVRID, Addr: pkt.Src,
@@ -453,10 +446,13 @@ func (d *Driver) removeStale(m *instanceMeta) {
 	}
 }
 
-// step feeds one event to the engine and performs the actions; it reports
-// whether the engine rejected the event (an advert).
-func (d *Driver) step(ev vrrp.Event) (rejected bool) {
-	acts := d.eng.Step(d.p.Now(), ev)
+// step feeds one event to the engine and performs the actions.
+func (d *Driver) step(ev vrrp.Event) {
+	d.perform(d.eng.Step(d.p.Now(), ev))
+}
+
+// perform carries out the engine's actions.
+func (d *Driver) perform(acts []vrrp.Action) {
 	// keepalived logs "Entering MASTER STATE" before it sets the VIPs and
 	// notifies after; the engine lists the state change last. Announce
 	// transitions first, then perform every action in the engine's order.
@@ -466,12 +462,8 @@ func (d *Driver) step(ev vrrp.Event) (rejected bool) {
 		}
 	}
 	for _, a := range acts {
-		if _, ok := a.(vrrp.ActReject); ok {
-			rejected = true
-		}
 		d.apply(a)
 	}
-	return rejected
 }
 
 func (d *Driver) apply(a vrrp.Action) {
@@ -500,6 +492,8 @@ func (d *Driver) apply(a vrrp.Action) {
 		d.priorityChange(a)
 	case vrrp.ActReject:
 		d.reject(a)
+	case vrrp.ActLog:
+		d.log.Info(a.Msg)
 	default:
 		d.log.Warn(fmt.Sprintf("unknown engine action %T", a))
 	}

@@ -61,7 +61,9 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 		files[cfg.TrackFiles[i].Name] = &cfg.TrackFiles[i]
 	}
 
-	var ec vrrp.EngineConfig
+	// The driver logs keepalived's lines for events without another action
+	// ("received lower priority (98) advert from 10.0.0.50 - discarding").
+	ec := vrrp.EngineConfig{LogActions: true}
 	var metas []*instanceMeta
 	for i := range cfg.Instances {
 		in := &cfg.Instances[i]
