@@ -87,20 +87,7 @@ func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
 		timers:    map[timerKey]*driverTimer{},
 		linkState: map[string]bool{},
 	}
-	d.byVRID = map[demuxKey]*instanceMeta{}
-	d.byAddr = map[netip.Addr][]*instanceMeta{}
-	for _, m := range metas {
-		d.byName[m.name] = m
-		k := demuxKey{m.iface, m.ipv6, uint8(m.cfg.VRID)}
-		if _, dup := d.byVRID[k]; dup {
-			log.Warn(fmt.Sprintf("(%s) duplicate VRID %d on %s: adverts go to the first instance", m.name, k.vrid, k.iface))
-		} else {
-			d.byVRID[k] = m
-		}
-		for _, v := range m.addrs {
-			d.byAddr[v.Prefix.Addr()] = append(d.byAddr[v.Prefix.Addr()], m)
-		}
-	}
+	d.index(metas)
 	for i := range cfg.Scripts {
 		if d.scriptUsed(cfg.Scripts[i].Name) {
 			d.scripts = append(d.scripts, newScriptState(&cfg.Scripts[i]))

@@ -13,6 +13,20 @@ import (
 // newDriver parses the node's keepalived.conf (includes resolved in the
 // node's filesystem) and builds a fresh daemon.Driver on a new platform.
 func (n *node) newDriver() (driver, error) {
+	cfg, err := n.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	plat := &platform{n: n, gen: n.gen}
+	drv, err := daemon.New(cfg, plat, n.w.log.With("node", n.name))
+	if err != nil {
+		return nil, err
+	}
+	return drv, nil
+}
+
+// loadConfig parses the node's keepalived.conf, logging the diagnostics.
+func (n *node) loadConfig() (*config.Config, error) {
 	src, err := n.fs.read(ConfigPath)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ConfigPath, err)
@@ -28,12 +42,26 @@ func (n *node) newDriver() (driver, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("parse %s: no configuration", ConfigPath)
 	}
-	plat := &platform{n: n, gen: n.gen}
-	drv, err := daemon.New(cfg, plat, lg)
-	if err != nil {
-		return nil, err
+	return cfg, nil
+}
+
+func (n *node) reload() error {
+	p := n.proc
+	if p == nil {
+		return fmt.Errorf("sim: %s: %w: no daemon running", n.name, ErrDaemonState)
 	}
-	return drv, nil
+	if p.paused {
+		return fmt.Errorf("sim: %s: %w: daemon is paused (SIGHUP is held until SIGCONT)", n.name, ErrDaemonState)
+	}
+	cfg, err := n.loadConfig()
+	if err != nil {
+		return fmt.Errorf("sim: %s: reload: %w", n.name, err)
+	}
+	n.w.obs.event(n.name, "", "daemon", "reload (SIGHUP)")
+	if err := p.drv.Reload(cfg); err != nil {
+		return fmt.Errorf("sim: %s: %w", n.name, err)
+	}
+	return nil
 }
 
 // nodeFS exposes a node's filesystem as an fs.FS (paths without the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
@@ -26,6 +27,7 @@ type rx struct {
 
 func (r *recorder) Start() error                            { return nil }
 func (r *recorder) Stop()                                   {}
+func (r *recorder) Reload(*config.Config) error             { return nil }
 func (r *recorder) LinkChanged(string, bool)                {}
 func (r *recorder) ARPAnnounced(string, netip.Addr, string) { r.arps++ }
 func (r *recorder) Status(string) (vrrp.Status, bool)       { return vrrp.Status{}, false }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
@@ -60,6 +61,7 @@ type driver interface {
 	Receive(p daemon.Packet)
 	LinkChanged(iface string, up bool)
 	ARPAnnounced(iface string, addr netip.Addr, sender string)
+	Reload(cfg *config.Config) error
 	Status(instance string) (vrrp.Status, bool)
 }
 

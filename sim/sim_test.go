@@ -301,3 +301,28 @@ func TestPcapCapture(t *testing.T) {
 		t.Errorf("captured %d adverts and %d ARPs, want 3 and 5", adverts, arps)
 	}
 }
+
+// SIGHUP: a reload with a new VIP keeps lvs1 MASTER (no re-election) and
+// adds the new address. lvs2, still configured with one VIP, rejects the
+// two-VIP adverts (keepalived 2.2.7: "received an unexpected ip number
+// count") and times out to MASTER: the dual master of issue #1603.
+func TestReloadDaemon(t *testing.T) {
+	w := e1World(t, Options{Seed: 11})
+	waitHolders(t, w, "lvs1", 5*time.Second)
+	conf := strings.Replace(e1Conf("MASTER", 100), "172.20.0.100", "172.20.0.100\n        172.20.0.102", 1)
+	must(t, w.WriteFile("lvs1", ConfigPath, []byte(conf)))
+	n := len(w.Transitions())
+	must(t, w.ReloadDaemon("lvs1"))
+	w.RunFor(10 * time.Second)
+	if got := w.VIPHolders(netip.MustParseAddr("172.20.0.102")); !slices.Equal(got, []string{"lvs1"}) {
+		t.Errorf("new VIP holders %v", got)
+	}
+	for _, tr := range w.Transitions()[n:] {
+		if tr.Node == "lvs1" {
+			t.Errorf("lvs1 transition after reload: %+v", tr)
+		}
+	}
+	if s, _ := w.State("lvs2", "VI_1"); s != vrrp.StateMaster || w.Counters("lvs2").Rejected["addr_count"] == 0 {
+		t.Errorf("lvs2 %v, rejects %v: want MASTER after addr_count rejects", s, w.Counters("lvs2").Rejected)
+	}
+}

@@ -389,6 +389,16 @@ func (w *World) RestartDaemon(node string) error {
 	return n.start()
 }
 
+// ReloadDaemon re-reads the node's keepalived.conf and reloads the running
+// daemon keeping its state (SIGHUP).
+func (w *World) ReloadDaemon(node string) error {
+	n, err := w.node(node)
+	if err != nil {
+		return err
+	}
+	return n.reload()
+}
+
 // DaemonRunning reports whether node has a live (possibly paused) daemon.
 func (w *World) DaemonRunning(node string) bool {
 	n, ok := w.nodes[node]
