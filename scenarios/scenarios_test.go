@@ -3,6 +3,9 @@ package scenarios
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,4 +80,56 @@ func TestScenarioDeterministic(t *testing.T) {
 	if !strings.Contains(a, "split-brain") {
 		t.Fatalf("trace lacks the split brain:\n%s", a)
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden timelines in testdata/")
+
+// TestGoldenTimeline compares the demo's timeline and summary (E1, seed 1)
+// with testdata/e1_touch_down.golden, so a behavioural change in the engine,
+// the daemon or the simulator shows up as a readable diff. Rewrite it with
+// `go test ./scenarios -run TestGoldenTimeline -update`, and commit it only
+// if you understand the diff.
+func TestGoldenTimeline(t *testing.T) {
+	var buf bytes.Buffer
+	res, err := Run(context.Background(), "e1_touch_down.scn", Options{Seed: 1, Trace: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	WriteSummary(&buf, res)
+	golden := filepath.Join("testdata", "e1_touch_down.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got := buf.String(); got != string(want) {
+		t.Errorf("E1 timeline differs from %s (rerun with -update if the change is intended):\n%s", golden, lineDiff(string(want), got))
+	}
+}
+
+// lineDiff lists the lines that differ, with their numbers.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var out strings.Builder
+	for i := range max(len(w), len(g)) {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			fmt.Fprintf(&out, "line %d:\n- %s\n+ %s\n", i+1, a, b)
+		}
+	}
+	return out.String()
 }

@@ -26,7 +26,7 @@ import (
 )
 
 const usage = `usage:
-  vrrplab run [--seed N] [--trace] [--summary] [--quiet] [--log] FILE|DIR|DIR/... ...
+  vrrplab run [--seed N] [--trace] [--summary] [--quiet] [--log] [--backend sim] FILE|DIR|DIR/... ...
   vrrplab sweep [--seed N] [--duration D] [--runs N]
 
 run      runs scenario files (*.scn) in the simulator: a timeline, a verdict
@@ -68,7 +68,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	summary := fl.Bool("summary", false, "print who held each VIP when and how long each failover took")
 	quiet := fl.Bool("quiet", false, "print only verdicts that failed and one line per file")
 	logs := fl.Bool("log", false, "print the daemons' logs (slog text) to stderr")
+	backend := fl.String("backend", "sim", "the world to run in: sim (the namespace lab, netns, is not available yet)")
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *backend != "sim" {
+		fmt.Fprintf(stderr, "vrrplab: backend %q is not available yet; only --backend sim runs today\n", *backend)
 		return 2
 	}
 	files, err := expand(fl.Args())
