@@ -6,13 +6,18 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 // memFS is one node's private filesystem: a map from clean absolute path
 // to file. Directories exist implicitly above every file, or explicitly
 // (mkdir).
+//
+// The simulator itself is single-threaded, but the shell interpreter runs
+// the sides of a pipeline on goroutines, so access is locked.
 type memFS struct {
+	mu    sync.Mutex
 	files map[string]*memFile
 	dirs  map[string]bool
 }
@@ -34,11 +39,13 @@ func cleanPath(p string) (string, error) {
 }
 
 func (m *memFS) write(p string, data []byte, mode fs.FileMode) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	p, err := cleanPath(p)
 	if err != nil {
 		return err
 	}
-	if m.isDir(p) {
+	if m.dirs[p] {
 		return errors.New("is a directory")
 	}
 	m.files[p] = &memFile{data: slices.Clone(data), mode: mode}
@@ -49,6 +56,8 @@ func (m *memFS) write(p string, data []byte, mode fs.FileMode) error {
 }
 
 func (m *memFS) read(p string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	p, err := cleanPath(p)
 	if err != nil {
 		return nil, err
@@ -61,6 +70,8 @@ func (m *memFS) read(p string) ([]byte, error) {
 }
 
 func (m *memFS) remove(p string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	p, err := cleanPath(p)
 	if err != nil {
 		return false
@@ -70,10 +81,29 @@ func (m *memFS) remove(p string) bool {
 	return ok
 }
 
-func (m *memFS) isDir(p string) bool { return m.dirs[p] }
+func (m *memFS) isDir(p string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dirs[p]
+}
+
+// mkdirAll creates p and its parents.
+func (m *memFS) mkdirAll(p string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for d := path.Clean(p); d != "/" && d != "."; d = path.Dir(d) {
+		m.dirs[d] = true
+	}
+}
 
 // stat returns file info for p, or fs.ErrNotExist.
 func (m *memFS) stat(p string) (fs.FileInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.statLocked(p)
+}
+
+func (m *memFS) statLocked(p string) (fs.FileInfo, error) {
 	p, err := cleanPath(p)
 	if err != nil {
 		return nil, err
@@ -89,6 +119,8 @@ func (m *memFS) stat(p string) (fs.FileInfo, error) {
 
 // list returns the entries directly under dir, sorted.
 func (m *memFS) list(dir string) ([]fs.DirEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	dir, err := cleanPath(dir)
 	if err != nil {
 		return nil, err
@@ -99,13 +131,13 @@ func (m *memFS) list(dir string) ([]fs.DirEntry, error) {
 	var out []fs.DirEntry
 	for p := range m.files {
 		if path.Dir(p) == dir {
-			fi, _ := m.stat(p)
+			fi, _ := m.statLocked(p)
 			out = append(out, fs.FileInfoToDirEntry(fi))
 		}
 	}
 	for p := range m.dirs {
 		if p != dir && path.Dir(p) == dir {
-			fi, _ := m.stat(p)
+			fi, _ := m.statLocked(p)
 			out = append(out, fs.FileInfoToDirEntry(fi))
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"mvdan.cc/sh/v3/expand"
@@ -45,9 +46,27 @@ type shellResult struct {
 // shellRun is the state of one script run (shared by nested scripts).
 type shellRun struct {
 	n      *node
+	mu     sync.Mutex // pipeline sides run on goroutines
 	slept  time.Duration
-	stdout bytes.Buffer
-	stderr bytes.Buffer
+	stdout lockedBuffer
+	stderr lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // runShell runs cmd (a command line or shell text) with args appended as
@@ -236,10 +255,9 @@ func (sr *shellRun) utility(ctx context.Context, args []string) (int, bool) {
 			}
 			total += d
 		}
-		sr.slept += total
-		if sr.slept > maxScriptSleep {
-			sr.slept = maxScriptSleep
-		}
+		sr.mu.Lock()
+		sr.slept = min(sr.slept+total, maxScriptSleep)
+		sr.mu.Unlock()
 		return 0, true
 	case "touch":
 		for _, a := range operands(args) {
@@ -281,10 +299,7 @@ func (sr *shellRun) utility(ctx context.Context, args []string) (int, bool) {
 		return code, true
 	case "mkdir":
 		for _, a := range operands(args) {
-			p := sr.abs(ctx, a)
-			for d := p; d != "/"; d = path.Dir(d) {
-				m.dirs[d] = true
-			}
+			m.mkdirAll(sr.abs(ctx, a))
 		}
 		return 0, true
 	case "logger":

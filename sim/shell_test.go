@@ -94,3 +94,14 @@ func TestShellSleepTimeout(t *testing.T) {
 		t.Errorf("sleep 5 with timeout 2: %+v at %v, want timed out at 2s", got[1], at[1])
 	}
 }
+
+// Pipelines run their sides concurrently inside the interpreter; the
+// node's files and the script's output must stay consistent (go test -race).
+func TestShellPipeline(t *testing.T) {
+	w, n := shellNode(t)
+	must(t, w.WriteFile("lvs1", "/etc/hosts", []byte("10.0.0.50 lvs1\n")))
+	r := n.runShell(`echo a > /tmp/a | cat /etc/hosts | grep -q lvs1 2>/dev/null; touch /tmp/b | echo b >&2; cat /tmp/a`, nil)
+	if r.exit != 0 || r.stdout != "a\n" {
+		t.Errorf("exit %d stdout %q stderr %q", r.exit, r.stdout, r.stderr)
+	}
+}
