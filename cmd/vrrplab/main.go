@@ -1,11 +1,3 @@
-// Command vrrplab runs gokeepalived scenario files in the deterministic
-// simulator and prints a timeline with a verdict per expectation.
-//
-//	vrrplab run [--seed N] [--trace] [--summary] [--quiet] FILE|DIR|DIR/... ...
-//	vrrplab sweep [--seed N] [--duration D] [--runs N]
-//
-// Exit status: 0 every expectation passed, 1 some failed, 2 usage or parse
-// error (including expectations the simulator cannot check yet).
 package main
 
 import (

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const pair = `node a eth0@lan 10.0.0.1/24
+node b eth0@lan 10.0.0.2/24
+config a <<EOF
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.3
+    }
+}
+EOF
+config b <<EOF
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.3
+    }
+}
+EOF
+start a b
+`
+
+// The exit status contract: 0 all pass, 1 some expectation failed, 2 usage
+// or parse error (including expectations the simulator cannot check).
+func TestExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		name, body string
+		want       int
+		out        string
+	}{
+		{"pass.scn", pair + "vip 10.0.0.3 on a within 4s\n", 0, "PASS"},
+		{"fail.scn", pair + "vip 10.0.0.3 on b within 4s\n", 1, "FAIL"},
+		{"parse.scn", pair + "vip 10.0.0.3 under a\n", 2, "parse.scn:26:"},
+		{"ipvs.scn", pair + "ipvs a has 10.0.0.3:80 -> 10.0.0.91:80 route 1\n", 2, "ipvs.scn:26: ipvs expectations are not supported in the simulator yet"},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		got := run(context.Background(), []string{"run", write(c.name, c.body)}, &out, &errb)
+		if got != c.want || !strings.Contains(out.String()+errb.String(), c.out) {
+			t.Errorf("%s: exit %d (want %d), output:\n%s%s", c.name, got, c.want, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if got := run(context.Background(), []string{"frobnicate"}, &out, &errb); got != 2 {
+		t.Errorf("unknown command: exit %d, want 2", got)
+	}
+	if got := run(context.Background(), []string{"run", dir + "/..."}, &out, &errb); got != 2 {
+		t.Errorf("a directory with a parse error: exit %d, want 2", got)
+	}
+	if got := run(context.Background(), []string{"run", "--backend", "netns", dir}, &out, &errb); got != 2 {
+		t.Errorf("--backend netns: exit %d, want 2", got)
+	}
+}
