@@ -426,7 +426,7 @@ func (d *Driver) removeStale(m *instanceMeta) {
 			if a.Addr() == v.Prefix.Addr() {
 				if err := d.p.DelAddress(v.Dev, a); err == nil {
 					d.log.Info(fmt.Sprintf("(%s) removing stale VIP %s on %s", m.name, a, v.Dev))
-					d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: a.Addr(), Text: "stale at start"})
+					d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: a.Addr(), Text: a.String() + " dev " + v.Dev + " (stale at start)"})
 				}
 			}
 		}
@@ -533,8 +533,17 @@ func (d *Driver) setVIPs(inst string, add bool) {
 		if add {
 			kind = ReportVIPAdd
 		}
-		d.p.Report(Report{Kind: kind, Instance: m.name, Addr: v.Prefix.Addr(), Text: v.Prefix.String() + " dev " + v.Dev})
+		d.p.Report(Report{Kind: kind, Instance: m.name, Addr: v.Prefix.Addr(), Text: vipText(v)})
 	}
+}
+
+// vipText is an address as `ip addr` would be given it.
+func vipText(v config.VIP) string {
+	t := v.Prefix.String() + " dev " + v.Dev
+	if v.Label != "" {
+		t += " label " + v.Label
+	}
+	return t
 }
 
 func verb(add bool) string {

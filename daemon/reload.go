@@ -95,7 +95,7 @@ func (d *Driver) reconcileVIPs(o, m *instanceMeta) {
 	for _, v := range o.addrs {
 		if !slices.ContainsFunc(m.addrs, func(x config.VIP) bool { return same(x, v) }) {
 			if err := d.p.DelAddress(v.Dev, v.Prefix); err == nil {
-				d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: v.Prefix.Addr(), Text: "removed on reload"})
+				d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: v.Prefix.Addr(), Text: vipText(v) + " (removed on reload)"})
 			}
 		}
 	}
@@ -103,7 +103,7 @@ func (d *Driver) reconcileVIPs(o, m *instanceMeta) {
 	for _, v := range m.addrs {
 		if !slices.ContainsFunc(o.addrs, func(x config.VIP) bool { return same(x, v) }) {
 			if err := d.p.AddAddress(v.Dev, v.Prefix, v.Label); err == nil {
-				d.p.Report(Report{Kind: ReportVIPAdd, Instance: m.name, Addr: v.Prefix.Addr(), Text: "added on reload"})
+				d.p.Report(Report{Kind: ReportVIPAdd, Instance: m.name, Addr: v.Prefix.Addr(), Text: vipText(v) + " (added on reload)"})
 				added++
 			}
 		}
