@@ -166,6 +166,30 @@ func (w *World) PartitionOneWay(from, to string) error {
 	return nil
 }
 
+// DropVRRP is a firewall on the path from→to that drops VRRP (IP protocol
+// 112) but lets ARP through, so gratuitous ARPs still arrive (seed 004
+// §2.2's "firewall blocks VRRP" split brain). Either side may be "*".
+// Heal removes it.
+func (w *World) DropVRRP(from, to string) error {
+	froms, err := w.expand(from)
+	if err != nil {
+		return err
+	}
+	tos, err := w.expand(to)
+	if err != nil {
+		return err
+	}
+	for _, a := range froms {
+		for _, b := range tos {
+			if a != b {
+				w.noVRRP[linkKey{a, b}] = true
+			}
+		}
+	}
+	w.obs.event("", "", "net", fmt.Sprintf("firewall drops VRRP %s -> %s", from, to))
+	return nil
+}
+
 // Isolate cuts node off from every other node, both ways.
 func (w *World) Isolate(node string) error {
 	if _, err := w.node(node); err != nil {
@@ -199,16 +223,18 @@ func (w *World) Bridge(left []string, middle string, right []string) error {
 	return nil
 }
 
-// Heal removes every partition (loss, delay and duplication settings stay;
-// use ClearFaults for those).
+// Heal removes every partition and VRRP firewall (loss, delay and
+// duplication settings stay; use ClearFaults for those).
 func (w *World) Heal() {
 	w.blocked = map[linkKey]bool{}
+	w.noVRRP = map[linkKey]bool{}
 	w.obs.event("", "", "net", "heal")
 }
 
 // ClearFaults heals partitions and resets loss, delay and duplication.
 func (w *World) ClearFaults() {
 	w.blocked = map[linkKey]bool{}
+	w.noVRRP = map[linkKey]bool{}
 	w.links = map[linkKey]*linkParams{}
 	w.obs.event("", "", "net", "clear faults")
 }
@@ -239,7 +265,7 @@ func (w *World) transmit(src *nodeIface, pkt packet) {
 
 func (w *World) deliverOne(src, dst *nodeIface, pkt packet) {
 	k := linkKey{src.node.name, dst.node.name}
-	if w.blocked[k] {
+	if w.blocked[k] || (!pkt.garp && w.noVRRP[k]) {
 		w.obs.dropped(dst.node.name)
 		return
 	}

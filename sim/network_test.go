@@ -184,6 +184,18 @@ func TestPartitions(t *testing.T) {
 		t.Errorf("bridge: %v", g)
 	}
 	w.Heal()
+	// A VRRP firewall drops adverts a→b but lets a's ARPs through.
+	must(t, w.DropVRRP("a", "b"))
+	if g := round(); g["ab"] != 0 || g["ba"] != 1 || g["ac"] != 1 {
+		t.Errorf("VRRP firewall: %v", g)
+	}
+	pa := &platform{n: w.nodes["a"], gen: w.nodes["a"].gen}
+	must(t, pa.SendGARP("eth0", netip.MustParseAddr("10.0.0.100")))
+	w.RunFor(time.Millisecond)
+	if r["b"].arps != 1 {
+		t.Errorf("GARP through the VRRP firewall: b saw %d", r["b"].arps)
+	}
+	w.Heal()
 	if g := round(); g["ac"]+g["ca"]+g["ab"]+g["ba"]+g["bc"]+g["cb"] != 6 {
 		t.Errorf("after heal: %v", g)
 	}

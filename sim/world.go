@@ -170,6 +170,7 @@ type World struct {
 
 	links   map[linkKey]*linkParams
 	blocked map[linkKey]bool
+	noVRRP  map[linkKey]bool // firewall dropping IP protocol 112 only
 
 	obs observer
 }
@@ -193,6 +194,7 @@ func NewWorld(opt Options) *World {
 		nodes:    map[string]*node{},
 		links:    map[linkKey]*linkParams{},
 		blocked:  map[linkKey]bool{},
+		noVRRP:   map[linkKey]bool{},
 	}
 	w.log = slog.New(&virtualTimeHandler{w: w, h: lg.Handler()})
 	w.obs.init(w)
