@@ -5,18 +5,41 @@
 //
 // The world has L2 segments with multicast and unicast delivery and
 // per-path faults (loss, delay and jitter, duplication, symmetric and
-// one-way partitions, isolation, Jepsen's bridge), interfaces that go down
-// and up, clocks that run fast or slow, and daemons that are stopped,
-// killed (-9), paused (SIGSTOP) and restarted. Each node has a private
-// filesystem; scripts from keepalived.conf run as written through a pure-Go
-// shell interpreter whose file operations see only that node's files.
+// one-way partitions, isolation, Jepsen's bridge, a firewall dropping only
+// VRRP), interfaces that go down and up, clocks that run fast or slow, and
+// daemons that are stopped, killed (-9), paused (SIGSTOP), reloaded
+// (SIGHUP) and restarted. Each node has a private filesystem; scripts from
+// keepalived.conf run as written through a pure-Go shell interpreter
+// (mvdan.cc/sh) whose file operations see only that node's files.
 //
 // Observers record state transitions, VIP changes, adverts sent, received
 // and rejected, gratuitous ARPs, notify calls and split-brain intervals,
 // and a readable trace. The same seed and the same steps give a
 // byte-identical trace.
 //
-// Nothing inside a World runs on another goroutine, reads the real clock
-// or uses a random source other than the world's; the package must never
-// open a socket or touch the kernel.
+// A typical use:
+//
+//	w := sim.NewWorld(sim.Options{Seed: 1, Trace: os.Stdout})
+//	w.AddSegment("lan")
+//	w.AddNode("lvs1", sim.Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.50/24")}})
+//	w.WriteFile("lvs1", sim.ConfigPath, conf)
+//	w.StartDaemon("lvs1")
+//	w.RunUntil(5*time.Second, func() bool { return len(w.VIPHolders(vip)) == 1 })
+//
+// Modelling choices (differences from a real host): a packet with no
+// configured delay arrives at the instant it is sent; a hand-over within
+// one instant is not reported as a split brain; scripts take
+// Options.ScriptRuntime plus any `sleep` they run, and only a few external
+// utilities exist (touch, rm, cat, sleep, mkdir, logger) besides executable
+// files in the node's filesystem; track_file is polled every second.
+//
+// Speed (go test -run '^$' -bench . -benchtime 5x ./sim/, 2 shared cores):
+// 3 nodes × 1 VRID run one simulated hour in 10–30 ms (10⁵× real time);
+// 50 nodes × 255 VRIDs (12,750 instances, ~12,500 advert deliveries per
+// simulated second) run one simulated minute in 2.5–4.5 s (15–25× real time).
+//
+// Nothing inside a World runs on another goroutine (except the sides of a
+// shell pipeline, inside one script run), reads the real clock or uses a
+// random source other than the world's; the package must never open a
+// socket or touch the kernel.
 package sim
