@@ -87,9 +87,6 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	if !fl.smtpSet {
 		vi.SMTPAlert = g.SMTPAlertVRRP || g.SMTPAlert
 	}
-	if !vi.OwnerIgnoreAdverts {
-		vi.OwnerIgnoreAdverts = g.VRRPOwnerIgnoreAdverts
-	}
 	if !fl.garpDelaySet {
 		vi.GARPMasterDelay = g.VRRPGARPMasterDelay
 	}
@@ -116,12 +113,8 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 			vi.GARPLowerPrioRepeat = g.VRRPGARPLowerPrioRepeat
 		}
 	}
-	if !fl.garpIntSet {
-		vi.GARPInterval = g.VRRPGARPInterval
-	}
-	if !fl.gnaIntSet {
-		vi.GNAInterval = g.VRRPGNAInterval
-	}
+	vi.GARPInterval = g.VRRPGARPInterval
+	vi.GNAInterval = g.VRRPGNAInterval
 	vi.AdvertInt = p.roundAdvert(vi, fl)
 	for j := range vi.VIPs {
 		if vi.VIPs[j].Dev == "" {
@@ -144,8 +137,12 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 		p.inheritProcessWeight(&vi.TrackProcesses[j])
 	}
 	// nopreempt / preempt_delay with an initial MASTER state.
-	if vi.Nopreempt && (vi.State == "MASTER" || vi.Priority == 255) {
-		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) nopreempt will not work with initial state MASTER or priority 255 - clearing", vi.Name)
+	if vi.Nopreempt && vi.Priority == 255 {
+		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", vi.Name)
+		vi.Nopreempt = false
+	}
+	if vi.Nopreempt && vi.State == "MASTER" {
+		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", vi.Name)
 		vi.Nopreempt = false
 	}
 	if vi.PreemptDelay > 0 && (vi.State == "MASTER" || vi.Nopreempt) {
@@ -169,7 +166,7 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		}
 		r := time.Duration(s) * time.Second
 		if r != a {
-			p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv2 advert_int %v rounded to %v", vi.Name, a, r)
+			p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %.6fs must be an integer. rounding to %v", vi.Name, a.Seconds(), r)
 		}
 		return r
 	}

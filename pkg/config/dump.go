@@ -40,30 +40,15 @@ type dumper struct {
 }
 
 // quote returns a word as keepalived reads it back: bare when it has no
-// blank, brace, quote or comment character, else double-quoted with escapes.
+// blank, brace, double quote or comment character, else between double
+// quotes (keepalived 2.2.7 quoted strings are literal, so a double quote
+// cannot be represented; the lexer never produces one inside a word).
 func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"'{}#!\\\n\r\v\f") && !strings.HasPrefix(s, "@") &&
-		!strings.HasPrefix(s, "~") && !strings.Contains(s, "$") && !strings.ContainsFunc(s, isUnicodeSpace) {
+	if s != "" && !strings.ContainsAny(s, " \t\"{}#!\v\f") && !strings.HasPrefix(s, "@") &&
+		!strings.HasPrefix(s, "~") && !strings.HasPrefix(s, "$") && !strings.ContainsFunc(s, isUnicodeSpace) {
 		return s
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return `"` + strings.ReplaceAll(s, `"`, "") + `"`
 }
 
 func (d *dumper) line(words ...string) {
@@ -305,7 +290,6 @@ func (d *dumper) global(g *GlobalDefs) {
 	d.flag("vrrp_check_unicast_src", g.VRRPCheckUnicastSrc)
 	d.flag("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
 	d.flag("vrrp_higher_prio_send_advert", g.VRRPHigherPrioSendAdvert)
-	d.flag("vrrp_owner_ignore_adverts", g.VRRPOwnerIgnoreAdverts)
 	d.line("vrrp_down_timer_adverts", itoa(g.VRRPDownTimerAdverts))
 	d.dur("vrrp_startup_delay", g.VRRPStartupDelay)
 	d.dur("vrrp_garp_interval", g.VRRPGARPInterval)
@@ -507,7 +491,6 @@ func (d *dumper) instance(vi *VRRPInstance) {
 		}
 		d.close()
 	}
-	d.flag("no_virtual_ipaddress", vi.NoVirtualIPAddress)
 	if len(vi.VirtualRoutes) > 0 {
 		d.open("virtual_routes")
 		for _, r := range vi.VirtualRoutes {
@@ -544,8 +527,6 @@ func (d *dumper) instance(vi *VRRPInstance) {
 	d.line("garp_master_refresh_repeat", itoa(vi.GARPMasterRefreshRepeat))
 	d.dur("garp_lower_prio_delay", vi.GARPLowerPrioDelay)
 	d.line("garp_lower_prio_repeat", itoa(vi.GARPLowerPrioRepeat))
-	d.dur("garp_interval", vi.GARPInterval)
-	d.dur("gna_interval", vi.GNAInterval)
 	d.line("skip_check_adv_addr", onOff(vi.SkipCheckAdvAddr))
 	d.line("strict_mode", onOff(vi.Strict))
 	if vi.Accept {
@@ -555,7 +536,6 @@ func (d *dumper) instance(vi *VRRPInstance) {
 	}
 	d.line("lower_prio_no_advert", onOff(vi.LowerPrioNoAdvert))
 	d.line("higher_prio_send_advert", onOff(vi.HigherPrioSendAdvert))
-	d.flag("owner_ignore_adverts", vi.OwnerIgnoreAdverts)
 	d.line("down_timer_adverts", itoa(vi.DownTimerAdverts))
 	if vi.UseVMAC {
 		if vi.VMACName != "" {
@@ -634,7 +614,7 @@ func (d *dumper) virtualServer(vs *VirtualServer) {
 func (d *dumper) realServer(rs *RealServer) {
 	d.open("real_server", rs.Addr.String(), itoa(int(rs.Port)))
 	d.line("weight", itoa(rs.Weight))
-	d.kv("lb_kind", rs.LBKind)
+	d.kv("lvs_method", rs.LBKind)
 	d.notify("notify_up", rs.NotifyUp)
 	d.notify("notify_down", rs.NotifyDown)
 	if rs.UThreshold != 0 {
@@ -657,6 +637,29 @@ func (d *dumper) realServer(rs *RealServer) {
 
 func (d *dumper) checker(ck *Checker) {
 	d.open(ck.Kind)
+	if ck.Kind == "FILE_CHECK" {
+		d.kv("track_file", ck.TrackFile)
+		d.weight(ck.Weight, ck.Reverse)
+		d.close()
+		return
+	}
+	if ck.Kind == "BFD_CHECK" {
+		d.kv("name", ck.BFDName)
+		d.flag("alpha", ck.Alpha)
+		d.close()
+		return
+	}
+	if checkerAccepts(ck.Kind, "connect_ip") {
+		d.connOpts(ck)
+	}
+	d.line("retry", itoa(ck.Retry))
+	d.dur("delay_before_retry", ck.DelayBeforeRetry)
+	d.dur("warmup", ck.Warmup)
+	d.dur("delay_loop", ck.DelayLoop)
+	d.checkerRest(ck)
+}
+
+func (d *dumper) connOpts(ck *Checker) {
 	d.addr("connect_ip", ck.ConnectIP)
 	if ck.ConnectPort != 0 {
 		d.line("connect_port", itoa(int(ck.ConnectPort)))
@@ -669,7 +672,10 @@ func (d *dumper) checker(ck *Checker) {
 	if ck.FWMark != 0 {
 		d.line("fwmark", strconv.FormatUint(uint64(ck.FWMark), 10))
 	}
-	d.timing(ck.DelayLoop, ck.ConnectTimeout, ck.Retry, ck.DelayBeforeRetry, ck.Warmup)
+	d.dur("connect_timeout", ck.ConnectTimeout)
+}
+
+func (d *dumper) checkerRest(ck *Checker) {
 	d.flag("alpha", ck.Alpha)
 	d.flag("log_all_failures", ck.LogAllFailures)
 	for _, u := range ck.URLs {
@@ -699,8 +705,6 @@ func (d *dumper) checker(ck *Checker) {
 	}
 	d.flag("fast_recovery", ck.FastRecovery)
 	d.flag("enable_sni", ck.EnableSNI)
-	d.kv("sni_name", ck.SNIName)
-	d.flag("tls_compliant", ck.TLSCompliant)
 	if ck.MiscPath != "" {
 		d.line("misc_path", quote(ck.MiscPath))
 		d.dur("misc_timeout", ck.MiscTimeout)
@@ -727,14 +731,6 @@ func (d *dumper) checker(ck *Checker) {
 	}
 	if ck.MaxReplyLength != 0 {
 		d.line("max_reply_length", itoa(ck.MaxReplyLength))
-	}
-	d.kv("track_file", ck.TrackFile)
-	d.flag("dynamic", ck.Dynamic)
-	if ck.Kind == "FILE_CHECK" {
-		d.weight(ck.Weight, ck.Reverse)
-	}
-	if ck.Kind == "BFD_CHECK" {
-		d.kv("name", ck.BFDName)
 	}
 	d.directives(ck.Other)
 	d.close()

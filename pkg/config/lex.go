@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,10 +22,15 @@ type token struct {
 	pos    Pos
 }
 
-// lex splits pre-processed lines into tokens. Words are separated by blanks;
-// '{' and '}' are tokens of their own outside quotes; a word starting with a
-// double or single quote runs to the matching quote, with keepalived's
-// backslash escapes inside double quotes.
+// lex splits pre-processed lines into tokens the way keepalived 2.2.7's
+// alloc_strvec does (measured with keepalived -t): words are separated by
+// blanks; '{' and '}' are tokens of their own outside quotes; a double
+// quote, even in the middle of a word, ends the word and starts a quoted
+// token that runs to the next double quote. Quoted text is literal: 2.2.7
+// processes no escapes there (`"\x35"` stays four characters), and a
+// single quote is an ordinary character. The shell-like escapes and single
+// quotes of keepalived.conf(5) "Quoted strings" apply when a script command
+// line is split into arguments: see SplitCommand.
 func lex(lines []srcLine, d *diags) []token {
 	toks := make([]token, 0, len(lines)*3)
 	for _, l := range lines {
@@ -46,20 +50,26 @@ func lex(lines []srcLine, d *diags) []token {
 				if c == '}' {
 					k = tClose
 				}
-				toks = append(toks, token{kind: k, text: string(c), pos: pos})
+				toks = append(toks, token{kind: k, text: s[i : i+1], pos: pos})
 				i++
 				col++
-			case c == '"' || c == '\'':
-				val, n, ok := readQuoted(s[i:])
-				if !ok {
-					d.errorf(pos, "", "unterminated quoted string")
+			case c == '"':
+				j := strings.IndexByte(s[i+1:], '"')
+				end := len(s)
+				if j < 0 {
+					d.errorf(pos, "", "Unterminated quote: %s", s[i:])
+				} else {
+					end = i + 1 + j
 				}
-				toks = append(toks, token{kind: tWord, text: val, quoted: true, pos: pos})
-				col += utf8.RuneCountInString(s[i : i+n])
-				i += n
+				toks = append(toks, token{kind: tWord, text: s[i+1 : end], quoted: true, pos: pos})
+				if end < len(s) {
+					end++
+				}
+				col += utf8.RuneCountInString(s[i:end])
+				i = end
 			default:
 				j := i
-				for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '{' && s[j] != '}' && s[j] != '\v' && s[j] != '\f' {
+				for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '{' && s[j] != '}' && s[j] != '"' && s[j] != '\v' && s[j] != '\f' {
 					j++
 				}
 				toks = append(toks, token{kind: tWord, text: s[i:j], pos: pos})
@@ -70,71 +80,6 @@ func lex(lines []srcLine, d *diags) []token {
 		toks = append(toks, token{kind: tEOL, pos: Pos{l.file, l.line, col}})
 	}
 	return toks
-}
-
-// readQuoted reads a quoted string at the start of s; it returns the value,
-// the number of bytes consumed and whether the closing quote was found.
-func readQuoted(s string) (string, int, bool) {
-	q := s[0]
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if c == q {
-			return b.String(), i + 1, true
-		}
-		if c != '\\' || q != '"' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch e := s[i]; e {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case 'a':
-			b.WriteByte('\a')
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		case 'v':
-			b.WriteByte('\v')
-		case 'e':
-			b.WriteByte(0x1b)
-		case 'x':
-			j := i + 1
-			for j < len(s) && j < i+3 && isHex(s[j]) {
-				j++
-			}
-			if j == i+1 {
-				b.WriteString("\\x")
-				continue
-			}
-			v, _ := strconv.ParseUint(s[i+1:j], 16, 8)
-			b.WriteByte(byte(v))
-			i = j - 1
-		case '0', '1', '2', '3', '4', '5', '6', '7':
-			j := i
-			for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
-				j++
-			}
-			v, _ := strconv.ParseUint(s[i:j], 8, 16)
-			b.WriteByte(byte(v))
-			i = j - 1
-		case 'c':
-			if i+1 < len(s) {
-				i++
-				b.WriteByte(s[i] & 0x1f)
-			}
-		default:
-			// \\, \", \' and any other character stand for themselves.
-			b.WriteByte(e)
-		}
-	}
-	return b.String(), len(s), false
 }
 
 func isHex(c byte) bool {

@@ -115,8 +115,6 @@ type GlobalDefs struct {
 	VRRPLowerPrioNoAdvert bool `json:"vrrp_lower_prio_no_advert,omitempty"`
 	// VRRPHigherPrioSendAdvert is vrrp_higher_prio_send_advert [BOOL].
 	VRRPHigherPrioSendAdvert bool `json:"vrrp_higher_prio_send_advert,omitempty"`
-	// VRRPOwnerIgnoreAdverts is vrrp_owner_ignore_adverts.
-	VRRPOwnerIgnoreAdverts bool `json:"vrrp_owner_ignore_adverts,omitempty"`
 	// VRRPDownTimerAdverts is vrrp_down_timer_adverts 1..100; default 3.
 	VRRPDownTimerAdverts int `json:"vrrp_down_timer_adverts"`
 	// VRRPStartupDelay is vrrp_startup_delay; default 0.
@@ -421,8 +419,6 @@ type VRRPInstance struct {
 	VIPs []VIP `json:"virtual_ipaddress,omitempty"`
 	// EVIPs is virtual_ipaddress_excluded { }: set with the VIPs, not advertised.
 	EVIPs []VIP `json:"virtual_ipaddress_excluded,omitempty"`
-	// NoVirtualIPAddress is no_virtual_ipaddress (zero VIPs allowed).
-	NoVirtualIPAddress bool `json:"no_virtual_ipaddress,omitempty"`
 	// VirtualRoutes is virtual_routes { } and VirtualRules virtual_rules { }.
 	VirtualRoutes []Route `json:"virtual_routes,omitempty"`
 	VirtualRules  []Rule  `json:"virtual_rules,omitempty"`
@@ -455,8 +451,9 @@ type VRRPInstance struct {
 	// GARP: garp_master_delay (default vrrp_garp_master_delay, 5s),
 	// garp_master_repeat (5), garp_master_refresh (0 = off),
 	// garp_master_refresh_repeat (1), garp_lower_prio_delay (= master
-	// delay), garp_lower_prio_repeat (= master repeat), and the intervals
-	// garp_interval / gna_interval (default vrrp_garp_interval / vrrp_gna_interval).
+	// delay), garp_lower_prio_repeat (= master repeat). GARPInterval and
+	// GNAInterval are the global vrrp_garp_interval / vrrp_gna_interval
+	// (keepalived 2.2.7 has no per-instance keyword for them).
 	GARPMasterDelay         time.Duration `json:"garp_master_delay"`
 	GARPMasterRepeat        int           `json:"garp_master_repeat"`
 	GARPMasterRefresh       time.Duration `json:"garp_master_refresh"`
@@ -477,7 +474,8 @@ type VRRPInstance struct {
 	LowerPrioNoAdvert bool `json:"lower_prio_no_advert,omitempty"`
 	// HigherPrioSendAdvert is higher_prio_send_advert; default vrrp_higher_prio_send_advert.
 	HigherPrioSendAdvert bool `json:"higher_prio_send_advert,omitempty"`
-	// OwnerIgnoreAdverts is owner_ignore_adverts.
+	// OwnerIgnoreAdverts: the address owner ignores received adverts (set
+	// by strict mode; the keyword itself is keepalived 2.3+).
 	OwnerIgnoreAdverts bool `json:"owner_ignore_adverts,omitempty"`
 	// DownTimerAdverts is down_timer_adverts 1..100; default vrrp_down_timer_adverts (3).
 	DownTimerAdverts int `json:"down_timer_adverts"`
@@ -636,8 +634,6 @@ type Checker struct {
 	Virtualhost  string `json:"virtualhost,omitempty"`
 	FastRecovery bool   `json:"fast_recovery,omitempty"`
 	EnableSNI    bool   `json:"enable_sni,omitempty"`
-	SNIName      string `json:"sni_name,omitempty"`
-	TLSCompliant bool   `json:"tls_compliant,omitempty"`
 
 	// MISC_CHECK.
 	MiscPath    string        `json:"misc_path,omitempty"`
@@ -656,9 +652,8 @@ type Checker struct {
 	RequireReply   string `json:"require_reply,omitempty"`
 	MinReplyLength int    `json:"min_reply_length,omitempty"`
 	MaxReplyLength int    `json:"max_reply_length,omitempty"`
-	// FILE_CHECK: track_file NAME, dynamic, weight [reverse].
+	// FILE_CHECK: track_file NAME, weight [reverse].
 	TrackFile string `json:"track_file,omitempty"`
-	Dynamic   bool   `json:"dynamic,omitempty"`
 	Weight    int    `json:"weight,omitempty"`
 	Reverse   bool   `json:"reverse,omitempty"`
 	// BFD_CHECK: name.

@@ -174,7 +174,7 @@ func (p *parser) top(nodes []*node) {
 				p.cfg.Global.ChildWaitTime = v
 			}
 		case "bfd_instance", "garp_group", "track_group", "linkbeat_interfaces", "net_namespace_ipvs",
-			"namespace_with_ipsets", "use_pid_dir", "linkbeat_use_polling", "vrrp_track_bfd":
+			"namespace_with_ipsets", "use_pid_dir", "linkbeat_use_polling":
 			p.ignored(n)
 			p.cfg.Other = append(p.cfg.Other, keep(n))
 		default:

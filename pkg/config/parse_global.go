@@ -30,7 +30,7 @@ func defaultGlobal() GlobalDefs {
 
 func isGlobalAccepted(kw string) bool {
 	switch kw {
-	case "no_checker_emails", "vrrp_garp_extra_if", "vrrp_iptables", "vrrp_ipsets", "nftables", "nftables_priority", "nftables_counters", "nftables_ifindex", "nftables_ipvs", "disable_local_igmp", "vrrp_priority", "vrrp_rt_priority", "vrrp_no_swap", "vrrp_cpu_affinity", "vrrp_rlimit_rttime", "checker_priority", "checker_rt_priority", "checker_no_swap", "checker_cpu_affinity", "checker_rlimit_rttime", "bfd_priority", "bfd_rt_priority", "bfd_no_swap", "bfd_cpu_affinity", "bfd_rlimit_rttime", "min_auto_priority_delay", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force", "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force", "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force", "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "snmp_socket", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_traps", "enable_dbus", "dbus_service_name", "reload_check_config", "reload_time_file", "reload_repeat", "reload_file", "config_save_dir", "tmp_config_directory", "include_check", "process_names", "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name", "umask", "random_seed", "data_use_instance", "state_dump_file", "state_file_location", "stats_file_location", "json_file_location", "json_version", "vmac_prefix", "vmac_addr_prefix", "log_unknown_vrids", "rs_init_notifies", "linkbeat_interfaces", "interface_up_down_delays", "fifo_write_vrrp_states_on_reload", "vrrp_startup_delay_after_boot", "vrrp_delay_after_boot", "lvs_id", "snmp_vrrp_state_changes", "vrrp_track_process_cpu_affinity", "script_user_group", "vrrp_netlink_cmd_rcv_bufs_enforce", "notify_fifo_user", "vrrp_notify_fifo_user", "lvs_notify_fifo_user", "checker_log_all_failures_verbose", "v3_checksum_as_v2", "vrrp_ipsets_no_accept", "linkbeat_use_polling", "net_namespace_ipvs":
+	case "no_checker_emails", "vrrp_garp_extra_if", "vrrp_iptables", "nftables", "nftables_priority", "nftables_counters", "nftables_ifindex", "nftables_ipvs", "nftables_ipvs_priority", "nftables_ipvs_start_fwmark", "disable_local_igmp", "vrrp_priority", "vrrp_rt_priority", "vrrp_no_swap", "vrrp_cpu_affinity", "vrrp_rlimit_rttime", "checker_priority", "checker_rt_priority", "checker_no_swap", "checker_cpu_affinity", "checker_rlimit_rttime", "bfd_priority", "bfd_rt_priority", "bfd_no_swap", "bfd_cpu_affinity", "bfd_rlimit_rttime", "min_auto_priority_delay", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force", "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force", "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force", "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "snmp_socket", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_traps", "enable_dbus", "dbus_service_name", "reload_check_config", "reload_time_file", "reload_repeat", "reload_file", "config_save_dir", "tmp_config_directory", "include_check", "process_names", "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name", "umask", "random_seed", "data_use_instance", "vmac_prefix", "vmac_addr_prefix", "log_unknown_vrids", "rs_init_notifies", "fifo_write_vrrp_states_on_reload":
 		return true
 	}
 	return false
@@ -140,8 +140,6 @@ func (p *parser) globalDefs(nodes []*node) {
 			setBool(p, n, &g.VRRPLowerPrioNoAdvert)
 		case "vrrp_higher_prio_send_advert":
 			setBool(p, n, &g.VRRPHigherPrioSendAdvert)
-		case "vrrp_owner_ignore_adverts":
-			setBool(p, n, &g.VRRPOwnerIgnoreAdverts)
 		case "vrrp_down_timer_adverts":
 			if v, ok := p.int(n, 1, 100); ok {
 				g.VRRPDownTimerAdverts = v
@@ -230,18 +228,6 @@ func (p *parser) globalDefs(nodes []*node) {
 				g.MaxAutoPriority = 99
 			} else if v, ok := p.int(n, -1, 99); ok {
 				g.MaxAutoPriority = v
-			}
-		case "child_wait_time":
-			if v, ok := p.timer(n, 0, 1<<31); ok {
-				g.ChildWaitTime = v
-			}
-		case "net_namespace":
-			if s, ok := p.str(n); ok {
-				g.NetNamespace = s
-			}
-		case "instance":
-			if s, ok := p.str(n); ok {
-				g.Instance = s
 			}
 		default:
 			if isGlobalAccepted(kw) {

@@ -279,11 +279,11 @@ func (p *parser) virtualServer(n *node) {
 			if rs, ok := p.realServer(c); ok {
 				vs.RealServers = append(vs.RealServers, rs)
 			}
-		case "ops", "one_packet_scheduling":
+		case "ops":
 			vs.SchedFlags = append(vs.SchedFlags, "ops")
 		case "hashed", "flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback":
 			vs.SchedFlags = append(vs.SchedFlags, kw)
-		case "snmp_name", "notify_up", "notify_down", "retry_delay":
+		case "snmp_name":
 			p.ignored(c)
 			vs.Other = append(vs.Other, keep(c))
 		default:
@@ -336,7 +336,7 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 			if v, ok := p.int(c, 0, 65535); ok {
 				rs.Weight = v
 			}
-		case "lb_kind", "lvs_method":
+		case "lvs_method":
 			if m, ok := p.lvsMethod(c); ok {
 				rs.LBKind = m
 			}
@@ -378,7 +378,7 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 				rs.Warmup = v
 			}
 		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "SMTP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK",
-			"PING_CHECK", "ICMP_CHECK", "FILE_CHECK", "BFD_CHECK":
+			"PING_CHECK", "FILE_CHECK", "BFD_CHECK":
 			if ck, ok := p.checker(c); ok {
 				rs.Checkers = append(rs.Checkers, ck)
 			}
@@ -391,13 +391,16 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 
 func (p *parser) checker(n *node) (Checker, bool) {
 	kind := n.kw.text
-	if kind == "ICMP_CHECK" {
-		kind = "PING_CHECK"
-	}
 	ck := Checker{Pos: n.pos(), Kind: kind, ConnectTimeout: unset, Retry: unset, DelayBeforeRetry: unset,
 		Warmup: unset, DelayLoop: unset}
 	for _, c := range n.children {
 		kw := c.kw.text
+		if !checkerAccepts(kind, kw) {
+			if !p.checkerSpecific(&ck, c) {
+				p.unknown(c)
+			}
+			continue
+		}
 		switch kw {
 		case "connect_ip":
 			ck.ConnectIP, _ = p.addr(c)
@@ -476,10 +479,6 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 			setBool(p, c, &ck.FastRecovery)
 		case "enable_sni":
 			setBool(p, c, &ck.EnableSNI)
-		case "sni_name":
-			ck.SNIName, _ = p.str(c)
-		case "tls_compliant":
-			setBool(p, c, &ck.TLSCompliant)
 		default:
 			return false
 		}
@@ -552,8 +551,6 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 		switch kw {
 		case "track_file":
 			ck.TrackFile, _ = p.str(c)
-		case "dynamic":
-			ck.Dynamic = true
 		case "weight":
 			if v, ok := p.intArg(c, 0, -254, 254); ok {
 				ck.Weight = v
@@ -629,4 +626,23 @@ func (p *parser) deprecatedRetry(c *node) {
 	if c.kw.text == "nb_get_retry" {
 		p.d.warnf(c.pos(), c.kw.text, "nb_get_retry is deprecated - please use 'retry'")
 	}
+}
+
+// checkerAccepts says which common checker options keepalived 2.2.7 knows
+// for each checker (measured: MISC_CHECK has no connection options,
+// FILE_CHECK none at all, BFD_CHECK only alpha).
+func checkerAccepts(kind, kw string) bool {
+	switch kw {
+	case "connect_ip", "connect_port", "bindto", "bind_if", "bind_port", "fwmark", "connect_timeout":
+		switch kind {
+		case "MISC_CHECK", "FILE_CHECK", "BFD_CHECK":
+			return false
+		}
+		return true
+	case "retry", "nb_get_retry", "delay_before_retry", "warmup", "delay_loop", "log_all_failures":
+		return kind != "FILE_CHECK" && kind != "BFD_CHECK"
+	case "alpha":
+		return kind != "FILE_CHECK"
+	}
+	return false
 }

@@ -12,7 +12,7 @@ type instFlags struct {
 	stateSet, prioritySet, versionSet, acceptSet, strictSet, skipSet bool
 	lpnaSet, hpsaSet, dtaSet, checkUcSet, smtpSet                    bool
 	garpDelaySet, garpRepeatSet, garpRefreshSet, garpRefRepSet       bool
-	lpDelaySet, lpRepeatSet, garpIntSet, gnaIntSet                   bool
+	lpDelaySet, lpRepeatSet                                          bool
 	nopreemptPos, statePos, priorityPos, advertPos, vridPos          Pos
 	preemptDelayPos, authPos, unicastPos                             Pos
 	vridSet                                                          bool
@@ -365,8 +365,6 @@ func (p *parser) instance(n *node) {
 					}
 				}
 			}
-		case "no_virtual_ipaddress":
-			vi.NoVirtualIPAddress = true
 		case "virtual_routes":
 			if p.needBlock(c) {
 				for _, rc := range c.children {
@@ -436,14 +434,6 @@ func (p *parser) instance(n *node) {
 			if v, ok := p.int(c, 0, 255); ok {
 				vi.GARPLowerPrioRepeat, fl.lpRepeatSet = v, true
 			}
-		case "garp_interval":
-			if v, ok := p.timer(c, 0, 1); ok {
-				vi.GARPInterval, fl.garpIntSet = v, true
-			}
-		case "gna_interval":
-			if v, ok := p.timer(c, 0, 1); ok {
-				vi.GNAInterval, fl.gnaIntSet = v, true
-			}
 		case "skip_check_adv_addr":
 			setBool(p, c, &vi.SkipCheckAdvAddr)
 			fl.skipSet = true
@@ -460,8 +450,6 @@ func (p *parser) instance(n *node) {
 		case "higher_prio_send_advert":
 			setBool(p, c, &vi.HigherPrioSendAdvert)
 			fl.hpsaSet = true
-		case "owner_ignore_adverts":
-			vi.OwnerIgnoreAdverts = true
 		case "down_timer_adverts":
 			if v, ok := p.int(c, 1, 100); ok {
 				vi.DownTimerAdverts, fl.dtaSet = v, true
@@ -486,8 +474,8 @@ func (p *parser) instance(n *node) {
 					vi.Debug = v
 				}
 			}
-		case "auth_hmac", "use_ipvlan", "use_vmac_addr", "vrf", "kernel_rx_buf_size", "linkbeat_use_polling",
-			"timer_expired_backup", "v3_checksum_as_v2", "old_unicast_checksum", "track_bfd_interface":
+		case "use_ipvlan", "use_vmac_addr", "vrf", "kernel_rx_buf_size", "linkbeat_use_polling",
+			"old_unicast_checksum", "garp_extra_if":
 			p.ignored(c)
 			vi.Other = append(vi.Other, keep(c))
 		default:

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -40,6 +41,8 @@ type pre struct {
 	active   map[string]bool
 	out      []srcLine
 	depth    int
+	// pwd is the directory of the file being read (${_PWD}).
+	pwd string
 	// replicated counts the lines made by ~SEQ / ~LST, bounded by maxReplicate.
 	replicated int
 }
@@ -79,6 +82,9 @@ func newPre(d *diags, opt Options) *pre {
 func (p *pre) file(name string, src []byte) {
 	p.files = append(p.files, name)
 	p.active[name] = true
+	oldPwd := p.pwd
+	p.pwd = filepath.Dir(name)
+	defer func() { p.pwd = oldPwd }()
 	defer delete(p.active, name)
 	p.depth++
 	defer func() { p.depth-- }()
@@ -108,10 +114,16 @@ func (p *pre) file(name string, src []byte) {
 		}
 		// $NAME=value definitions, with trailing-backslash continuation.
 		if def, ok := paramDef(text); ok {
-			for strings.HasSuffix(def.value, "\\") && i+1 < len(lines) {
+			// A trailing backslash continues the value on the next
+			// line; the lines stay separate lines when the parameter
+			// is used (keepalived.conf(5): a parameter can hold a block).
+			for strings.HasSuffix(strings.TrimRight(def.value, " \t"), "\\") && i+1 < len(lines) {
 				i++
 				next := stripComment(strings.TrimSuffix(lines[i], "\r"))
-				def.value = strings.TrimSuffix(def.value, "\\") + " " + strings.TrimSpace(next)
+				if t, _, _, ok := replaceUnicodeSpaces(next); ok {
+					next = t
+				}
+				def.value = strings.TrimSuffix(strings.TrimRight(def.value, " \t"), "\\") + "\n" + next
 			}
 			p.params[def.name] = strings.TrimSpace(def.value)
 			continue
@@ -178,23 +190,16 @@ func replaceUnicodeSpaces(s string) (string, rune, int, bool) {
 	}, s), first, col, true
 }
 
-// stripComment removes a '#' or '!' comment outside quotes.
+// stripComment removes a '#' or '!' comment: keepalived 2.2.7 starts one
+// at either character anywhere outside double quotes, even inside a word
+// ("virtual_router_id 5!1" is VRID 5).
 func stripComment(s string) string {
-	var q byte
+	inQuote := false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case q != 0:
-			if c == '\\' && q == '"' {
-				i++
-			} else if c == q {
-				q = 0
-			}
-		case c == '"' || c == '\'':
-			if i == 0 || s[i-1] == ' ' || s[i-1] == '\t' {
-				q = c
-			}
-		case c == '#' || c == '!':
+		switch c := s[i]; {
+		case c == '"':
+			inQuote = !inQuote
+		case !inQuote && (c == '#' || c == '!'):
 			return s[:i]
 		}
 	}
@@ -234,11 +239,19 @@ func (p *pre) line(file string, ln int, text string, level int) {
 		p.replicate(file, ln, text, lead, level)
 		return
 	}
-	if len(p.params) > 0 && strings.ContainsRune(text, '$') {
+	if strings.ContainsRune(text, '$') {
 		var err error
 		text, err = p.subst(text, 0)
 		if err != nil {
 			p.d.errorf(Pos{file, ln, 1}, "", "%v", err)
+			return
+		}
+		if strings.Contains(text, "\n") {
+			for _, piece := range strings.Split(text, "\n") {
+				if strings.TrimSpace(piece) != "" {
+					p.line(file, ln, piece, level+1)
+				}
+			}
 			return
 		}
 		lead = len(text) - len(strings.TrimLeft(text, " \t"))
@@ -288,6 +301,11 @@ func (p *pre) subst(s string, depth int) (string, error) {
 			name, end = s[i+1:j], j
 		}
 		v, ok := p.params[name]
+		if name == "_PWD" && !ok {
+			// keepalived.conf(5): ${_PWD} is the directory of the
+			// file being read.
+			v, ok = p.pwd, true
+		}
 		if !ok || name == "" {
 			b.WriteByte(s[i])
 			continue
@@ -328,23 +346,26 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 	var values []string
 	switch kind {
 	case "~SEQ", "~SEQx":
+		// keepalived.conf(5) "Sequence blocks": numbers as C's strtol
+		// base 0 (decimal or 0x hex); step defaults to ±1 towards end;
+		// start defaults to 1 (or -1 when end < 0); ~SEQx prints hex.
 		nums := make([]int64, 0, 3)
 		for _, a := range args[1:] {
-			base := 10
-			if kind == "~SEQx" {
-				base = 16
-			}
-			n, err := strconv.ParseInt(strings.TrimPrefix(a, "0x"), base, 64)
+			n, err := strconv.ParseInt(a, 0, 64)
 			if err != nil {
 				p.d.errorf(pos, kind, "invalid number %q", a)
 				return
 			}
 			nums = append(nums, n)
 		}
-		start, step, end := int64(0), int64(1), int64(0)
+		var start, step, end int64
 		switch len(nums) {
 		case 1:
-			start, end = 1, nums[0]
+			end = nums[0]
+			start = 1
+			if end < 0 {
+				start = -1
+			}
 		case 2:
 			start, end = nums[0], nums[1]
 		case 3:
@@ -352,6 +373,12 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 		default:
 			p.d.errorf(pos, kind, "expected %s(VAR, [START, [STEP,]] END)", kind)
 			return
+		}
+		if len(nums) < 3 {
+			step = 1
+			if end < start {
+				step = -1
+			}
 		}
 		if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
 			p.d.errorf(pos, kind, "sequence %d..%d step %d is empty or endless", start, end, step)
@@ -366,6 +393,9 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 				values = append(values, strconv.FormatInt(v, 16))
 			} else {
 				values = append(values, strconv.FormatInt(v, 10))
+			}
+			if (step > 0 && v > math.MaxInt64-step) || (step < 0 && v < math.MinInt64-step) {
+				break
 			}
 		}
 	case "~LST":

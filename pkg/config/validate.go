@@ -144,7 +144,7 @@ func hasTrackProcess(c *Config, name string) bool {
 
 // checkAddresses checks VIP families, labels, and unicast addresses.
 func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
-	if len(vi.VIPs) == 0 && !vi.NoVirtualIPAddress && !vi.Strict {
+	if len(vi.VIPs) == 0 && !vi.Strict {
 		p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", vi.Name)
 	}
 	for _, v := range vi.VIPs {
