@@ -67,6 +67,8 @@ type propInst struct {
 	Prio      []int // per node; 0 = node not in this VRID
 	Nopreempt []bool
 	Master    []bool // state MASTER (only a wish for non-owners)
+	// PreemptDelay per node (keepalived: not with nopreempt or state MASTER).
+	PreemptDelay []time.Duration
 }
 
 type propFault struct {
@@ -88,6 +90,35 @@ type propCase struct {
 	// links down, checked per connected group, before the full heal.
 	Groups   []int
 	LinkDown []bool
+	// Script: node n tracks vrrp_script chk (fails while
+	// /etc/keepalived/down exists) in every instance, with weight
+	// Weight[n]; weight 0 means failure is FAULT. Down is the file's state
+	// once the faults stop.
+	Script []bool
+	Weight []int
+	Down   []bool
+}
+
+// downFile is what the generated vrrp_script chk looks at.
+const downFile = "/etc/keepalived/down"
+
+// eff is node n's effective priority in instance in (keepalived
+// vrrp_track.c: a succeeding script adds a positive weight, a failing one
+// adds a negative weight; the result is clamped to 1..254) and whether the
+// node is eligible (not FAULT because of a failing weight-0 script).
+func (c propCase) eff(in propInst, n int, down bool) (int, bool) {
+	p := in.Prio[n]
+	if !c.Script[n] {
+		return p, true
+	}
+	w := c.Weight[n]
+	switch {
+	case down && w == 0:
+		return p, false
+	case down && w < 0, !down && w > 0:
+		p += w
+	}
+	return min(max(p, 1), 254), true
 }
 
 func nodeName(i int) string { return fmt.Sprintf("n%d", i+1) }
@@ -120,6 +151,11 @@ func genCase(t *rapid.T) propCase {
 			in.Prio = append(in.Prio, p)
 			in.Nopreempt = append(in.Nopreempt, np)
 			in.Master = append(in.Master, p > 0 && !np && rapid.Bool().Draw(t, "stateMaster"))
+			var pd time.Duration
+			if p > 0 && !np && !in.Master[n] {
+				pd = rapid.SampledFrom([]time.Duration{0, 0, 0, time.Second, 2 * time.Second}).Draw(t, "preemptDelay")
+			}
+			in.PreemptDelay = append(in.PreemptDelay, pd)
 		}
 		c.Insts = append(c.Insts, in)
 	}
@@ -127,7 +163,7 @@ func genCase(t *rapid.T) propCase {
 	for range nf {
 		f := propFault{
 			At:   time.Duration(rapid.IntRange(0, int(propFaultSpan/time.Millisecond)-1).Draw(t, "at")) * time.Millisecond,
-			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "loss", "delay", "dup", "heal"}).Draw(t, "kind"),
+			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "loss", "delay", "dup", "heal", "file"}).Draw(t, "kind"),
 			A:    rapid.IntRange(0, c.Nodes-1).Draw(t, "a"),
 			B:    rapid.IntRange(0, c.Nodes-1).Draw(t, "b"),
 		}
@@ -150,6 +186,14 @@ func genCase(t *rapid.T) propCase {
 	for range c.Nodes {
 		c.Groups = append(c.Groups, rapid.IntRange(0, ng-1).Draw(t, "stableGroup"))
 		c.LinkDown = append(c.LinkDown, rapid.IntRange(0, 5).Draw(t, "stableLinkDown") == 0)
+		sc := rapid.IntRange(0, 2).Draw(t, "script") == 0
+		c.Script = append(c.Script, sc)
+		w := 0
+		if sc {
+			w = rapid.SampledFrom([]int{-100, -50, -2, 0, 2, 50}).Draw(t, "weight")
+		}
+		c.Weight = append(c.Weight, w)
+		c.Down = append(c.Down, sc && rapid.Bool().Draw(t, "down"))
 	}
 	return c
 }
@@ -158,6 +202,9 @@ func genCase(t *rapid.T) propCase {
 func (c propCase) config(n int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "global_defs {\n    router_id %s\n}\n", nodeName(n))
+	if c.Script[n] {
+		fmt.Fprintf(&b, "vrrp_script chk {\n    script \"[[ ! -f %s ]]\"\n    interval 1\n    weight %d\n}\n", downFile, c.Weight[n])
+	}
 	for _, in := range c.Insts {
 		if in.Prio[n] == 0 {
 			continue
@@ -170,6 +217,12 @@ func (c propCase) config(n int) string {
 		fmt.Fprintf(&b, "    virtual_router_id %d\n    priority %d\n    advert_int %g\n", in.VRID, in.Prio[n], in.Advert.Seconds())
 		if in.Nopreempt[n] {
 			b.WriteString("    nopreempt\n")
+		}
+		if d := in.PreemptDelay[n]; d > 0 {
+			fmt.Fprintf(&b, "    preempt_delay %g\n", d.Seconds())
+		}
+		if c.Script[n] {
+			b.WriteString("    track_script {\n        chk\n    }\n")
 		}
 		fmt.Fprintf(&b, "    virtual_ipaddress {\n        %s/24\n    }\n}\n", in.VIP)
 	}
@@ -215,6 +268,14 @@ func checkTopology(t *rapid.T) {
 	// Faults.
 	paused := make([]bool, c.Nodes)
 	linkDown := make([]bool, c.Nodes)
+	down := make([]bool, c.Nodes)
+	setDown := func(n int, v bool) error {
+		down[n] = v
+		if v {
+			return w.WriteFile(nodeName(n), downFile, nil)
+		}
+		return w.RemoveFile(nodeName(n), downFile)
+	}
 	for _, f := range c.Faults {
 		w.RunFor(f.At - w.Elapsed())
 		a, b := nodeName(f.A), nodeName(f.B)
@@ -260,6 +321,8 @@ func checkTopology(t *rapid.T) {
 			}
 		case "heal":
 			w.ClearFaults()
+		case "file":
+			err = setDown(f.A, !down[f.A])
 		}
 		if err != nil {
 			t.Fatalf("fault %+v: %v", f, err)
@@ -282,6 +345,9 @@ func checkTopology(t *rapid.T) {
 		if err == nil && linkDown[n] != c.LinkDown[n] {
 			err = w.SetLink(name, "eth0", !c.LinkDown[n])
 		}
+		if err == nil && down[n] != c.Down[n] {
+			err = setDown(n, c.Down[n])
+		}
 		if err != nil {
 			t.Fatalf("settle %s: %v", name, err)
 		}
@@ -294,28 +360,46 @@ func checkTopology(t *rapid.T) {
 		t.Fatal(err)
 	}
 
-	// Convergence window: Master_Down_Interval of the lowest priority plus
-	// one advert interval, for the slowest VRID.
+	// Convergence window, for the slowest VRID: one script interval (1 s)
+	// plus the script's runtime for the trackers to settle, then the
+	// Master_Down_Interval of the lowest effective priority plus one advert
+	// interval. With preempt_delay (keepalived.conf(5)), a preempting
+	// backup accepts the lower-priority adverts of a master elected as late
+	// as one MDI after the faults for preempt_delay more, then waits a
+	// whole MDI: add preempt_delay + MDI.
 	var window time.Duration
 	for _, in := range c.Insts {
 		low := 255
-		for _, p := range in.Prio {
-			if p > 0 && p < low {
-				low = p
+		var pd time.Duration
+		for n, p := range in.Prio {
+			if p > 0 {
+				for _, d := range []bool{false, true} {
+					if e, _ := c.eff(in, n, d); e < low {
+						low = e
+					}
+				}
+				pd = max(pd, in.PreemptDelay[n])
 			}
 		}
-		window = max(window, 3*in.Advert+skew(low, in.Advert)+in.Advert)
+		mdi := 3*in.Advert + skew(low, in.Advert)
+		vw := mdi + in.Advert
+		if pd > 0 {
+			vw += pd + mdi
+		}
+		window = max(window, vw)
 	}
+	window += time.Second + 2*sim.DefaultScriptRuntime
 	healed := w.Elapsed()
 	w.RunFor(window + time.Microsecond)
 
 	masters := make([]int, len(c.Insts))
 	// check: in every connected group, exactly one MASTER per VRID among
-	// the eligible members (link up), the right one, holding the VIP;
-	// members whose link is down are FAULT.
-	check := func(when string, group []int, down []bool) {
+	// the eligible members (link up, no failing weight-0 script), the
+	// right one by effective priority, holding the VIP; the others FAULT.
+	check := func(when string, group []int, linkDown []bool) {
 		for k, in := range c.Insts {
 			name := fmt.Sprintf("VI_%d", in.VRID)
+			masters[k] = -1
 			var holders []string
 			for g := range 3 {
 				var ms, elig []int
@@ -327,9 +411,10 @@ func checkTopology(t *rapid.T) {
 					if !ok {
 						t.Fatalf("%s: %s has no running %s\n%s", when, nodeName(n), name, dump())
 					}
-					if down[n] {
+					if _, ok := c.eff(in, n, c.Down[n]); linkDown[n] || !ok {
 						if st.String() != "FAULT" {
-							t.Fatalf("%s: %s %s is %s with its link down, want FAULT\n%s", when, nodeName(n), name, st, dump())
+							t.Fatalf("%s: %s %s is %s with its link down or a failing weight-0 script, want FAULT\n%s",
+								when, nodeName(n), name, st, dump())
 						}
 						continue
 					}
@@ -348,10 +433,11 @@ func checkTopology(t *rapid.T) {
 				m := ms[0]
 				masters[k] = m
 				holders = append(holders, nodeName(m))
+				pm, _ := c.eff(in, m, c.Down[m])
 				for _, n := range elig {
-					if n != m && in.Prio[n] > in.Prio[m] && !in.Nopreempt[n] {
-						t.Fatalf("%s: %s MASTER is %s (priority %d) but %s has priority %d and preempts\n%s",
-							when, name, nodeName(m), in.Prio[m], nodeName(n), in.Prio[n], dump())
+					if pn, _ := c.eff(in, n, c.Down[n]); n != m && pn > pm && !in.Nopreempt[n] {
+						t.Fatalf("%s: %s MASTER is %s (effective priority %d) but %s has %d and preempts\n%s",
+							when, name, nodeName(m), pm, nodeName(n), pn, dump())
 					}
 				}
 			}
@@ -412,12 +498,12 @@ func checkTopology(t *rapid.T) {
 	m := masters[0]
 	best := 0
 	for n, p := range in.Prio {
-		if n != m && p > best {
-			best = p
+		if e, ok := c.eff(in, n, c.Down[n]); p > 0 && ok && n != m && e > best {
+			best = e
 		}
 	}
-	if best == 0 {
-		return // a VRID with one member
+	if m < 0 || best == 0 {
+		return // nobody eligible to take over
 	}
 	if err := w.StopDaemon(nodeName(m)); err != nil {
 		t.Fatal(err)
@@ -426,7 +512,7 @@ func checkTopology(t *rapid.T) {
 	name := fmt.Sprintf("VI_%d", in.VRID)
 	took := w.RunUntil(want+time.Microsecond, func() bool {
 		for n := range c.Nodes {
-			if n != m && in.Prio[n] > 0 {
+			if _, ok := c.eff(in, n, c.Down[n]); n != m && in.Prio[n] > 0 && ok {
 				if st, ok := w.State(nodeName(n), name); ok && st.String() == "MASTER" {
 					return true
 				}
@@ -435,7 +521,7 @@ func checkTopology(t *rapid.T) {
 		return false
 	})
 	if !took {
-		t.Fatalf("priority 0 from %s: no backup took %s over within Skew_Time %v (highest priority %d)\n%s",
+		t.Fatalf("priority 0 from %s: no backup took %s over within Skew_Time %v (highest effective priority %d)\n%s",
 			nodeName(m), name, want, best, dump())
 	}
 }
