@@ -33,88 +33,142 @@ func (p *parser) finish() {
 	p.validate()
 }
 
-// instanceDefaults derives what keepalived derives (vrrp_parser.c,
-// vrrp.c vrrp_complete_instance).
+// instanceDefaults derives what keepalived 2.2.7 derives, in the order of
+// vrrp.c vrrp_complete_instance, with its messages.
 func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	g := &p.cfg.Global
-	// keepalived.conf(5) "state": if priority is not set, MASTER gets 255;
-	// if state is not set, priority 255 means MASTER.
-	if !fl.stateSet {
-		if vi.Priority == 255 {
-			vi.State = "MASTER"
-		} else {
-			vi.State = "BACKUP"
-		}
-	} else if vi.State == "MASTER" && !fl.prioritySet {
-		vi.Priority = 255
-	}
-	if vi.Interface == "" && !vi.UnicastSrcIP.IsValid() {
-		vi.Interface = g.DefaultInterface
+	name := vi.Name
+	if !fl.strictSet {
+		vi.Strict = g.VRRPStrict
 	}
 	// Family from the first VIP (eVIPs may mix families).
 	if len(vi.VIPs) > 0 {
 		vi.IPv6 = vi.VIPs[0].Prefix.Addr().Is6()
-	} else if vi.UnicastSrcIP.IsValid() {
-		vi.IPv6 = vi.UnicastSrcIP.Is6()
 	}
-	if !fl.versionSet {
+	switch {
+	case vi.IPv6 && fl.versionSet && vi.Version == 2 && vi.Strict:
+		p.d.warnf(vi.Pos, "version", "(%s) cannot use IPv6 with VRRP version 2; setting version 3", name)
+		vi.Version = 3
+	case vi.IPv6 && !fl.versionSet:
+		vi.Version = 3
+	case !fl.versionSet:
 		vi.Version = g.VRRPVersion
 	}
-	if vi.IPv6 && vi.Version == 2 {
-		if fl.versionSet {
-			p.d.warnf(vi.Pos, "version", "(%s) IPv6 instances use VRRP version 3; version 2 overridden", vi.Name)
+	if len(vi.VIPs) == 0 {
+		if vi.Version == 3 || vi.Strict {
+			p.d.errorf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", name)
+		} else {
+			p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", name)
 		}
-		vi.Version = 3
 	}
-	if !fl.strictSet {
-		vi.Strict = g.VRRPStrict
+	// keepalived.conf(5) "state"/"priority": without a priority, MASTER
+	// means 255; without a state, 255 means MASTER.
+	if !fl.prioritySet && fl.stateSet && vi.State == "MASTER" {
+		vi.Priority = 255
 	}
-	if !fl.skipSet {
-		vi.SkipCheckAdvAddr = g.VRRPSkipCheckAdvAddr
+	owner := vi.Priority == 255
+	if !fl.stateSet {
+		vi.State = "BACKUP"
+		if owner {
+			vi.State = "MASTER"
+		}
+	} else if vi.Strict && (vi.State == "MASTER") != owner {
+		p.d.warnf(fl.statePos, "state", "(%s) State MASTER must match being address owner", name)
+		vi.State = "BACKUP"
+		if owner {
+			vi.State = "MASTER"
+		}
 	}
+	switch {
+	case vi.AuthType == AuthNone:
+	case vi.Strict:
+		p.d.warnf(fl.authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
+		vi.AuthType, vi.AuthPass = AuthNone, ""
+	case vi.Version == 3:
+		p.d.warnf(fl.authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
+		vi.AuthType, vi.AuthPass = AuthNone, ""
+	case vi.AuthPass == "":
+		p.d.warnf(fl.authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
+		vi.AuthType = AuthNone
+	case vi.IPv6 && vi.AuthType == AuthAH:
+		p.d.warnf(fl.authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
+		vi.AuthType, vi.AuthPass = AuthNone, ""
+	case vi.AuthType == AuthAH && vi.State == "MASTER" && !owner:
+		p.d.warnf(fl.authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
+		vi.State = "BACKUP"
+	}
+	if vi.Strict && len(vi.UnicastPeers) > 0 {
+		p.d.errorf(fl.unicastPos, "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
+	}
+	if vi.Interface == "" {
+		p.d.errorf(vi.Pos, "interface", "(%s) Unknown interface! (no 'interface' given)", name)
+	}
+	p.capVIPs(vi)
+	if vi.Nopreempt && owner {
+		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
+		vi.Nopreempt = false
+	}
+	if vi.State == "MASTER" {
+		if vi.Nopreempt {
+			p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
+			vi.Nopreempt = false
+		}
+		if vi.PreemptDelay > 0 {
+			p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
+			vi.PreemptDelay = 0
+		}
+	}
+	if vi.PreemptDelay > 0 && vi.Strict {
+		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
+		vi.PreemptDelay = 0
+	}
+	if vi.PreemptDelay > 0 && vi.Nopreempt {
+		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
+		vi.PreemptDelay = 0
+	}
+	// Accept_Mode (RFC 5798 §6.1): default on, except in strict mode
+	// where only the address owner accepts.
+	if !fl.acceptSet {
+		vi.Accept = owner || !vi.Strict
+	}
+	if vi.Accept && !owner && vi.Strict && vi.Version == 2 {
+		p.d.warnf(vi.Pos, "accept", "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", name)
+		vi.Accept = false
+	}
+	p.garpDefaults(vi, fl)
 	if !fl.lpnaSet {
-		vi.LowerPrioNoAdvert = g.VRRPLowerPrioNoAdvert
+		vi.LowerPrioNoAdvert = vi.Strict || g.VRRPLowerPrioNoAdvert
+	} else if vi.Strict && !vi.LowerPrioNoAdvert {
+		p.d.warnf(vi.Pos, "lower_prio_no_advert", "(%s) Strict mode requires no lower priority advert. resetting", name)
+		vi.LowerPrioNoAdvert = true
 	}
 	if !fl.hpsaSet {
-		vi.HigherPrioSendAdvert = g.VRRPHigherPrioSendAdvert
-	}
-	if !fl.dtaSet {
-		vi.DownTimerAdverts = g.VRRPDownTimerAdverts
-	}
-	if !fl.checkUcSet {
-		vi.CheckUnicastSrc = g.VRRPCheckUnicastSrc
+		vi.HigherPrioSendAdvert = !vi.Strict && g.VRRPHigherPrioSendAdvert
+	} else if vi.Strict && vi.HigherPrioSendAdvert {
+		p.d.warnf(vi.Pos, "higher_prio_send_advert", "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", name)
+		vi.HigherPrioSendAdvert = false
 	}
 	if !fl.smtpSet {
 		vi.SMTPAlert = g.SMTPAlertVRRP || g.SMTPAlert
 	}
-	if !fl.garpDelaySet {
-		vi.GARPMasterDelay = g.VRRPGARPMasterDelay
+	if !fl.notifyPrioSet {
+		vi.NotifyPriorityChanges = g.VRRPNotifyPriorityChanges
 	}
-	if !fl.garpRepeatSet {
-		vi.GARPMasterRepeat = g.VRRPGARPMasterRepeat
+	if !fl.skipSet {
+		vi.SkipCheckAdvAddr = g.VRRPSkipCheckAdvAddr
 	}
-	if !fl.garpRefreshSet {
-		vi.GARPMasterRefresh = g.VRRPGARPMasterRefresh
+	if !fl.dtaSet {
+		vi.DownTimerAdverts = g.VRRPDownTimerAdverts
 	}
-	if !fl.garpRefRepSet {
-		vi.GARPMasterRefreshRepeat = g.VRRPGARPMasterRefreshRepeat
+	if vi.Strict {
+		// reference §2.8: strict mode uses the RFC's 3 adverts and the
+		// owner ignores adverts.
+		vi.DownTimerAdverts = 3
+		vi.OwnerIgnoreAdverts = true
 	}
-	if !fl.lpDelaySet {
-		if fl.garpDelaySet {
-			vi.GARPLowerPrioDelay = vi.GARPMasterDelay
-		} else {
-			vi.GARPLowerPrioDelay = g.VRRPGARPLowerPrioDelay
-		}
+	if !fl.checkUcSet {
+		vi.CheckUnicastSrc = g.VRRPCheckUnicastSrc
 	}
-	if !fl.lpRepeatSet {
-		if fl.garpRepeatSet {
-			vi.GARPLowerPrioRepeat = vi.GARPMasterRepeat
-		} else {
-			vi.GARPLowerPrioRepeat = g.VRRPGARPLowerPrioRepeat
-		}
-	}
-	vi.GARPInterval = g.VRRPGARPInterval
-	vi.GNAInterval = g.VRRPGNAInterval
 	vi.AdvertInt = p.roundAdvert(vi, fl)
 	for j := range vi.VIPs {
 		if vi.VIPs[j].Dev == "" {
@@ -136,23 +190,71 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	for j := range vi.TrackProcesses {
 		p.inheritProcessWeight(&vi.TrackProcesses[j])
 	}
-	// nopreempt / preempt_delay with an initial MASTER state.
-	if vi.Nopreempt && vi.Priority == 255 {
-		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", vi.Name)
-		vi.Nopreempt = false
+}
+
+// garpDefaults fills the GARP settings from global_defs (strict mode: no
+// lower-priority repeats).
+func (p *parser) garpDefaults(vi *VRRPInstance, fl *instFlags) {
+	g := &p.cfg.Global
+	if !fl.garpDelaySet {
+		vi.GARPMasterDelay = g.VRRPGARPMasterDelay
 	}
-	if vi.Nopreempt && vi.State == "MASTER" {
-		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", vi.Name)
-		vi.Nopreempt = false
+	if !fl.garpRepeatSet {
+		vi.GARPMasterRepeat = g.VRRPGARPMasterRepeat
 	}
-	if vi.PreemptDelay > 0 && (vi.State == "MASTER" || vi.Nopreempt) {
-		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is not used with state MASTER or nopreempt - clearing", vi.Name)
-		vi.PreemptDelay = 0
+	if !fl.garpRefreshSet {
+		vi.GARPMasterRefresh = g.VRRPGARPMasterRefresh
 	}
-	p.strict(vi, fl)
-	if !fl.acceptSet {
-		vi.Accept = !vi.Strict || vi.Priority == 255
+	if !fl.garpRefRepSet {
+		vi.GARPMasterRefreshRepeat = g.VRRPGARPMasterRefreshRepeat
 	}
+	switch {
+	case !fl.lpRepeatSet && vi.Strict:
+		vi.GARPLowerPrioRepeat = 0
+	case !fl.lpRepeatSet:
+		vi.GARPLowerPrioRepeat = g.VRRPGARPLowerPrioRepeat
+	case vi.Strict && vi.GARPLowerPrioRepeat != 0:
+		p.d.warnf(vi.Pos, "garp_lower_prio_repeat", "(%s) Strict mode requires no repeat garps. resetting", vi.Name)
+		vi.GARPLowerPrioRepeat = 0
+	}
+	switch {
+	case !fl.lpDelaySet && vi.Strict:
+		vi.GARPLowerPrioDelay = 0
+	case !fl.lpDelaySet:
+		vi.GARPLowerPrioDelay = g.VRRPGARPLowerPrioDelay
+	case vi.Strict && vi.GARPLowerPrioDelay != 0:
+		p.d.warnf(vi.Pos, "garp_lower_prio_delay", "(%s) Strict mode requires no repeat garp delay. resetting", vi.Name)
+		vi.GARPLowerPrioDelay = 0
+	}
+	vi.GARPInterval = g.VRRPGARPInterval
+	vi.GNAInterval = g.VRRPGNAInterval
+}
+
+// capVIPs moves the VIPs that do not fit in one advert to the eVIPs, as
+// keepalived does for a 1500-byte MTU (it keeps one fewer than fits).
+func (p *parser) capVIPs(vi *VRRPInstance) {
+	const mtu = 1500
+	var maxAddr int
+	if !vi.IPv6 {
+		hdr := 14 + 20 + 8
+		if vi.Version == 2 {
+			hdr += 8
+			if vi.AuthType == AuthAH {
+				hdr += 24
+			}
+		}
+		maxAddr = (mtu - hdr) / 4
+	} else {
+		maxAddr = (mtu - (14 + 40 + 8)) / 16
+	}
+	maxAddr = min(maxAddr, 255)
+	if len(vi.VIPs) <= maxAddr {
+		return
+	}
+	p.d.warnf(vi.VIPs[maxAddr].Pos, "virtual_ipaddress", "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", vi.Name, len(vi.VIPs), maxAddr)
+	keep := maxAddr - 1
+	vi.EVIPs = append(append([]VIP(nil), vi.VIPs[keep:]...), vi.EVIPs...)
+	vi.VIPs = vi.VIPs[:keep]
 }
 
 // roundAdvert applies keepalived's advert_int rounding: version 2 carries
@@ -166,7 +268,7 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		}
 		r := time.Duration(s) * time.Second
 		if r != a {
-			p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %.6fs must be an integer. rounding to %v", vi.Name, a.Seconds(), r)
+			p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
 		}
 		return r
 	}
@@ -175,48 +277,14 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		cs = 1
 	}
 	if cs > 4095 {
-		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advert_int %v above 40.95s - using 40.95s", vi.Name, a)
+		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
 		cs = 4095
 	}
 	r := time.Duration(cs) * 10 * time.Millisecond
 	if r != a {
-		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advert_int %v rounded to %v", vi.Name, a, r)
+		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
 	}
 	return r
-}
-
-// strict applies vrrp_strict / strict_mode (reference §2.8).
-func (p *parser) strict(vi *VRRPInstance, fl *instFlags) {
-	if !vi.Strict {
-		return
-	}
-	name := vi.Name
-	if vi.AuthType != AuthNone {
-		p.d.warnf(fl.authPos, "authentication", "(%s) strict mode does not support authentication. Ignoring.", name)
-		vi.AuthType, vi.AuthPass = AuthNone, ""
-	}
-	if vi.State == "MASTER" && vi.Priority != 255 {
-		p.d.warnf(fl.statePos, "state", "(%s) State MASTER must match being address owner (strict mode): starting as BACKUP", name)
-		vi.State = "BACKUP"
-	}
-	if vi.PreemptDelay > 0 {
-		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) strict mode: preempt_delay not allowed - clearing", name)
-		vi.PreemptDelay = 0
-	}
-	if vi.DownTimerAdverts != 3 {
-		vi.DownTimerAdverts = 3
-	}
-	vi.LowerPrioNoAdvert = true
-	vi.HigherPrioSendAdvert = false
-	vi.GARPLowerPrioRepeat = 0
-	vi.OwnerIgnoreAdverts = true
-	if len(vi.VIPs) == 0 {
-		p.d.errorf(vi.Pos, "vrrp_instance", "(%s) strict mode requires at least one virtual_ipaddress", name)
-	}
-	if vi.Accept && fl.acceptSet && vi.Version == 2 && vi.Priority != 255 {
-		p.d.warnf(vi.Pos, "accept", "(%s) strict mode: accept mode is not allowed for VRRPv2 - clearing", name)
-		vi.Accept = false
-	}
 }
 
 func (p *parser) inheritScriptWeight(r *TrackRef) {

@@ -92,6 +92,12 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func (d *dumper) dur(kw string, t time.Duration) { d.line(kw, secs(t)) }
 
+func (d *dumper) nonZero(kw string, t time.Duration) {
+	if t != 0 {
+		d.dur(kw, t)
+	}
+}
+
 func (d *dumper) addr(kw string, a netip.Addr) {
 	if a.IsValid() {
 		d.line(kw, a.String())
@@ -291,9 +297,10 @@ func (d *dumper) global(g *GlobalDefs) {
 	d.flag("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
 	d.flag("vrrp_higher_prio_send_advert", g.VRRPHigherPrioSendAdvert)
 	d.line("vrrp_down_timer_adverts", itoa(g.VRRPDownTimerAdverts))
-	d.dur("vrrp_startup_delay", g.VRRPStartupDelay)
-	d.dur("vrrp_garp_interval", g.VRRPGARPInterval)
-	d.dur("vrrp_gna_interval", g.VRRPGNAInterval)
+	// keepalived 2.2.7 rejects 0 for these three: 0 is the default.
+	d.nonZero("vrrp_startup_delay", g.VRRPStartupDelay)
+	d.nonZero("vrrp_garp_interval", g.VRRPGARPInterval)
+	d.nonZero("vrrp_gna_interval", g.VRRPGNAInterval)
 	if g.VRRPMinGARP {
 		d.line("vrrp_min_garp")
 	} else {
@@ -468,7 +475,10 @@ func (d *dumper) instance(vi *VRRPInstance) {
 		}
 		d.close()
 	}
-	d.line("unicast_ttl", itoa(vi.UnicastTTL))
+	if len(vi.UnicastPeers) > 0 {
+		// keepalived: "Cannot use unicast_ttl without unicast peers".
+		d.line("unicast_ttl", itoa(vi.UnicastTTL))
+	}
 	d.flag("check_unicast_src", vi.CheckUnicastSrc)
 	d.flag("unicast_fault_no_peer", vi.UnicastFaultNoPeer)
 	if vi.AuthType != AuthNone {
@@ -582,9 +592,7 @@ func (d *dumper) virtualServer(vs *VirtualServer) {
 	d.line("protocol", vs.Protocol)
 	d.words(append([]string{"lb_algo", vs.LBAlgo}, vs.SchedFlags...))
 	d.line("lb_kind", vs.LBKind)
-	if vs.persistenceTimeoutSet || vs.PersistenceTimeout != 0 {
-		d.dur("persistence_timeout", vs.PersistenceTimeout)
-	}
+	d.nonZero("persistence_timeout", vs.PersistenceTimeout)
 	d.kv("persistence_granularity", vs.PersistenceGranularity)
 	d.kv("persistence_engine", vs.PersistenceEngine)
 	d.timing(vs.DelayLoop, vs.ConnectTimeout, vs.Retry, vs.DelayBeforeRetry, vs.Warmup)
@@ -603,7 +611,6 @@ func (d *dumper) virtualServer(vs *VirtualServer) {
 	d.flag("ha_suspend", vs.HASuspend)
 	d.kv("virtualhost", vs.Virtualhost)
 	d.flag("smtp_alert", vs.SMTPAlert)
-	d.addr("nat_mask", vs.NatMask)
 	d.directives(vs.Other)
 	for i := range vs.RealServers {
 		d.realServer(&vs.RealServers[i])

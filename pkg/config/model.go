@@ -555,25 +555,23 @@ type VirtualServer struct {
 	Warmup           time.Duration `json:"warmup"`
 
 	// SorryServer is sorry_server IP PORT.
-	SorryServer           netip.AddrPort `json:"sorry_server,omitzero"`
-	SorryServerInhibit    bool           `json:"sorry_server_inhibit,omitempty"`
-	SorryServerLVSMethod  string         `json:"sorry_server_lvs_method,omitempty"`
-	Quorum                int            `json:"quorum"` // default 1
-	Hysteresis            int            `json:"hysteresis,omitempty"`
-	QuorumUp              Notify         `json:"quorum_up,omitzero"`
-	QuorumDown            Notify         `json:"quorum_down,omitzero"`
-	Alpha                 bool           `json:"alpha,omitempty"`
-	Omega                 bool           `json:"omega,omitempty"`
-	InhibitOnFailure      bool           `json:"inhibit_on_failure,omitempty"`
-	HASuspend             bool           `json:"ha_suspend,omitempty"`
-	Virtualhost           string         `json:"virtualhost,omitempty"`
-	SMTPAlert             bool           `json:"smtp_alert,omitempty"`
-	NatMask               netip.Addr     `json:"nat_mask,omitzero"`
-	RealServers           []RealServer   `json:"real_servers,omitempty"`
-	MergedFrom            []Pos          `json:"-"`
-	Other                 []Directive    `json:"other,omitempty"`
-	persistenceTimeoutSet bool
-	protocolSet           bool
+	SorryServer          netip.AddrPort `json:"sorry_server,omitzero"`
+	SorryServerInhibit   bool           `json:"sorry_server_inhibit,omitempty"`
+	SorryServerLVSMethod string         `json:"sorry_server_lvs_method,omitempty"`
+	Quorum               int            `json:"quorum"` // default 1
+	Hysteresis           int            `json:"hysteresis,omitempty"`
+	QuorumUp             Notify         `json:"quorum_up,omitzero"`
+	QuorumDown           Notify         `json:"quorum_down,omitzero"`
+	Alpha                bool           `json:"alpha,omitempty"`
+	Omega                bool           `json:"omega,omitempty"`
+	InhibitOnFailure     bool           `json:"inhibit_on_failure,omitempty"`
+	HASuspend            bool           `json:"ha_suspend,omitempty"`
+	Virtualhost          string         `json:"virtualhost,omitempty"`
+	SMTPAlert            bool           `json:"smtp_alert,omitempty"`
+	RealServers          []RealServer   `json:"real_servers,omitempty"`
+	MergedFrom           []Pos          `json:"-"`
+	Other                []Directive    `json:"other,omitempty"`
+	protocolSet          bool
 }
 
 // RealServer is real_server IP [PORT] { }.

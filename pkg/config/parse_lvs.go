@@ -200,7 +200,6 @@ func (p *parser) virtualServer(n *node) {
 				// keepalived 2.2.7 rejects it with a range error.
 				vs.PersistenceTimeout = v.Truncate(time.Second)
 			}
-			vs.persistenceTimeoutSet = true
 		case "persistence_granularity":
 			vs.PersistenceGranularity, _ = p.str(c)
 		case "persistence_engine":
@@ -272,9 +271,6 @@ func (p *parser) virtualServer(n *node) {
 			// Obsolete (removed from keepalived, still in tutorials:
 			// seed 002). keepalived 2.2.7: "Unknown keyword 'nat_mask'".
 			p.d.warnf(c.pos(), kw, "Unknown keyword 'nat_mask' (obsolete, removed from keepalived; ignored)")
-			if a, ok := p.addr(c); ok {
-				vs.NatMask = a
-			}
 		case "real_server":
 			if rs, ok := p.realServer(c); ok {
 				vs.RealServers = append(vs.RealServers, rs)

@@ -15,7 +15,7 @@ type instFlags struct {
 	lpDelaySet, lpRepeatSet                                          bool
 	nopreemptPos, statePos, priorityPos, advertPos, vridPos          Pos
 	preemptDelayPos, authPos, unicastPos                             Pos
-	vridSet                                                          bool
+	vridSet, notifyPrioSet                                           bool
 }
 
 func (p *parser) vrrpScript(n *node) {
@@ -407,6 +407,7 @@ func (p *parser) instance(n *node) {
 			vi.Notify, _ = p.notify(c)
 		case "notify_priority_changes":
 			setBool(p, c, &vi.NotifyPriorityChanges)
+			fl.notifyPrioSet = true
 		case "smtp_alert":
 			setBool(p, c, &vi.SMTPAlert)
 			fl.smtpSet = true

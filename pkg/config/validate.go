@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 )
 
@@ -55,18 +56,12 @@ func (p *parser) validate() {
 				p.d.warnf(r.Pos, "track_process", "(%s) track process %s not found, ignoring...", vi.Name, r.Name)
 			}
 		}
-		if vi.Version == 3 && vi.AuthType != AuthNone {
-			p.d.warnf(fl.authPos, "authentication", "(%s) VRRPv3 has no authentication - ignoring", vi.Name)
-			vi.AuthType, vi.AuthPass = AuthNone, ""
-		}
-		if vi.AuthType != AuthNone && vi.AuthPass == "" {
-			p.d.warnf(fl.authPos, "auth_pass", "(%s) Authentication specified but no password given. Ignoring", vi.Name)
-			vi.AuthType = AuthNone
-		}
-		if !vi.DontTrackPrimary && vi.Interface != "" {
+		if vi.Interface != "" {
+			// vrrp.c: the instance's own interface is always tracked
+			// (unless dont_track_primary); an explicit entry is dropped.
 			kept := vi.TrackInterfaces[:0]
 			for _, r := range vi.TrackInterfaces {
-				if r.Name == vi.Interface && r.Weight == 0 {
+				if r.Name == vi.Interface {
 					p.d.warnf(r.Pos, "track_interface", "(%s) Ignoring track_interface %s since own interface", vi.Name, r.Name)
 					continue
 				}
@@ -90,7 +85,7 @@ func (p *parser) validate() {
 				continue
 			}
 			if o := c.SyncGroupOf(m); o != nil && o != g {
-				p.d.errorf(g.Pos, "vrrp_sync_group", "Virtual router %s cannot be in sync groups %s and %s", m, o.Name, g.Name)
+				p.d.errorf(g.Pos, "vrrp_sync_group", "Virtual router %s cannot exist in more than one sync group; ignoring %s (already in %s)", m, g.Name, o.Name)
 				continue
 			}
 			kept = append(kept, m)
@@ -104,12 +99,12 @@ func (p *parser) validate() {
 				vi := c.Instance(m)
 				for _, r := range vi.TrackScripts {
 					if r.Weight != 0 {
-						p.d.warnf(r.Pos, "track_script", "(%s) ignoring weight %d of tracked script %s: instance is in sync group %s without sync_group_tracking_weight", vi.Name, r.Weight, r.Name, g.Name)
+						p.d.warnf(r.Pos, "track_script", "(%s) ignoring tracked script %s with weights due to SYNC group", vi.Name, r.Name)
 					}
 				}
 				for _, r := range vi.TrackInterfaces {
 					if r.Weight != 0 {
-						p.d.warnf(r.Pos, "track_interface", "(%s) ignoring weight %d of tracked interface %s: instance is in sync group %s without sync_group_tracking_weight", vi.Name, r.Weight, r.Name, g.Name)
+						p.d.warnf(r.Pos, "track_interface", "(%s) ignoring tracked interface %s with weights due to SYNC group", vi.Name, r.Name)
 					}
 				}
 			}
@@ -144,9 +139,6 @@ func hasTrackProcess(c *Config, name string) bool {
 
 // checkAddresses checks VIP families, labels, and unicast addresses.
 func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
-	if len(vi.VIPs) == 0 && !vi.Strict {
-		p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", vi.Name)
-	}
 	for _, v := range vi.VIPs {
 		if v.Prefix.Addr().Is6() != vi.IPv6 {
 			p.d.errorf(v.Pos, "virtual_ipaddress", "(%s) address family of %s does not match the instance's first VIP (use virtual_ipaddress_excluded to mix families)", vi.Name, v.Prefix)
@@ -169,9 +161,6 @@ func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
 	}
 	if vi.McastSrcIP.IsValid() && vi.McastSrcIP.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
 		p.d.errorf(vi.Pos, "mcast_src_ip", "(%s) mcast_src_ip %s is not of the instance's address family", vi.Name, vi.McastSrcIP)
-	}
-	if vi.Strict && len(vi.UnicastPeers) > 0 {
-		p.d.warnf(fl.unicastPos, "unicast_peer", "(%s) strict mode: unicast peers are not RFC 5798 compliant", vi.Name)
 	}
 }
 
@@ -240,39 +229,52 @@ func (p *parser) scriptSecurity() {
 
 func (p *parser) hasScripts() bool {
 	c := p.cfg
-	if len(c.Scripts) > 0 {
-		return true
+	var cmds []string
+	for _, s := range c.Scripts {
+		cmds = append(cmds, s.Script)
 	}
 	for _, vi := range c.Instances {
 		for _, n := range []Notify{vi.NotifyMaster, vi.NotifyBackup, vi.NotifyFault, vi.NotifyStop, vi.NotifyDeleted, vi.NotifyMasterRxLowerPri, vi.Notify} {
-			if n.Command != "" {
-				return true
-			}
+			cmds = append(cmds, n.Command)
 		}
 	}
 	for _, g := range c.SyncGroups {
 		for _, n := range []Notify{g.NotifyMaster, g.NotifyBackup, g.NotifyFault, g.NotifyStop, g.Notify} {
-			if n.Command != "" {
-				return true
-			}
+			cmds = append(cmds, n.Command)
 		}
 	}
 	for _, vs := range c.VirtualServers {
-		if vs.QuorumUp.Command != "" || vs.QuorumDown.Command != "" {
-			return true
-		}
+		cmds = append(cmds, vs.QuorumUp.Command, vs.QuorumDown.Command)
 		for _, rs := range vs.RealServers {
-			if rs.NotifyUp.Command != "" || rs.NotifyDown.Command != "" {
-				return true
-			}
+			cmds = append(cmds, rs.NotifyUp.Command, rs.NotifyDown.Command)
 			for _, ck := range rs.Checkers {
-				if ck.MiscPath != "" {
-					return true
-				}
+				cmds = append(cmds, ck.MiscPath)
 			}
 		}
 	}
+	for _, cmd := range cmds {
+		if cmd != "" && p.scriptUsable(cmd) {
+			return true
+		}
+	}
 	return false
+}
+
+// scriptUsable: keepalived 2.2.7 silently drops a script whose program it
+// cannot find, and only usable scripts count for the security check. Without
+// Options.CheckScripts the file system is not consulted and every script
+// counts.
+func (p *parser) scriptUsable(cmd string) bool {
+	if !p.opt.CheckScripts {
+		return true
+	}
+	prog := firstWord(cmd)
+	if strings.HasPrefix(prog, "/") {
+		_, err := os.Stat(prog)
+		return err == nil
+	}
+	_, err := exec.LookPath(prog)
+	return err == nil
 }
 
 // typographic are the quote characters word processors and web pages put

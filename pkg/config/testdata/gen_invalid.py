@@ -58,7 +58,7 @@ cases = [
     ("nopreempt-master", vi(extra="    nopreempt\n"), "warning", 7, "nopreempt"),
     ("preempt-delay-range", vi(extra="    preempt_delay 2000\n").replace("MASTER", "BACKUP"), "error", 7, "preempt_delay"),
     ("auth-type-bogus", vi(extra="    authentication {\n        auth_type MD5\n        auth_pass secret\n    }\n"), "error", 8, "auth_type"),
-    ("auth-pass-missing", vi(extra="    authentication {\n        auth_type PASS\n    }\n"), "warning", 7, "auth_pass"),
+    ("auth-pass-missing", vi(extra="    authentication {\n        auth_type PASS\n    }\n"), "warning", 7, "authentication"),
     ("unknown-keyword", vi(extra="    advert_intt 1\n"), "warning", 7, "advert_intt"),
     ("unknown-top-level", "vrrp_instanse VI_1 {\n    state MASTER\n}\n", "warning", 1, "vrrp_instanse"),
     ("missing-close-brace", vi().rstrip("}\n") + "\n", "error", 7, "virtual_ipaddress"),
@@ -92,7 +92,18 @@ cases = [
     ("persistence-negative", vs(extra="    persistence_timeout -5\n"), "error", 6, "persistence_timeout"),
     ("bool-bogus", "global_defs {\n    vrrp_strict maybe\n}\n" + vi(), "error", 2, "vrrp_strict"),
     ("include-missing", "include /nonexistent/gokeepalived/*.conf\n" + vi(), "warning", 1, "include"),
-    ("strict-no-vip", "global_defs {\n    vrrp_strict\n}\n" + vi().replace("    virtual_ipaddress {\n        10.0.0.3/24\n    }\n", ""), "error", 4, "vrrp_instance"),
+    ("strict-no-vip", "global_defs {\n    vrrp_strict\n}\n" + vi().replace("    virtual_ipaddress {\n        10.0.0.3/24\n    }\n", ""), "error", 4, "virtual_ipaddress"),
+    ("no-interface", vi().replace("    interface eth0\n", ""), "error", 1, "interface"),
+    ("v3-with-auth", vi(extra="    version 3\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"), "warning", 8, "authentication"),
+    ("strict-unicast", "global_defs {\n    vrrp_strict\n}\n" + vi(extra="    unicast_peer {\n        10.0.0.2\n    }\n"), "error", 10, "unicast_peer"),
+    ("nopreempt-owner", vi(prio="255", extra="    nopreempt\n").replace("MASTER", "BACKUP"), "warning", 7, "nopreempt"),
+    ("preempt-delay-master", vi(extra="    preempt_delay 10\n"), "warning", 7, "preempt_delay"),
+    ("v3-no-vip", vi(extra="    version 3\n").replace("    virtual_ipaddress {\n        10.0.0.3/24\n    }\n", ""), "error", 1, "virtual_ipaddress"),
+    ("advert-int-rounded", vi(adv="1.4"), "warning", 6, "advert_int"),
+    ("sync-group-twice", "vrrp_sync_group A {\n    group {\n        VI_1\n        VI_2\n    }\n}\nvrrp_sync_group B {\n    group {\n        VI_1\n        VI_2\n    }\n}\n" + vi() + vi(vrid="52").replace("VI_1", "VI_2"), "error", 7, "vrrp_sync_group"),
+    ("sync-group-weight", 'vrrp_script chk {\n    script "/bin/true"\n    weight -5\n}\nvrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n}\n' + vi(extra="    track_script {\n        chk\n    }\n") + vi(vrid="52").replace("VI_1", "VI_2"), "warning", 18, "track_script"),
+    ("misc-check-connect-port", vs(ck="        MISC_CHECK {\n            misc_path /bin/true\n            connect_port 80\n        }\n"), "warning", 10, "connect_port"),
+    ("track-own-interface", vi(extra="    track_interface {\n        eth0 weight -10\n    }\n"), "warning", 8, "track_interface"),
 ]
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "invalid")
