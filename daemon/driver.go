@@ -670,14 +670,23 @@ func (d *Driver) announce(a vrrp.ActStateChange) {
 		return
 	}
 	m.state, m.prio = a.To, a.Priority
+	// keepalived's exact lines; the engine's reason goes in an attribute
+	// (keepalived only says "(init)").
+	if a.Reason == "master down timer expired" {
+		d.log.Info(fmt.Sprintf("(%s) Receive advertisement timeout", m.name))
+	}
 	msg := fmt.Sprintf("(%s) Entering %s STATE", m.name, a.To)
-	if a.To == vrrp.StateStopped {
+	switch {
+	case a.To == vrrp.StateStopped:
 		msg = fmt.Sprintf("(%s) Stopped", m.name)
+	case a.Reason == "init" || strings.HasPrefix(a.Reason, "init:"):
+		msg += " (init)"
 	}
 	if a.Reason != "" {
-		msg += " (" + a.Reason + ")"
+		d.log.Info(msg, "reason", a.Reason)
+	} else {
+		d.log.Info(msg)
 	}
-	d.log.Info(msg)
 	d.p.Report(Report{Kind: ReportState, Instance: m.name, From: a.From, To: a.To, Priority: a.Priority, Text: a.Reason})
 }
 

@@ -98,25 +98,39 @@ func (w *World) runUntil(end time.Duration, cond func() bool) bool {
 }
 
 // virtualTimeHandler stamps slog records with the world's virtual time so
-// that daemon logs line up with the trace and stay reproducible.
+// that daemon logs line up with the trace and stay reproducible; with
+// Options.TraceLogs it also copies them into the timeline (kind "log").
 type virtualTimeHandler struct {
-	w *World
-	h slog.Handler
+	w    *World
+	h    slog.Handler
+	node string
 }
 
 func (v *virtualTimeHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return v.h.Enabled(ctx, l)
+	return v.h.Enabled(ctx, l) || (v.w.opt.TraceLogs && l >= slog.LevelInfo)
 }
 
 func (v *virtualTimeHandler) Handle(ctx context.Context, r slog.Record) error {
 	r.Time = v.w.Now()
+	if v.w.opt.TraceLogs && r.Level >= slog.LevelInfo {
+		v.w.obs.event(v.node, "", "log", r.Message)
+	}
+	if !v.h.Enabled(ctx, r.Level) {
+		return nil
+	}
 	return v.h.Handle(ctx, r)
 }
 
 func (v *virtualTimeHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &virtualTimeHandler{w: v.w, h: v.h.WithAttrs(as)}
+	node := v.node
+	for _, a := range as {
+		if a.Key == "node" {
+			node = a.Value.String()
+		}
+	}
+	return &virtualTimeHandler{w: v.w, h: v.h.WithAttrs(as), node: node}
 }
 
 func (v *virtualTimeHandler) WithGroup(name string) slog.Handler {
-	return &virtualTimeHandler{w: v.w, h: v.h.WithGroup(name)}
+	return &virtualTimeHandler{w: v.w, h: v.h.WithGroup(name), node: v.node}
 }

@@ -326,3 +326,18 @@ func TestReloadDaemon(t *testing.T) {
 		t.Errorf("lvs2 %v, rejects %v: want MASTER after addr_count rejects", s, w.Counters("lvs2").Rejected)
 	}
 }
+
+// TraceLogs puts keepalived's own phrases in the timeline.
+func TestTraceLogs(t *testing.T) {
+	w := e1World(t, Options{Seed: 1, TraceLogs: true})
+	waitHolders(t, w, "lvs1", 5*time.Second)
+	found := false
+	for _, e := range w.Timeline() {
+		if e.Kind == "log" && e.Node == "lvs1" && e.Text == "(VI_1) Entering MASTER STATE" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no keepalived log line in the timeline:\n%v", w.Timeline())
+	}
+}

@@ -35,6 +35,9 @@ type Options struct {
 	// SocketBuffer is how many packets a paused daemon queues before it
 	// drops; zero means DefaultSocketBuffer.
 	SocketBuffer int
+	// TraceLogs copies the daemons' log lines (Info and above, keepalived's
+	// phrases) into the timeline as kind "log".
+	TraceLogs bool
 	// RecordAdverts keeps every advert sent (see Adverts); off by default
 	// because long runs send millions.
 	RecordAdverts bool
