@@ -332,3 +332,30 @@ func TestGARPInterval(t *testing.T) {
 		t.Errorf("GARPs after 400ms %d, want 5", len(f.garps))
 	}
 }
+
+// ReceiveRaw decodes with the codec; a bad checksum is counted and dropped
+// before the engine (keepalived: "Invalid VRRPv2 checksum").
+func TestReceiveRaw(t *testing.T) {
+	d, f := start(t, e1(100, "MASTER"))
+	f.advance(4 * time.Second)
+	src, dst := netip.MustParseAddr("10.0.0.51"), netip.MustParseAddr("224.0.0.18")
+	a := advert(199, 150)
+	raw, err := a.Marshal(src, dst, vrrp.MarshalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), raw...)
+	bad[6] ^= 0xff
+	d.ReceiveRaw("eth0", src, dst, 255, bad)
+	if state(t, d) != vrrp.StateMaster {
+		t.Fatal("a corrupted advert changed the state")
+	}
+	last := f.reports[len(f.reports)-1]
+	if last.Kind != ReportReject || last.Reason != vrrp.RejectChecksum {
+		t.Errorf("last report %+v, want a checksum reject", last)
+	}
+	d.ReceiveRaw("eth0", src, dst, 255, raw)
+	if state(t, d) != vrrp.StateBackup {
+		t.Errorf("a valid higher-priority advert left the state %v", state(t, d))
+	}
+}

@@ -37,6 +37,7 @@ type packet struct {
 	src, dst netip.Addr
 	ttl      uint8
 	advert   vrrp.Advert
+	raw      []byte // the encoded VRRP message (Options.Wire)
 	fromNode string
 	fromMAC  [6]byte
 }

@@ -25,12 +25,13 @@ type rx struct {
 	prio uint8
 }
 
-func (r *recorder) Start() error                            { return nil }
-func (r *recorder) Stop()                                   {}
-func (r *recorder) Reload(*config.Config) error             { return nil }
-func (r *recorder) LinkChanged(string, bool)                {}
-func (r *recorder) ARPAnnounced(string, netip.Addr, string) { r.arps++ }
-func (r *recorder) Status(string) (vrrp.Status, bool)       { return vrrp.Status{}, false }
+func (r *recorder) Start() error                                             { return nil }
+func (r *recorder) Stop()                                                    {}
+func (r *recorder) ReceiveRaw(string, netip.Addr, netip.Addr, uint8, []byte) {}
+func (r *recorder) Reload(*config.Config) error                              { return nil }
+func (r *recorder) LinkChanged(string, bool)                                 {}
+func (r *recorder) ARPAnnounced(string, netip.Addr, string)                  { r.arps++ }
+func (r *recorder) Status(string) (vrrp.Status, bool)                        { return vrrp.Status{}, false }
 func (r *recorder) Receive(p daemon.Packet) {
 	r.got = append(r.got, rx{r.w.now, p.Src, p.Advert.Priority})
 }

@@ -59,6 +59,7 @@ type driver interface {
 	Start() error
 	Stop()
 	Receive(p daemon.Packet)
+	ReceiveRaw(iface string, src, dst netip.Addr, ttl uint8, payload []byte)
 	LinkChanged(iface string, up bool)
 	ARPAnnounced(iface string, addr netip.Addr, sender string)
 	Reload(cfg *config.Config) error
@@ -177,6 +178,10 @@ func (n *node) receive(ifc *nodeIface, pkt packet) {
 			return
 		}
 		n.w.obs.received(n.name)
+		if pkt.raw != nil {
+			p.drv.ReceiveRaw(ifc.name, pkt.src, pkt.dst, pkt.ttl, pkt.raw)
+			return
+		}
 		p.drv.Receive(daemon.Packet{Iface: ifc.name, Src: pkt.src, Dst: pkt.dst, TTL: pkt.ttl, Advert: pkt.advert})
 	}
 	if p.paused {

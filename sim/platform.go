@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // platform is the simulated daemon.Platform of one node's daemon. Every
@@ -62,7 +63,16 @@ func (p *platform) SendAdvert(pkt daemon.Packet) error {
 		o.adverts = append(o.adverts, AdvertEvent{At: p.w().now, Node: p.n.name, Iface: ifc.name, Src: pkt.Src, Dst: pkt.Dst,
 			VRID: pkt.Advert.VRID, Priority: pkt.Advert.Priority})
 	}
-	p.w().transmit(ifc, packet{src: pkt.Src, dst: pkt.Dst, ttl: pkt.TTL, advert: pkt.Advert, fromNode: p.n.name, fromMAC: ifc.mac})
+	wp := packet{src: pkt.Src, dst: pkt.Dst, ttl: pkt.TTL, advert: pkt.Advert, fromNode: p.n.name, fromMAC: ifc.mac}
+	if p.w().opt.Wire {
+		adv := pkt.Advert
+		raw, err := adv.Marshal(pkt.Src, pkt.Dst, vrrp.MarshalOptions{})
+		if err != nil {
+			return fmt.Errorf("sim: %s: encode advert: %w", p.n.name, err)
+		}
+		wp.raw = raw
+	}
+	p.w().transmit(ifc, wp)
 	return nil
 }
 

@@ -161,9 +161,10 @@ func TestE1TouchDown(t *testing.T) {
 // Same seed, same steps → byte-identical trace; the trace depends on the
 // seed once randomness is involved (loss, jitter).
 func TestDeterminism(t *testing.T) {
+	wire := false
 	run := func(seed int64) string {
 		var buf bytes.Buffer
-		w := e1World(t, Options{Seed: seed, Trace: &buf})
+		w := e1World(t, Options{Seed: seed, Trace: &buf, Wire: wire})
 		must(t, w.SetLoss("*", "*", 30))
 		must(t, w.SetDelay("*", "*", time.Millisecond, 20*time.Millisecond))
 		must(t, w.SetDuplicate("*", "*", 10))
@@ -181,6 +182,15 @@ func TestDeterminism(t *testing.T) {
 		return buf.String()
 	}
 	a, b := run(42), run(42)
+	if a != b {
+		t.Fatalf("same seed, different traces:\n%s", firstDiff(a, b))
+	}
+	// The codec on the wire changes nothing a daemon can see.
+	wire = true
+	if c := run(42); c != a {
+		t.Errorf("Options.Wire changed the run:\n%s", firstDiff(a, c))
+	}
+	wire = false
 	if a != b {
 		t.Fatalf("same seed, different traces:\n%s", firstDiff(a, b))
 	}

@@ -35,6 +35,10 @@ type Options struct {
 	// SocketBuffer is how many packets a paused daemon queues before it
 	// drops; zero means DefaultSocketBuffer.
 	SocketBuffer int
+	// Wire encodes every advert with pkg/vrrp's codec on send and decodes
+	// it on receive (checksums included), so the run exercises the same
+	// bytes a real network carries. Off: decoded adverts travel as is.
+	Wire bool
 	// TraceLogs copies the daemons' log lines (Info and above, keepalived's
 	// phrases) into the timeline as kind "log".
 	TraceLogs bool
