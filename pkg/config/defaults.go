@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"math"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -27,9 +29,14 @@ func (p *parser) finish() {
 		p.instanceDefaults(&p.cfg.Instances[i], &p.instFlags[i])
 	}
 	p.mergeVirtualServers()
+	kept := p.cfg.VirtualServers[:0]
 	for i := range p.cfg.VirtualServers {
-		p.vsDefaults(&p.cfg.VirtualServers[i])
+		vs := p.cfg.VirtualServers[i]
+		if p.completeVS(&vs) {
+			kept = append(kept, vs)
+		}
 	}
+	p.cfg.VirtualServers = kept
 	p.validate()
 }
 
@@ -367,35 +374,211 @@ func vsName(vs *VirtualServer) string {
 	return fmt.Sprintf("%s:%s:%d", vs.Addr, proto, vs.Port)
 }
 
-// vsDefaults resolves the inherited checker timings and LVS defaults
-// (check_parser.c, check_data.c: virtual server → real server → checker).
-func (p *parser) vsDefaults(vs *VirtualServer) {
-	if vs.Protocol == "" {
-		if vs.FWMark == 0 {
-			// check_data.c: "no protocol set - defaulting to UDP".
-			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: no protocol set - defaulting to UDP", vsName(vs))
+// completeVS resolves the defaults of a virtual server, its real servers
+// and checkers, and makes the corrections keepalived 2.2.7 makes
+// (check_data.c validate_check_config), with its messages. It reports
+// false when keepalived drops the virtual server.
+func (p *parser) completeVS(vs *VirtualServer) bool {
+	g := &p.cfg.Global
+	name := vsName(vs)
+	if vs.Group != "" && !p.hasVSGroup(vs.Group) {
+		// keepalived 2.2.7 drops the virtual server silently.
+		p.d.errorf(vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
+		return false
+	}
+	// Real servers keepalived skips while parsing: family mismatch.
+	rss := vs.RealServers[:0]
+	for _, rs := range vs.RealServers {
+		if vs.Addr.IsValid() && rs.Addr.Is6() != vs.Addr.Is6() && rs.LBKind != "TUN" {
+			p.d.warnf(rs.Pos, "real_server", "Address family of virtual server and real server %s don't match - skipping real server.", rs.Addr)
+			continue
+		}
+		rss = append(rss, rs)
+	}
+	vs.RealServers = rss
+	if len(vs.RealServers) == 0 {
+		p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s has no real servers - ignoring", name)
+		return false
+	}
+	if vs.HASuspend && vs.FWMark != 0 {
+		p.d.warnf(vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", name)
+		vs.HASuspend = false
+	}
+	if vs.FWMark == 0 {
+		if vs.Protocol == "" {
+			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: no protocol set - defaulting to UDP", name)
 			vs.Protocol = "UDP"
-		} else {
-			vs.Protocol = "TCP"
+			name = vsName(vs)
+		}
+		if hasFlag(vs.SchedFlags, "ops") && vs.Protocol != "UDP" {
+			p.d.warnf(vs.Pos, "ops", "Virtual server %s: one packet scheduling requires UDP - resetting", name)
+			vs.SchedFlags = dropFlag(vs.SchedFlags, "ops")
+		}
+		if vs.PersistenceTimeout == 0 && vs.Group == "" && vs.Port == 0 {
+			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
+			vs.PersistenceTimeout = 360 * time.Second
+		}
+	} else if vs.Protocol != "" {
+		p.d.warnf(vs.Pos, "protocol", "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", name)
+		vs.Protocol = ""
+	}
+	if vs.PersistenceTimeout == 0 && vs.Group != "" {
+		for _, vg := range p.cfg.VirtualServerGroups {
+			if vg.Name != vs.Group {
+				continue
+			}
+			for _, a := range vg.Addrs {
+				if a.Port == 0 {
+					p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
+					vs.PersistenceTimeout = 360 * time.Second
+					break
+				}
+			}
 		}
 	}
 	if vs.LBAlgo == "" {
+		p.d.warnf(vs.Pos, "lb_algo", "Virtual server %s: no scheduler set, setting default 'wlc'", name)
 		vs.LBAlgo = "wlc"
 	}
+	if !vs.smtpAlertSet {
+		vs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert
+	}
+	// Real servers: duplicates, forwarding method, inherited values.
+	weightSum := 0
+	rss = vs.RealServers[:0]
+	for _, rs := range vs.RealServers {
+		dup := false
+		for _, o := range rss {
+			if o.Addr == rs.Addr && o.Port == rs.Port {
+				p.d.warnf(rs.Pos, "real_server", "VS %s: real server %s is duplicated - removing second rs", name, rsName(&rs, vs))
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if rs.LBKind == "" {
+			if vs.LBKind == "" {
+				p.d.warnf(vs.Pos, "lb_kind", "Virtual server %s: no forwarding method set, setting default NAT", name)
+				vs.LBKind = "NAT"
+			}
+			rs.LBKind = vs.LBKind
+		}
+		if !rs.alphaSet {
+			rs.Alpha = vs.Alpha
+		}
+		if !rs.inhibitSet {
+			rs.InhibitOnFailure = vs.InhibitOnFailure
+		}
+		if !rs.smtpAlertSet {
+			// check_data.c: true by default, "to maintain backwards
+			// compatibility".
+			rs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert || (!g.smtpAlertCheckerSet && !g.smtpAlertSet)
+		}
+		weightSum += rs.Weight
+		rss = append(rss, rs)
+	}
+	vs.RealServers = rss
 	if vs.LBKind == "" {
 		vs.LBKind = "NAT"
 	}
-	if vs.ConnectTimeout == unset {
-		vs.ConnectTimeout = 5 * time.Second
+	if vs.SorryServer.IsValid() && vs.SorryServerLVSMethod == "" {
+		vs.SorryServerLVSMethod = vs.LBKind
 	}
-	if vs.Warmup == unset {
-		vs.Warmup = vs.DelayLoop
+	if vs.Quorum > weightSum {
+		p.d.warnf(vs.Pos, "quorum", "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, name, weightSum, weightSum)
+		vs.Quorum = weightSum
+	}
+	if vs.Hysteresis >= vs.Quorum && (vs.Hysteresis > 0 || vs.Quorum > 0) {
+		h := max(vs.Quorum-1, 0)
+		p.d.warnf(vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", name, vs.Hysteresis, vs.Quorum, h)
+		vs.Hysteresis = h
+	}
+	p.rsPorts(vs, name)
+	p.resolveTimings(vs)
+	return true
+}
+
+// rsPorts: unless NAT, real servers use the virtual server's port (fwmark
+// services: no port).
+func (p *parser) rsPorts(vs *VirtualServer, name string) {
+	if vs.Group != "" {
+		return
 	}
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]
-		if rs.LBKind == "" {
-			rs.LBKind = vs.LBKind
+		switch {
+		case rs.LBKind == "NAT":
+			if vs.FWMark == 0 && rs.Port == 0 {
+				rs.Port = vs.Port
+			}
+		case vs.FWMark != 0:
+			if rs.Port != 0 {
+				p.d.warnf(rs.Pos, "real_server", "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", name, rsName(rs, vs))
+				rs.Port = 0
+			}
+		case rs.Port == 0:
+			rs.Port = vs.Port
+		case rs.Port != vs.Port:
+			p.d.warnf(rs.Pos, "real_server", "WARNING - virtual server %s and real server %s ports don't match - resetting", name, rsName(rs, vs))
+			rs.Port = vs.Port
 		}
+	}
+	if ss := vs.SorryServer; ss.IsValid() && vs.SorryServerLVSMethod != "NAT" {
+		switch {
+		case vs.FWMark != 0 && ss.Port() != 0:
+			p.d.warnf(vs.Pos, "sorry_server", "WARNING - virtual server %s, sorry server has port specified - clearing", name)
+			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), 0)
+		case vs.FWMark == 0 && ss.Port() == 0:
+			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Port)
+		case vs.FWMark == 0 && ss.Port() != vs.Port:
+			p.d.warnf(vs.Pos, "sorry_server", "WARNING - virtual server %s and sorry server ports don't match - resetting", name)
+			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Port)
+		}
+	}
+}
+
+func rsName(rs *RealServer, vs *VirtualServer) string {
+	proto := strings.ToLower(vs.Protocol)
+	if proto == "" {
+		proto = "none"
+	}
+	if rs.Addr.Is6() {
+		return fmt.Sprintf("[%s]:%s:%d", rs.Addr, proto, rs.Port)
+	}
+	return fmt.Sprintf("%s:%s:%d", rs.Addr, proto, rs.Port)
+}
+
+func hasFlag(fs []string, f string) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func dropFlag(fs []string, f string) []string {
+	out := fs[:0]
+	for _, x := range fs {
+		if x != f {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// resolveTimings applies the inheritance of check_data.c: checker ← real
+// server ← virtual server, then the checker's own default (retry 1, DNS 3,
+// MISC 0; delay_before_retry 1s, HTTP/SSL 3s, DNS delay_loop; warmup =
+// the checker's delay_loop).
+func (p *parser) resolveTimings(vs *VirtualServer) {
+	if vs.ConnectTimeout == unset {
+		vs.ConnectTimeout = 5 * time.Second
+	}
+	for i := range vs.RealServers {
+		rs := &vs.RealServers[i]
 		if rs.DelayLoop == unset {
 			rs.DelayLoop = vs.DelayLoop
 		}
@@ -416,14 +599,14 @@ func (p *parser) vsDefaults(vs *VirtualServer) {
 		}
 		for j := range rs.Checkers {
 			ck := &rs.Checkers[j]
+			if !ck.alphaSet {
+				ck.Alpha = rs.Alpha
+			}
 			if ck.DelayLoop == unset {
 				ck.DelayLoop = rs.DelayLoop
 			}
 			if ck.ConnectTimeout == unset {
 				ck.ConnectTimeout = rs.ConnectTimeout
-			}
-			if ck.Warmup == unset {
-				ck.Warmup = rs.Warmup
 			}
 			if ck.Retry == unset {
 				ck.Retry = rs.Retry
@@ -437,6 +620,12 @@ func (p *parser) vsDefaults(vs *VirtualServer) {
 				default:
 					ck.Retry = 1
 				}
+			}
+			if ck.Warmup == unset {
+				ck.Warmup = rs.Warmup
+			}
+			if ck.Warmup == unset {
+				ck.Warmup = ck.DelayLoop
 			}
 			if ck.DelayBeforeRetry == unset {
 				ck.DelayBeforeRetry = rs.DelayBeforeRetry
@@ -471,21 +660,33 @@ func (p *parser) vsDefaults(vs *VirtualServer) {
 				ck.MiscTimeout = ck.DelayLoop
 			}
 		}
+		// The model shows resolved values at every level.
+		if rs.Retry == unset {
+			rs.Retry = 1
+		}
+		if rs.DelayBeforeRetry == unset {
+			rs.DelayBeforeRetry = time.Second
+		}
+		if rs.Warmup == unset {
+			rs.Warmup = rs.DelayLoop
+		}
 	}
-	// After real servers resolved, the VS-level values are resolved too.
 	if vs.Retry == unset {
 		vs.Retry = 1
 	}
 	if vs.DelayBeforeRetry == unset {
 		vs.DelayBeforeRetry = time.Second
 	}
-	for i := range vs.RealServers {
-		rs := &vs.RealServers[i]
-		if rs.Retry == unset {
-			rs.Retry = vs.Retry
-		}
-		if rs.DelayBeforeRetry == unset {
-			rs.DelayBeforeRetry = vs.DelayBeforeRetry
+	if vs.Warmup == unset {
+		vs.Warmup = vs.DelayLoop
+	}
+}
+
+func (p *parser) hasVSGroup(name string) bool {
+	for _, g := range p.cfg.VirtualServerGroups {
+		if g.Name == name {
+			return true
 		}
 	}
+	return false
 }

@@ -589,7 +589,7 @@ func (d *dumper) virtualServer(vs *VirtualServer) {
 		d.open("virtual_server", vs.Addr.String(), itoa(int(vs.Port)))
 	}
 	d.kv("ip_family", vs.IPFamily)
-	d.line("protocol", vs.Protocol)
+	d.kv("protocol", vs.Protocol)
 	d.words(append([]string{"lb_algo", vs.LBAlgo}, vs.SchedFlags...))
 	d.line("lb_kind", vs.LBKind)
 	d.nonZero("persistence_timeout", vs.PersistenceTimeout)
@@ -610,7 +610,7 @@ func (d *dumper) virtualServer(vs *VirtualServer) {
 	d.flag("inhibit_on_failure", vs.InhibitOnFailure)
 	d.flag("ha_suspend", vs.HASuspend)
 	d.kv("virtualhost", vs.Virtualhost)
-	d.flag("smtp_alert", vs.SMTPAlert)
+	d.line("smtp_alert", onOff(vs.SMTPAlert))
 	d.directives(vs.Other)
 	for i := range vs.RealServers {
 		d.realServer(&vs.RealServers[i])
@@ -630,9 +630,9 @@ func (d *dumper) realServer(rs *RealServer) {
 	if rs.LThreshold != 0 {
 		d.line("lthreshold", itoa(rs.LThreshold))
 	}
-	d.flag("inhibit_on_failure", rs.InhibitOnFailure)
-	d.flag("alpha", rs.Alpha)
-	d.flag("smtp_alert", rs.SMTPAlert)
+	d.line("inhibit_on_failure", onOff(rs.InhibitOnFailure))
+	d.line("alpha", onOff(rs.Alpha))
+	d.line("smtp_alert", onOff(rs.SMTPAlert))
 	d.kv("virtualhost", rs.Virtualhost)
 	d.timing(rs.DelayLoop, rs.ConnectTimeout, rs.Retry, rs.DelayBeforeRetry, rs.Warmup)
 	d.directives(rs.Other)
@@ -652,7 +652,7 @@ func (d *dumper) checker(ck *Checker) {
 	}
 	if ck.Kind == "BFD_CHECK" {
 		d.kv("name", ck.BFDName)
-		d.flag("alpha", ck.Alpha)
+		d.line("alpha", onOff(ck.Alpha))
 		d.close()
 		return
 	}
@@ -683,7 +683,7 @@ func (d *dumper) connOpts(ck *Checker) {
 }
 
 func (d *dumper) checkerRest(ck *Checker) {
-	d.flag("alpha", ck.Alpha)
+	d.line("alpha", onOff(ck.Alpha))
 	d.flag("log_all_failures", ck.LogAllFailures)
 	for _, u := range ck.URLs {
 		d.open("url")

@@ -179,6 +179,8 @@ type GlobalDefs struct {
 	// Other keeps the accepted global keywords the model does not
 	// interpret (tuning, SNMP, DBus, nftables ...), for Dump.
 	Other []Directive `json:"other,omitempty"`
+
+	smtpAlertSet, smtpAlertCheckerSet bool
 }
 
 // Notify is a notify script: the command line (one quoted string or the
@@ -571,7 +573,7 @@ type VirtualServer struct {
 	RealServers          []RealServer   `json:"real_servers,omitempty"`
 	MergedFrom           []Pos          `json:"-"`
 	Other                []Directive    `json:"other,omitempty"`
-	protocolSet          bool
+	smtpAlertSet         bool
 }
 
 // RealServer is real_server IP [PORT] { }.
@@ -599,6 +601,8 @@ type RealServer struct {
 	Warmup           time.Duration `json:"warmup"`
 	Checkers         []Checker     `json:"checkers,omitempty"`
 	Other            []Directive   `json:"other,omitempty"`
+
+	alphaSet, inhibitSet, smtpAlertSet bool
 }
 
 // Checker is one health checker block of a real server.
@@ -658,6 +662,8 @@ type Checker struct {
 	BFDName string `json:"bfd_name,omitempty"`
 
 	Other []Directive `json:"other,omitempty"`
+
+	alphaSet bool
 }
 
 // URL is url { path; digest; status_code; virtualhost; regex ... }.

@@ -84,10 +84,12 @@ func (p *parser) globalDefs(nodes []*node) {
 			}
 		case "smtp_alert":
 			setBool(p, n, &g.SMTPAlert)
+			g.smtpAlertSet = true
 		case "smtp_alert_vrrp":
 			setBool(p, n, &g.SMTPAlertVRRP)
 		case "smtp_alert_checker":
 			setBool(p, n, &g.SMTPAlertChecker)
+			g.smtpAlertCheckerSet = true
 		case "no_email_faults":
 			setBool(p, n, &g.NoEmailFaults)
 		case "checker_log_all_failures":

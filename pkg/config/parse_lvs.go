@@ -170,9 +170,10 @@ func (p *parser) virtualServer(n *node) {
 			}
 		case "lb_algo", "lvs_sched":
 			if p.need(c, 1, -1) {
-				vs.LBAlgo = c.args[0].text
-				if !validSched(vs.LBAlgo) {
-					p.d.errorf(c.args[0].pos, kw, "unknown scheduler %q", vs.LBAlgo)
+				if validSched(c.args[0].text) {
+					vs.LBAlgo = c.args[0].text
+				} else {
+					p.d.errorf(c.args[0].pos, kw, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", c.args[0].text)
 				}
 				for _, a := range c.args[1:] {
 					vs.SchedFlags = append(vs.SchedFlags, a.text)
@@ -186,7 +187,7 @@ func (p *parser) virtualServer(n *node) {
 			if s, ok := p.str(c); ok {
 				switch strings.ToUpper(s) {
 				case "TCP", "UDP", "SCTP":
-					vs.Protocol, vs.protocolSet = strings.ToUpper(s), true
+					vs.Protocol = strings.ToUpper(s)
 				default:
 					p.d.errorf(c.args[0].pos, kw, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
 				}
@@ -195,7 +196,7 @@ func (p *parser) virtualServer(n *node) {
 			if len(c.args) == 0 {
 				// keepalived.conf(5): no value means 360 seconds.
 				vs.PersistenceTimeout = 360 * time.Second
-			} else if v, ok := p.timer(c, 0, 1<<31); ok {
+			} else if v, ok := p.timer(c, 0, 2678400); ok {
 				// 0 (seeds 001, 002) plainly means no persistence;
 				// keepalived 2.2.7 rejects it with a range error.
 				vs.PersistenceTimeout = v.Truncate(time.Second)
@@ -259,6 +260,7 @@ func (p *parser) virtualServer(n *node) {
 			vs.Virtualhost, _ = p.str(c)
 		case "smtp_alert":
 			setBool(p, c, &vs.SMTPAlert)
+			vs.smtpAlertSet = true
 		case "ip_family":
 			if s, ok := p.str(c); ok {
 				if s != "inet" && s != "inet6" {
@@ -346,10 +348,13 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 			rs.LThreshold, _ = p.int(c, 0, 1<<31-1)
 		case "inhibit_on_failure":
 			setBool(p, c, &rs.InhibitOnFailure)
+			rs.inhibitSet = true
 		case "alpha":
 			setBool(p, c, &rs.Alpha)
+			rs.alphaSet = true
 		case "smtp_alert":
 			setBool(p, c, &rs.SMTPAlert)
+			rs.smtpAlertSet = true
 		case "virtualhost":
 			rs.Virtualhost, _ = p.str(c)
 		case "delay_loop":
@@ -439,6 +444,7 @@ func (p *parser) checker(n *node) (Checker, bool) {
 			}
 		case "alpha":
 			setBool(p, c, &ck.Alpha)
+			ck.alphaSet = true
 		case "log_all_failures":
 			setBool(p, c, &ck.LogAllFailures)
 		default:
@@ -446,6 +452,14 @@ func (p *parser) checker(n *node) (Checker, bool) {
 				p.unknown(c)
 			}
 		}
+	}
+	if (kind == "HTTP_GET" || kind == "SSL_GET") && len(ck.URLs) == 0 {
+		p.d.warnf(n.pos(), kind, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		return ck, false
+	}
+	if kind == "MISC_CHECK" && ck.MiscPath == "" {
+		p.d.warnf(n.pos(), kind, "MISC_CHECK with no misc_path - ignoring")
+		return ck, false
 	}
 	return ck, true
 }
@@ -458,7 +472,9 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 		switch kw {
 		case "url":
 			if p.needBlock(c) {
-				ck.URLs = append(ck.URLs, p.url(c))
+				if u, ok := p.url(c); ok {
+					ck.URLs = append(ck.URLs, u)
+				}
 			}
 		case "http_protocol":
 			if s, ok := p.str(c); ok {
@@ -570,7 +586,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 	return true
 }
 
-func (p *parser) url(n *node) URL {
+func (p *parser) url(n *node) (URL, bool) {
 	u := URL{Pos: n.pos()}
 	for _, c := range n.children {
 		switch c.kw.text {
@@ -610,9 +626,12 @@ func (p *parser) url(n *node) URL {
 		}
 	}
 	if u.Path == "" {
-		p.d.errorf(n.pos(), "url", "url has no path")
+		// keepalived 2.2.7 drops it (and crashes later when no url is
+		// left: exit 139 recorded in testdata/keepalived).
+		p.d.warnf(n.pos(), "url", "HTTP/SSL_GET checker url has no path - ignoring")
+		return u, false
 	}
-	return u
+	return u, true
 }
 
 // deprecatedRetry warns about nb_get_retry, the old name of retry

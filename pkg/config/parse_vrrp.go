@@ -14,7 +14,7 @@ type instFlags struct {
 	garpDelaySet, garpRepeatSet, garpRefreshSet, garpRefRepSet       bool
 	lpDelaySet, lpRepeatSet                                          bool
 	nopreemptPos, statePos, priorityPos, advertPos, vridPos          Pos
-	preemptDelayPos, authPos, unicastPos                             Pos
+	preemptDelayPos, authPos, unicastPos, unicastSrcPos              Pos
 	vridSet, notifyPrioSet                                           bool
 }
 
@@ -330,7 +330,7 @@ func (p *parser) instance(n *node) {
 			}
 		case "unicast_src_ip":
 			if a, ok := p.addr(c); ok {
-				vi.UnicastSrcIP = a
+				vi.UnicastSrcIP, fl.unicastSrcPos = a, c.pos()
 			}
 		case "unicast_peer":
 			fl.unicastPos = c.pos()

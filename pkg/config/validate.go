@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -72,8 +71,12 @@ func (p *parser) validate() {
 		if vi.AuthType == AuthAH && vi.IPv6 {
 			p.d.errorf(fl.authPos, "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
 		}
-		if len(vi.UnicastPeers) == 0 && fl.unicastPos.Line != 0 && !vi.UnicastFaultNoPeer {
-			p.d.warnf(fl.unicastPos, "unicast_peer", "(%s) unicast_peer block with no peers: falling back to multicast", vi.Name)
+		if len(vi.UnicastPeers) == 0 && (fl.unicastPos.Line != 0 || vi.UnicastSrcIP.IsValid()) && !vi.UnicastFaultNoPeer {
+			pos := fl.unicastPos
+			if pos.Line == 0 {
+				pos = fl.unicastSrcPos
+			}
+			p.d.warnf(pos, "unicast_peer", "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", vi.Name)
 		}
 	}
 	for gi := range c.SyncGroups {
@@ -91,6 +94,10 @@ func (p *parser) validate() {
 			kept = append(kept, m)
 		}
 		g.Group = kept
+		if len(g.Group) == 0 {
+			p.d.warnf(g.Pos, "vrrp_sync_group", "Sync group %s has no virtual router(s). removing", g.Name)
+			continue
+		}
 		if len(g.Group) == 1 {
 			p.d.warnf(g.Pos, "vrrp_sync_group", "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
 		}
@@ -115,7 +122,13 @@ func (p *parser) validate() {
 			}
 		}
 	}
-	p.validateLVS()
+	groups := c.SyncGroups[:0]
+	for _, g := range c.SyncGroups {
+		if len(g.Group) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	c.SyncGroups = groups
 	p.scriptSecurity()
 }
 
@@ -161,52 +174,6 @@ func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
 	}
 	if vi.McastSrcIP.IsValid() && vi.McastSrcIP.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
 		p.d.errorf(vi.Pos, "mcast_src_ip", "(%s) mcast_src_ip %s is not of the instance's address family", vi.Name, vi.McastSrcIP)
-	}
-}
-
-func (p *parser) validateLVS() {
-	c := p.cfg
-	for i := range c.VirtualServers {
-		vs := &c.VirtualServers[i]
-		if vs.Group != "" {
-			found := false
-			for _, g := range c.VirtualServerGroups {
-				found = found || g.Name == vs.Group
-			}
-			if !found {
-				p.d.errorf(vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
-			}
-		}
-		if vs.Hysteresis >= vs.Quorum && vs.Hysteresis > 0 {
-			p.d.warnf(vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", vsName(vs), vs.Hysteresis, vs.Quorum, vs.Quorum-1)
-			vs.Hysteresis = vs.Quorum - 1
-		}
-		if vs.HASuspend && vs.FWMark != 0 {
-			p.d.warnf(vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", vsName(vs))
-			vs.HASuspend = false
-		}
-		if vs.Port == 0 && vs.FWMark == 0 && vs.Group == "" && vs.PersistenceTimeout == 0 {
-			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services", vsName(vs))
-		}
-		for _, rs := range vs.RealServers {
-			if vs.Addr.IsValid() && rs.Addr.Is6() != vs.Addr.Is6() && rs.LBKind != "TUN" {
-				p.d.errorf(rs.Pos, "real_server", "real server %s: address family does not match virtual server %s (only TUN may mix families)", rs.Addr, vsName(vs))
-			}
-			if vs.Port != 0 && rs.Port == 0 && rs.LBKind != "DR" && rs.LBKind != "TUN" {
-				p.d.warnf(rs.Pos, "real_server", "real server %s has no port; the virtual server port %d is used", rs.Addr, vs.Port)
-			}
-		}
-	}
-	// Duplicate real servers in one service.
-	for i := range c.VirtualServers {
-		seen := map[string]Pos{}
-		for _, rs := range c.VirtualServers[i].RealServers {
-			k := fmt.Sprintf("%s:%d", rs.Addr, rs.Port)
-			if prev, ok := seen[k]; ok {
-				p.d.errorf(rs.Pos, "real_server", "real server %s already defined at %s in this virtual server", k, prev)
-			}
-			seen[k] = rs.Pos
-		}
 	}
 }
 
