@@ -854,7 +854,11 @@ func (p *parser) notifyCond(ln int, c []string) (NotifyCond, bool) {
 	if !p.checkNode(ln, c[1]) {
 		return NotifyCond{}, false
 	}
-	nc := NotifyCond{Node: c[1], Args: c[2:]}
+	args := c[2:]
+	if len(args) > 2 && args[0] == "called" && args[1] == "with" {
+		args = args[2:] // "notify lb01 called with SCRIPT ARGS..." reads better
+	}
+	nc := NotifyCond{Node: c[1], Args: args}
 	if k := len(nc.Args); k >= 3 && nc.Args[k-3] == "count" {
 		op, n := nc.Args[k-2], nc.Args[k-1]
 		cnt, err := strconv.Atoi(n)

@@ -345,7 +345,11 @@ func (r *runner) step(st Step) {
 		if !v.Pass {
 			kind = "FAIL"
 		}
-		r.line(v.At, "", "", kind, fmt.Sprintf("%s (%s)", v.String(), v.Pos))
+		text := v.Text
+		if v.Detail != "" {
+			text += ": " + strings.TrimSuffix(strings.TrimPrefix(v.Detail, "("), ")")
+		}
+		r.line(v.At, "", "", kind, fmt.Sprintf("%s (%s)", text, v.Pos))
 		return
 	}
 	if err != nil {
