@@ -29,15 +29,15 @@ func clusterConf(node, nodes, vrids int) string {
 	return b.String()
 }
 
-func clusterWorld(tb testing.TB, nodes, vrids int, seed int64) *World {
+func clusterWorld(t tb, nodes, vrids int, seed int64) *World {
 	w := NewWorld(Options{Seed: seed})
-	must(tb, w.AddSegment("lan"))
+	must(t, w.AddSegment("lan"))
 	for i := range nodes {
 		name := fmt.Sprintf("n%02d", i)
 		addr := netip.MustParsePrefix(fmt.Sprintf("192.168.%d.%d/16", i/250, i%250+1))
-		must(tb, w.AddNode(name, Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{addr}}))
-		must(tb, w.WriteFile(name, ConfigPath, []byte(clusterConf(i, nodes, vrids))))
-		must(tb, w.StartDaemon(name))
+		must(t, w.AddNode(name, Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{addr}}))
+		must(t, w.WriteFile(name, ConfigPath, []byte(clusterConf(i, nodes, vrids))))
+		must(t, w.StartDaemon(name))
 	}
 	return w
 }

@@ -68,7 +68,7 @@ vrrp_instance VI_1 {
 var vip = netip.MustParseAddr("172.20.0.100")
 
 // e1World builds seed 000's pair on one segment and starts both daemons.
-func e1World(t testing.TB, opt Options) *World {
+func e1World(t tb, opt Options) *World {
 	t.Helper()
 	w := NewWorld(opt)
 	must(t, w.AddSegment("lan"))
@@ -81,7 +81,13 @@ func e1World(t testing.TB, opt Options) *World {
 	return w
 }
 
-func must(t testing.TB, err error) {
+// tb is what the helpers need from *testing.T, *testing.B and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func must(t tb, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
