@@ -173,11 +173,16 @@ func (p *platform) ReadFile(path string) ([]byte, error) { return p.n.fs.read(pa
 func (p *platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptResult)) {
 	w := p.w()
 	argv := append(strings.Fields(req.Cmd), req.Args...)
+	res := p.n.runShell(req.Cmd, req.Args)
 	if req.Kind == daemon.ScriptNotify {
 		w.obs.notifies = append(w.obs.notifies, NotifyCall{At: w.now, Node: p.n.name, Argv: argv})
-		w.obs.event(p.n.name, "", "notify", strings.Join(argv, " "))
+		txt := strings.Join(argv, " ")
+		if res.exit != 0 || res.err != nil {
+			line, _, _ := strings.Cut(strings.TrimSpace(res.stderr), "\n")
+			txt += fmt.Sprintf(" (exit %d: %s)", res.exit, line)
+		}
+		w.obs.event(p.n.name, "", "notify", txt)
 	}
-	res := p.n.runShell(req.Cmd, req.Args)
 	runtime := w.opt.ScriptRuntime + res.slept
 	out := daemon.ScriptResult{ExitCode: res.exit, Err: res.err}
 	if req.Timeout > 0 && runtime > req.Timeout {
