@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,6 +69,9 @@ type Result struct {
 	VIPs      []VIPHistory
 	Failovers []Failover
 	Actions   []Action
+	// Warnings are the daemons' warnings and errors (config diagnostics,
+	// script failures), also shown in the timeline.
+	Warnings []Event
 }
 
 // Action is a step that changed the world (not a wait or an expectation).
@@ -119,11 +123,27 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	if newB == nil {
 		newB = func(seed int64, lg *slog.Logger) (Backend, error) { return NewSimBackend(seed, lg), nil }
 	}
-	b, err := newB(opt.Seed, opt.Logger)
+	// Warnings from the daemons (config diagnostics) join the timeline.
+	var warnings []Event
+	var clock func() time.Duration
+	confLine := map[string]Pos{} // node -> first line of its current config heredoc
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = slog.New(&warnHandler{next: logger.Handler(), sink: func(node, msg string) {
+		var at time.Duration
+		if clock != nil {
+			at = clock()
+		}
+		warnings = append(warnings, Event{At: at, Node: node, Kind: "warning", Text: scenarioLine(msg, node, confLine)})
+	}})
+	b, err := newB(opt.Seed, logger)
 	if err != nil {
 		return nil, fmt.Errorf("%s: backend: %w", sc.File, err)
 	}
 	defer b.Close()
+	clock = b.Elapsed
 	res := &Result{File: sc.File, Title: sc.Title, Seed: opt.Seed, Backend: b.Name()}
 	if len(sc.Backends) > 0 && !slices.Contains(sc.Backends, b.Name()) {
 		res.Skipped = fmt.Sprintf("scenario is for %s, not %s", strings.Join(sc.Backends, ", "), b.Name())
@@ -132,7 +152,8 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	if err := checkSupported(sc, b); err != nil {
 		return nil, err
 	}
-	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: map[string]time.Duration{}, seenDetect: map[string]bool{}}
+	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: map[string]time.Duration{}, seenDetect: map[string]bool{},
+		warnings: &warnings, confLine: confLine}
 	if err := r.build(); err != nil {
 		return nil, err
 	}
@@ -192,6 +213,29 @@ type runner struct {
 	lastAction time.Duration
 	printed    int // events of the backend's timeline already printed
 	seenDetect map[string]bool
+	warnings   *[]Event // daemon warnings not yet printed
+	confLine   map[string]Pos
+}
+
+// scenarioLine rewrites a config diagnostic "NODE:LINE:COL: ..." (the
+// simulator names each node's keepalived.conf after the node) to point
+// into the scenario file: "e1.scn:61:2 (lvs1 keepalived.conf:1:2): ...".
+func scenarioLine(msg, node string, confLine map[string]Pos) string {
+	start, ok := confLine[node]
+	rest, found := strings.CutPrefix(msg, node+":")
+	if !ok || !found {
+		return msg
+	}
+	ln, rest, found := strings.Cut(rest, ":")
+	n, err := strconv.Atoi(ln)
+	if !found || err != nil {
+		return msg
+	}
+	col, tail, found := strings.Cut(rest, ":")
+	if _, err := strconv.Atoi(col); !found || err != nil {
+		return msg
+	}
+	return fmt.Sprintf("%s:%d:%s (%s keepalived.conf:%d:%s):%s", start.File, start.Line+n-1, col, node, n, col, tail)
 }
 
 func (r *runner) build() error {
@@ -211,7 +255,7 @@ func (r *runner) build() error {
 
 // compactKinds are the timeline events shown without Verbose.
 var compactKinds = map[string]bool{
-	"state": true, "vip": true, "vip-add": true, "vip-del": true, "notify": true, "fault": true,
+	"warning": true, "state": true, "vip": true, "vip-add": true, "vip-del": true, "notify": true, "fault": true,
 	"split-brain": true, "split-brain-detected": true, "priority": true,
 	"group-state": true, "daemon": true, "link": true,
 }
@@ -220,6 +264,12 @@ var compactKinds = map[string]bool{
 func (r *runner) flush() {
 	evs := r.b.Events(r.printed)
 	r.printed += len(evs)
+	if w := *r.warnings; len(w) > 0 {
+		r.res.Warnings = append(r.res.Warnings, w...)
+		evs = append(slices.Clone(w), evs...)
+		slices.SortStableFunc(evs, func(a, b Event) int { return int(a.At - b.At) })
+		*r.warnings = (*r.warnings)[:0]
+	}
 	if r.opt.Trace == nil {
 		return
 	}
@@ -323,6 +373,9 @@ func (r *runner) step(st Step) {
 	case FileStep:
 		if r.b.Elapsed() > 0 || s.Op != "write" {
 			r.action(s)
+		}
+		if s.Config {
+			r.confLine[s.Node] = Pos{File: s.Pos.File, Line: s.Pos.Line + 1}
 		}
 		switch s.Op {
 		case "rm":
