@@ -282,15 +282,22 @@ func (r *runner) flush() {
 			instant[strings.Fields(a)[0]+"@"+e.At.String()] = true
 		}
 	}
+	detected := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind == "split-brain-detected" {
+			detected[e.Node+"\x00"+e.Text] = true
+		}
+	}
 	for _, e := range evs {
 		if !r.opt.Verbose && !compactKinds[e.Kind] {
 			continue
 		}
-		if !r.opt.Verbose && e.Kind == "split-brain-detected" {
-			// The detector reports every advert and ARP it sees; show the
-			// first of each kind per node after each step.
-			k := e.Node + "\x00" + e.Instance + "\x00" + e.Text
-			if r.seenDetect[k] {
+		if !r.opt.Verbose && (e.Kind == "split-brain-detected" || e.Kind == "warning") {
+			// The detector reports (and logs) every advert and ARP it
+			// sees: show each message once per node after each step, as a
+			// detection rather than as a log line.
+			k := e.Node + "\x00" + e.Text
+			if e.Kind == "warning" && detected[k] || r.seenDetect[k] {
 				continue
 			}
 			r.seenDetect[k] = true
