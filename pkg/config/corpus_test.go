@@ -111,10 +111,19 @@ var seedDifferences = map[string]map[int]string{
 // agrees for the invalid corpus except where documented.
 func TestKeepalivedRecorded(t *testing.T) {
 	seeds, _ := filepath.Glob("testdata/seeds/*.conf")
-	for _, f := range seeds {
+	valid, _ := filepath.Glob("testdata/valid/*.conf")
+	for _, f := range append(seeds, valid...) {
 		base := filepath.Base(f)
-		t.Run(base, func(t *testing.T) {
-			rec := readKARecord(t, filepath.Join("testdata", "keepalived", "seeds", base+".txt"))
+		dir := filepath.Base(filepath.Dir(f))
+		t.Run(dir+"/"+base, func(t *testing.T) {
+			rec := readKARecord(t, filepath.Join("testdata", "keepalived", dir, base+".txt"))
+			if dir == "valid" {
+				// Our own configs: same lines, same exit status.
+				_, ds, _ := Load(f, Options{})
+				if got := testStatus(ds); got != rec.rc {
+					t.Errorf("exit status %d, keepalived %d\n%s", got, rec.rc, ds)
+				}
+			}
 			_, ds, _ := Load(f, Options{})
 			if hasDiag(ds, Warning, 1, "") && strings.HasPrefix(base, "000-") {
 				// Every line of seed 000 is an unknown keyword for
@@ -234,11 +243,13 @@ func TestKeepalivedLive(t *testing.T) {
 	// (U+00A0), so what its values cause only shows up in the dump.
 	dumpMayAdd := []string{"Truncating auth_pass to 8 characters", "Disabling track script"}
 	seeds, _ := filepath.Glob("testdata/seeds/*.conf")
+	valid, _ := filepath.Glob("testdata/valid/*.conf")
 	checked := 0
-	for _, f := range seeds {
+	for _, f := range append(seeds, valid...) {
 		base := filepath.Base(f)
-		rc, msgs := run("testdata", filepath.Join("seeds", base))
-		rec := readKARecord(t, filepath.Join("testdata", "keepalived", "seeds", base+".txt"))
+		sub := filepath.Base(filepath.Dir(f))
+		rc, msgs := run("testdata", filepath.Join(sub, base))
+		rec := readKARecord(t, filepath.Join("testdata", "keepalived", sub, base+".txt"))
 		if rc != rec.rc {
 			t.Errorf("%s: keepalived exits %d now, recorded %d", base, rc, rec.rc)
 		}
@@ -313,4 +324,17 @@ func TestDumpRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testStatus is cmd/gokeepalived's exit status for these diagnostics
+// (keepalived 2.2.7 -t: 6 script security, 5 any other finding, 0 clean).
+func testStatus(ds Diagnostics) int {
+	code := 0
+	for _, d := range ds {
+		if strings.HasPrefix(d.Msg, "SECURITY VIOLATION") {
+			return 6
+		}
+		code = 5
+	}
+	return code
 }

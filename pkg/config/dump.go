@@ -428,6 +428,7 @@ func (d *dumper) vip(v VIP) {
 		w = append(w, "label", quote(v.Label))
 	}
 	if v.Peer.IsValid() {
+		w[0] = v.Prefix.Addr().String()
 		w = append(w, "peer", v.Peer.String())
 	}
 	for _, f := range []struct {

@@ -78,7 +78,9 @@ func TestPreprocessor(t *testing.T) {
 		{"seq hex", "~SEQx(i, 9, 1, 11) x$i\n", "", [][]string{{"x9"}, {"xa"}, {"xb"}}},
 		{"seq descending default step", "~SEQ(i, 3, 1) x$i\n", "", [][]string{{"x3"}, {"x2"}, {"x1"}}},
 		{"lst", "~LST(n, a, b) name_$n\n", "", [][]string{{"name_a"}, {"name_b"}}},
-		{"nested", "~SEQ(i, 1, 2) ~LST(j, x, y) $i$j\n", "", [][]string{{"1x"}, {"1y"}, {"2x"}, {"2y"}}},
+		{"nested", "~SEQ(i, 1, 2) ~LST(j, x, y) ${i}${j}\n", "", [][]string{{"1x"}, {"1y"}, {"2x"}, {"2y"}}},
+		{"bare name runs to a blank", "$n=3\n~SEQ(i, 1, 1) 10.0.0.$n/24 10.0.0.${n}/24 10.0.0.$n\n", "", [][]string{{"10.0.0.$n/24", "10.0.0.3/24", "10.0.0.3"}}},
+		{"@ID before a definition", "@^other $R=x\n@other $R=y\nrouter_id $R\n", "me", [][]string{{"router_id", "x"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := words(t, tc.src, Options{ConfigID: tc.id}); !reflect.DeepEqual(got, tc.want) {

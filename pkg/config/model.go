@@ -300,7 +300,7 @@ type SyncGroup struct {
 // VIP is one line of virtual_ipaddress, virtual_ipaddress_excluded or
 // static_ipaddress:
 //
-//	ADDR[/LEN] [brd ADDR|+|-] [dev IF] [scope S] [label L] [peer ADDR[/LEN]]
+//	ADDR[/LEN] [brd ADDR|+|-] [dev IF] [scope S] [label L] [peer ADDR]
 //	[home] [-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [no_track]
 //	[preferred_lft N|forever] [use_vmac] [track_group G]
 type VIP struct {
@@ -315,8 +315,9 @@ type VIP struct {
 	Scope string `json:"scope,omitempty"`
 	// Label is label; must start with Dev (ifconfig alias compatibility).
 	Label string `json:"label,omitempty"`
-	// Peer is peer ADDR[/LEN] (point-to-point).
-	Peer          netip.Prefix `json:"peer,omitzero"`
+	// Peer is peer ADDR (point-to-point; keepalived 2.2.7 takes no
+	// prefix length on either side then).
+	Peer          netip.Addr   `json:"peer,omitzero"`
 	Home          bool         `json:"home,omitempty"`
 	NoDAD         bool         `json:"nodad,omitempty"`
 	MngTmpAddr    bool         `json:"mngtmpaddr,omitempty"`

@@ -599,12 +599,14 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 		case "peer":
 			if t, ok := val(i); ok {
 				i++
-				pp, ok := prefixOf(t.text)
-				if !ok {
-					p.d.errorf(t.pos, kw, "invalid peer address %q", t.text)
-					continue
+				a, err := netip.ParseAddr(t.text)
+				if err != nil {
+					// keepalived: "Invalid peer address", the whole
+					// address line is skipped.
+					p.d.errorf(t.pos, kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
+					return VIP{}, false
 				}
-				v.Peer = pp
+				v.Peer = a
 			}
 		case "home":
 			v.Home = true
@@ -639,6 +641,10 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 	if n.block {
 		p.d.errorf(n.pos(), kw, "unexpected block after an address")
 	}
+	if v.Peer.IsValid() && strings.Contains(n.kw.text, "/") {
+		p.d.warnf(n.pos(), kw, "Cannot specify address prefix when specifying peer address - ignoring")
+		v.Prefix = netip.PrefixFrom(v.Prefix.Addr(), v.Prefix.Addr().BitLen())
+	}
 	return v, true
 }
 
@@ -646,6 +652,7 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 func (p *parser) route(n *node) Route {
 	r := Route{Pos: n.pos(), Words: append([]string{n.kw.text}, argTexts(n)...)}
 	w := r.Words
+	dstWord := ""
 	for i := 0; i < len(w); i++ {
 		next := func() string {
 			if i+1 < len(w) {
@@ -667,7 +674,8 @@ func (p *parser) route(n *node) Route {
 		case "dev", "oif":
 			r.Dev = next()
 		case "to":
-			if pf, ok := prefixOf(next()); ok {
+			dstWord = next()
+			if pf, ok := prefixOf(dstWord); ok {
 				r.Dst = pf
 			}
 		case "no_track":
@@ -676,15 +684,18 @@ func (p *parser) route(n *node) Route {
 		default:
 			if !r.Dst.IsValid() && i == 0 || (i == 1 && !r.Dst.IsValid()) {
 				if pf, ok := prefixOf(w[i]); ok {
-					r.Dst = pf
+					r.Dst, dstWord = pf, w[i]
 				} else if w[i] == "default" {
-					r.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+					r.Dst, dstWord = netip.PrefixFrom(netip.IPv4Unspecified(), 0), w[i]
 				}
 			}
 		}
 	}
 	if !r.Dst.IsValid() {
 		p.d.errorf(n.pos(), "virtual_routes", "route %q has no destination", strings.Join(w, " "))
+	}
+	if r.Dev == "" && !r.NoTrack && !isUnroutedType(w[0]) {
+		p.d.warnf(n.pos(), "virtual_routes", "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
 	}
 	return r
 }
@@ -705,4 +716,12 @@ func argTexts(n *node) []string {
 		out[i] = a.text
 	}
 	return out
+}
+
+func isUnroutedType(w string) bool {
+	switch w {
+	case "blackhole", "unreachable", "prohibit", "throw":
+		return true
+	}
+	return false
 }

@@ -112,8 +112,11 @@ func (p *pre) file(name string, src []byte) {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		// $NAME=value definitions, with trailing-backslash continuation.
-		if def, ok := paramDef(text); ok {
+		// $NAME=value definitions (possibly behind @ID), with
+		// trailing-backslash continuation.
+		if t, keep := p.conditional(text); !keep {
+			continue
+		} else if def, ok := paramDef(t); ok {
 			// A trailing backslash continues the value on the next
 			// line; the lines stay separate lines when the parameter
 			// is used (keepalived.conf(5): a parameter can hold a block).
@@ -213,27 +216,14 @@ func (p *pre) line(file string, ln int, text string, level int) {
 		p.d.errorf(Pos{file, ln, 1}, "", "line replication nested too deeply")
 		return
 	}
+	text, keep := p.conditional(text)
+	if !keep {
+		return
+	}
 	lead := len(text) - len(strings.TrimLeft(text, " \t"))
 	t := text[lead:]
-	// @ID / @^ID: a line for (or not for) one config id (keepalived -i).
-	if strings.HasPrefix(t, "@") {
-		end := strings.IndexAny(t, " \t")
-		if end < 0 {
-			end = len(t)
-		}
-		id, neg := t[1:end], false
-		if strings.HasPrefix(id, "^") {
-			id, neg = id[1:], true
-		}
-		if (id == p.configID) == neg {
-			return
-		}
-		text = strings.Repeat(" ", lead+end) + t[end:]
-		lead = len(text) - len(strings.TrimLeft(text, " \t"))
-		t = text[lead:]
-		if t == "" {
-			return
-		}
+	if t == "" {
+		return
 	}
 	if strings.HasPrefix(t, "~SEQ") || strings.HasPrefix(t, "~LST") {
 		p.replicate(file, ln, text, lead, level)
@@ -271,6 +261,28 @@ func (p *pre) line(file string, ln int, text string, level int) {
 	p.out = append(p.out, srcLine{file, ln, text})
 }
 
+// conditional applies @ID / @^ID (a line for, or not for, one config id:
+// keepalived -i). It blanks the prefix so columns stay right.
+func (p *pre) conditional(text string) (string, bool) {
+	lead := len(text) - len(strings.TrimLeft(text, " \t"))
+	t := text[lead:]
+	if !strings.HasPrefix(t, "@") {
+		return text, true
+	}
+	end := strings.IndexAny(t, " \t")
+	if end < 0 {
+		end = len(t)
+	}
+	id, neg := t[1:end], false
+	if strings.HasPrefix(id, "^") {
+		id, neg = id[1:], true
+	}
+	if (id == p.configID) == neg {
+		return "", false
+	}
+	return strings.Repeat(" ", lead+end) + t[end:], true
+}
+
 // subst replaces $NAME and ${NAME} by defined parameters (recursively);
 // unknown names are left as written.
 func (p *pre) subst(s string, depth int) (string, error) {
@@ -294,8 +306,11 @@ func (p *pre) subst(s string, depth int) (string, error) {
 			}
 			name, end = s[i+2:i+2+j], i+2+j+1
 		} else {
+			// keepalived 2.2.7 takes everything up to the next blank as
+			// the name (measured: "10.0.0.$n/24" is left alone while
+			// "10.0.0.$n" and "10.0.0.${n}/24" are substituted).
 			j := i + 1
-			for j < len(s) && (s[j] == '_' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z' || (j > i+1 && s[j] >= '0' && s[j] <= '9')) {
+			for j < len(s) && s[j] != ' ' && s[j] != '\t' {
 				j++
 			}
 			name, end = s[i+1:j], j

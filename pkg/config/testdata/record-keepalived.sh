@@ -24,7 +24,7 @@ for i in 0 1 2; do
 done
 ip -n "$NS" link set lo up
 "$KA" -v 2>&1 | head -1 > keepalived/VERSION
-for dir in seeds invalid; do
+for dir in seeds invalid valid; do
 	mkdir -p "keepalived/$dir"
 	for f in "$dir"/*.conf; do
 		b=$(basename "$f")
