@@ -205,7 +205,7 @@ func (d *dumper) config(c *Config) {
 		d.syncGroup(s)
 	}
 	for i := range c.Instances {
-		d.instance(&c.Instances[i])
+		d.instance(&c.Instances[i], c.Global.VRRPCheckUnicastSrc)
 	}
 	if c.SSL != nil {
 		d.open("SSL")
@@ -449,7 +449,7 @@ func (d *dumper) vip(v VIP) {
 	d.line(w...)
 }
 
-func (d *dumper) instance(vi *VRRPInstance) {
+func (d *dumper) instance(vi *VRRPInstance, globalCheckUnicastSrc bool) {
 	d.open("vrrp_instance", quote(vi.Name))
 	d.line("state", vi.State)
 	d.kv("interface", vi.Interface)
@@ -480,7 +480,10 @@ func (d *dumper) instance(vi *VRRPInstance) {
 		// keepalived: "Cannot use unicast_ttl without unicast peers".
 		d.line("unicast_ttl", itoa(vi.UnicastTTL))
 	}
-	d.flag("check_unicast_src", vi.CheckUnicastSrc)
+	if vi.CheckUnicastSrc && (len(vi.UnicastPeers) > 0 || !globalCheckUnicastSrc) {
+		// A unicast keyword without peers makes keepalived warn.
+		d.line("check_unicast_src")
+	}
 	d.flag("unicast_fault_no_peer", vi.UnicastFaultNoPeer)
 	if vi.AuthType != AuthNone {
 		d.open("authentication")

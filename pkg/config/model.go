@@ -317,12 +317,12 @@ type VIP struct {
 	Label string `json:"label,omitempty"`
 	// Peer is peer ADDR (point-to-point; keepalived 2.2.7 takes no
 	// prefix length on either side then).
-	Peer          netip.Addr   `json:"peer,omitzero"`
-	Home          bool         `json:"home,omitempty"`
-	NoDAD         bool         `json:"nodad,omitempty"`
-	MngTmpAddr    bool         `json:"mngtmpaddr,omitempty"`
-	NoPrefixRoute bool         `json:"noprefixroute,omitempty"`
-	AutoJoin      bool         `json:"autojoin,omitempty"`
+	Peer          netip.Addr `json:"peer,omitzero"`
+	Home          bool       `json:"home,omitempty"`
+	NoDAD         bool       `json:"nodad,omitempty"`
+	MngTmpAddr    bool       `json:"mngtmpaddr,omitempty"`
+	NoPrefixRoute bool       `json:"noprefixroute,omitempty"`
+	AutoJoin      bool       `json:"autojoin,omitempty"`
 	// NoTrack is no_track: external deletion does not make MASTER leave.
 	NoTrack bool `json:"no_track,omitempty"`
 	// PreferredLft is preferred_lft N|forever ("" when not given).
