@@ -18,6 +18,7 @@ type node struct {
 	name   string
 	ifaces []*nodeIface
 	fs     *memFS
+	procs  procTable
 
 	proc *process // nil: no daemon running
 	gen  uint64   // incremented for every daemon start; stale callbacks check it

@@ -185,7 +185,10 @@ func (p *platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptRe
 	}
 	runtime := w.opt.ScriptRuntime + res.slept
 	out := daemon.ScriptResult{ExitCode: res.exit, Err: res.err}
-	if req.Timeout > 0 && runtime > req.Timeout {
+	if res.timedOut {
+		runtime = max(req.Timeout, w.opt.ScriptRuntime)
+		out = daemon.ScriptResult{ExitCode: -1, TimedOut: true}
+	} else if req.Timeout > 0 && runtime > req.Timeout {
 		runtime = req.Timeout
 		out = daemon.ScriptResult{ExitCode: -1, TimedOut: true}
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +28,11 @@ import (
 // mkdir, logger); anything else exits 127 "command not found". `sleep`
 // advances the script's virtual runtime instead of the real clock.
 
+// errTooManySteps stops a script that runs too many commands.
+var errTooManySteps = errors.New("script ran more than 10000 commands (endless loop?)")
+
 const (
+	maxScriptSteps = 10000           // commands per run, see errTooManySteps
 	maxScriptDepth = 16              // nested script calls
 	maxScriptSleep = time.Hour       // virtual sleep cap per run
 	scriptWallCap  = 5 * time.Second // safety net against endless loops
@@ -36,11 +41,12 @@ const (
 var scriptPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
 
 type shellResult struct {
-	exit   int
-	slept  time.Duration
-	err    error // could not run at all
-	stdout string
-	stderr string
+	timedOut bool // never finished (see errTooManySteps)
+	exit     int
+	slept    time.Duration
+	err      error // could not run at all
+	stdout   string
+	stderr   string
 }
 
 // shellRun is the state of one script run (shared by nested scripts).
@@ -48,6 +54,8 @@ type shellRun struct {
 	n      *node
 	mu     sync.Mutex // pipeline sides run on goroutines
 	slept  time.Duration
+	steps  int
+	after  []func() // world effects, run once the script is over
 	stdout lockedBuffer
 	stderr lockedBuffer
 }
@@ -84,7 +92,16 @@ func (n *node) runShell(cmd string, args []string) shellResult {
 	ctx, cancel := context.WithTimeout(context.Background(), scriptWallCap)
 	defer cancel()
 	code, err := sr.run(ctx, text, "", nil, 0)
-	res := shellResult{exit: code, slept: sr.slept, err: err, stdout: sr.stdout.String(), stderr: sr.stderr.String()}
+	res := shellResult{exit: code, slept: sr.slept, err: err, stdout: sr.stdout.String(), stderr: sr.stderr.String(),
+		timedOut: errors.Is(err, errTooManySteps)}
+	if res.timedOut {
+		res.err = nil
+	}
+	// Effects on the world (stopping keepalived...) happen after the
+	// script, on the simulator's own goroutine.
+	for _, fn := range sr.after {
+		n.w.schedule(n.w.now, fn)
+	}
 	return res
 }
 
@@ -105,6 +122,19 @@ func (sr *shellRun) run(ctx context.Context, text, name string, params []string,
 		interp.StatHandler(sr.stat),
 		interp.ReadDirHandler2(sr.readDir),
 		interp.AccessHandler(sr.access),
+		interp.CallHandler(func(ctx context.Context, args []string) ([]string, error) {
+			// A deterministic bound instead of the wall clock: a script
+			// looping without sleeping is stopped after maxScriptSteps
+			// commands and treated as timed out.
+			sr.mu.Lock()
+			sr.steps++
+			over := sr.steps > maxScriptSteps
+			sr.mu.Unlock()
+			if over {
+				return nil, errTooManySteps
+			}
+			return args, nil
+		}),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 			return func(ctx context.Context, args []string) error { return sr.exec(ctx, args, depth) }
 		}),
@@ -123,6 +153,9 @@ func (sr *shellRun) run(ctx context.Context, text, name string, params []string,
 	var st interp.ExitStatus
 	if errors.As(err, &st) {
 		return int(st), nil
+	}
+	if errors.Is(err, errTooManySteps) {
+		return 124, errTooManySteps
 	}
 	if ctx.Err() != nil {
 		return 124, errors.New("script did not finish (endless loop?)")
@@ -196,29 +229,42 @@ func (sr *shellRun) open(ctx context.Context, name string, flag int, _ os.FileMo
 	return h, nil
 }
 
-// exec runs an external command.
+// exec runs an external command: an executable file of the node's
+// filesystem (found by path or in PATH), else one of the built-in
+// utilities (init scripts under /etc/init.d map to `service NAME`).
 func (sr *shellRun) exec(ctx context.Context, args []string, depth int) error {
 	hc := interp.HandlerCtx(ctx)
 	name := args[0]
-	if !strings.Contains(name, "/") {
-		if code, ok := sr.utility(ctx, args); ok {
-			return exitStatus(code)
-		}
+	p := ""
+	if strings.Contains(name, "/") {
+		p = sr.abs(ctx, name)
+	} else {
 		for _, dir := range scriptPath {
 			if fi, err := sr.n.fs.stat(path.Join(dir, name)); err == nil && !fi.IsDir() {
-				name = path.Join(dir, name)
+				p = path.Join(dir, name)
 				break
 			}
 		}
-		if !strings.Contains(name, "/") {
-			fmt.Fprintf(hc.Stderr, "%s: command not found\n", name)
-			return interp.ExitStatus(127)
-		}
 	}
-	p := sr.abs(ctx, name)
-	fi, err := sr.n.fs.stat(p)
+	var fi fs.FileInfo
+	err := fs.ErrNotExist
+	if p != "" {
+		fi, err = sr.n.fs.stat(p)
+	}
 	if err != nil {
-		fmt.Fprintf(hc.Stderr, "%s: No such file or directory\n", name)
+		uargs := slices.Clone(args)
+		uargs[0] = path.Base(name)
+		if path.Dir(name) == "/etc/init.d" {
+			uargs = append([]string{"service"}, uargs...)
+		}
+		if code, ok := sr.utility(ctx, uargs); ok {
+			return exitStatus(code)
+		}
+		if strings.Contains(name, "/") {
+			fmt.Fprintf(hc.Stderr, "%s: No such file or directory\n", name)
+		} else {
+			fmt.Fprintf(hc.Stderr, "%s: command not found\n", name)
+		}
 		return interp.ExitStatus(127)
 	}
 	if fi.IsDir() || fi.Mode()&0o111 == 0 {
@@ -306,7 +352,7 @@ func (sr *shellRun) utility(ctx context.Context, args []string) (int, bool) {
 		fmt.Fprintln(hc.Stdout, strings.Join(operands(args), " "))
 		return 0, true
 	}
-	return 0, false
+	return sr.procUtility(ctx, args)
 }
 
 func operands(args []string) []string {

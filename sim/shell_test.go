@@ -56,7 +56,8 @@ func TestShellExecutables(t *testing.T) {
 		{"/etc/keepalived/notify.sh", []string{"INSTANCE", "VI_1", "FAULT", "100"}, 3, ""},
 		{"/etc/keepalived/plain.sh", nil, 126, "Permission denied"},
 		{"/server/scripts/check_www.sh", nil, 127, "No such file"},
-		{"killall -0 nginx", nil, 127, "command not found"},
+		{"curl -s http://10.0.0.3/", nil, 127, "command not found"},
+		{"killall -0 nginx", nil, 1, ""},
 		{"touch /tmp/x && cat /tmp/x && rm /tmp/x", nil, 0, ""},
 	}
 	for _, c := range cases {
@@ -104,4 +105,33 @@ func TestShellPipeline(t *testing.T) {
 	if r.exit != 0 || r.stdout != "a\n" {
 		t.Errorf("exit %d stdout %q stderr %q", r.exit, r.stdout, r.stderr)
 	}
+}
+
+// Process utilities: seed 004's check_www.sh as written (a loop over
+// `ps -ef |grep nginx |grep -v grep |wc -l` that stops keepalived when
+// nginx is gone). With nginx running it never ends (stopped as a timeout,
+// deterministically); without nginx it stops the node's keepalived.
+func TestShellCheckWWW(t *testing.T) {
+	w := e1World(t, Options{Seed: 1})
+	waitHolders(t, w, "lvs1", 5*time.Second)
+	script := "#!/bin/bash\n\nwhile true\ndo\nif [ `ps -ef |grep nginx |grep -v grep |wc -l` -lt 2 ]\nthen\n   /etc/init.d/keepalived stop\n   exit\nfi\ndone\n"
+	must(t, w.WriteExecutable("lvs1", "/server/scripts/check_www.sh", []byte(script)))
+	must(t, w.StartProcess("lvs1", "nginx"))
+	n := w.nodes["lvs1"]
+	r := n.runShell("/server/scripts/check_www.sh", nil)
+	if !r.timedOut {
+		t.Fatalf("with nginx running the loop ended: %+v", r)
+	}
+	if r := n.runShell("pidof nginx && systemctl is-active nginx && killall -0 nginx", nil); r.exit != 0 {
+		t.Errorf("nginx checks: %+v", r)
+	}
+	must(t, w.StopProcess("lvs1", "nginx"))
+	if r := n.runShell("/server/scripts/check_www.sh", nil); r.timedOut || r.exit != 0 {
+		t.Fatalf("without nginx: %+v", r)
+	}
+	w.RunFor(time.Millisecond)
+	if w.DaemonRunning("lvs1") {
+		t.Fatal("/etc/init.d/keepalived stop did not stop the daemon")
+	}
+	waitHolders(t, w, "lvs2", time.Second)
 }
