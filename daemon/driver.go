@@ -385,6 +385,11 @@ func (d *Driver) watchedIfaces() []string {
 		for _, t := range m.cfg.TrackInterfaces {
 			set[t.Name] = true
 		}
+		for _, v := range m.addrs {
+			if !v.NoTrack {
+				set[v.Dev] = true
+			}
+		}
 	}
 	for _, g := range d.cfg.SyncGroups {
 		for _, t := range g.TrackInterfaces {
@@ -742,11 +747,20 @@ func (d *Driver) groupStateChange(a vrrp.ActGroupStateChange) {
 
 func (d *Driver) priorityChange(a vrrp.ActPriorityChange) {
 	m := d.byName[a.Instance]
-	if m != nil {
-		m.prio = a.To
-	}
 	d.log.Info(fmt.Sprintf("(%s) Changing effective priority from %d to %d", a.Instance, a.From, a.To))
 	d.p.Report(Report{Kind: ReportPriority, Instance: a.Instance, Priority: a.To, Text: fmt.Sprintf("%d -> %d", a.From, a.To)})
+	if m == nil {
+		return
+	}
+	m.prio = a.To
+	// notify_priority_changes: the generic notify script runs again with
+	// the current state and the new priority.
+	if m.cfg.NotifyPriorityChanges || d.cfg.Global.VRRPNotifyPriorityChanges {
+		switch m.state {
+		case vrrp.StateMaster, vrrp.StateBackup, vrrp.StateFault:
+			d.notify(m.cfg.Notify, []string{"INSTANCE", m.name, m.state.String(), fmt.Sprint(a.To)})
+		}
+	}
 }
 
 func (d *Driver) reject(a vrrp.ActReject) {

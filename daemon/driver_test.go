@@ -359,3 +359,41 @@ func TestReceiveRaw(t *testing.T) {
 		t.Errorf("a valid higher-priority advert left the state %v", state(t, d))
 	}
 }
+
+// notify_priority_changes: notify runs with the new priority.
+func TestNotifyPriorityChanges(t *testing.T) {
+	cfg := e1(100, "MASTER")
+	cfg.Instances[0].NotifyPriorityChanges = true
+	_, f := start(t, cfg)
+	f.advance(4 * time.Second)
+	f.exit[cfg.Scripts[0].Script] = 1
+	f.advance(1100 * time.Millisecond)
+	got := f.notifies()
+	if last := got[len(got)-1]; last != "/etc/keepalived/notify.sh INSTANCE VI_1 MASTER 98" {
+		t.Errorf("last notify %q", last)
+	}
+}
+
+// keepalived (reference §2.9): a VIP on another interface (dev eth1)
+// tracks that interface: eth1 down → FAULT, unless no_track.
+func TestVIPInterfaceDownFault(t *testing.T) {
+	for _, noTrack := range []bool{false, true} {
+		cfg := e1(100, "MASTER")
+		cfg.Instances[0].VIPs = append(cfg.Instances[0].VIPs, config.VIP{Prefix: netip.MustParsePrefix("192.168.1.1/24"), Dev: "eth1", NoTrack: noTrack})
+		f := newFake(t)
+		f.links["eth1"] = true
+		d, err := New(cfg, f, testLogger(t))
+		must(t, err)
+		must(t, d.Start())
+		f.advance(4 * time.Second)
+		f.links["eth1"] = false
+		d.LinkChanged("eth1", false)
+		want := vrrp.StateFault
+		if noTrack {
+			want = vrrp.StateMaster
+		}
+		if got := state(t, d); got != want {
+			t.Errorf("no_track=%v: eth1 down → %v, want %v", noTrack, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/pkg/config"
@@ -210,6 +211,15 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		copy(ic.AuthPass[:], in.AuthPass)
 	}
 	ic.Trackers = trackers(in.Name, in.TrackScripts, in.TrackInterfaces, in.TrackFiles, scripts, files, log)
+	// keepalived (reference §2.9): the interface of a VIP or eVIP other
+	// than the instance's own is tracked unweighted unless no_track.
+	for _, v := range m.addrs {
+		name := ifaceTracker(v.Dev)
+		if v.Dev == iface || v.NoTrack || slices.ContainsFunc(ic.Trackers, func(t vrrp.TrackerRef) bool { return t.Name == name }) {
+			continue
+		}
+		ic.Trackers = append(ic.Trackers, vrrp.TrackerRef{Name: name, Kind: vrrp.TrackInterface})
+	}
 	if len(in.TrackProcesses) > 0 || len(in.TrackBFDs) > 0 {
 		log.Warn(fmt.Sprintf("(%s) track_process / track_bfd are not supported yet; ignored", in.Name))
 	}
