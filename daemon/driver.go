@@ -386,7 +386,7 @@ func (d *Driver) watchedIfaces() []string {
 			set[t.Name] = true
 		}
 		for _, v := range m.addrs {
-			if !v.NoTrack {
+			if _, err := d.p.LinkUp(v.Dev); err == nil && !v.NoTrack {
 				set[v.Dev] = true
 			}
 		}

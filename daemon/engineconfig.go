@@ -218,6 +218,12 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		if v.Dev == iface || v.NoTrack || slices.ContainsFunc(ic.Trackers, func(t vrrp.TrackerRef) bool { return t.Name == name }) {
 			continue
 		}
+		if links != nil {
+			if _, err := links.LinkUp(v.Dev); err != nil {
+				log.Warn(fmt.Sprintf("(%s) WARNING - interface %s for ip address %s doesn't exist", in.Name, v.Dev, v.Prefix))
+				continue
+			}
+		}
 		ic.Trackers = append(ic.Trackers, vrrp.TrackerRef{Name: name, Kind: vrrp.TrackInterface})
 	}
 	if len(in.TrackProcesses) > 0 || len(in.TrackBFDs) > 0 {
