@@ -29,9 +29,13 @@
 // Modelling choices (differences from a real host): a packet with no
 // configured delay arrives at the instant it is sent; a hand-over within
 // one instant is not reported as a split brain; scripts take
-// Options.ScriptRuntime plus any `sleep` they run, and only a few external
-// utilities exist (touch, rm, cat, sleep, mkdir, logger) besides executable
-// files in the node's filesystem; track_file is polled every second.
+// Options.ScriptRuntime plus any `sleep` they run (a script still looping
+// after 10,000 commands counts as timed out); besides executable files in
+// the node's filesystem only a few utilities exist (touch, rm, cat, sleep,
+// mkdir, logger, grep, wc, and ps, pidof, pgrep, killall, pkill, systemctl,
+// service over a per-node process table set by StartProcess/StopProcess;
+// stopping keepalived from a script stops the node's daemon);
+// track_file is polled every second.
 //
 // Speed (go test -run '^$' -bench . -benchtime 5x ./sim/, 2 shared cores):
 // 3 nodes × 1 VRID run one simulated hour in 10–30 ms (10⁵× real time);
