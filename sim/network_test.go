@@ -286,3 +286,21 @@ func TestKillDropsTimers(t *testing.T) {
 		t.Error("a killed daemon's timer fired")
 	}
 }
+
+// A clock step forward fires the timers it skips at once; backward delays.
+func TestBumpClock(t *testing.T) {
+	w, _ := lab(t, 9)
+	n := w.nodes["a"]
+	p := &platform{n: n, gen: n.gen}
+	var fired []time.Duration
+	p.AfterFunc(p.Now().Add(10*time.Second), func() { fired = append(fired, w.now) })
+	p.AfterFunc(p.Now().Add(20*time.Second), func() { fired = append(fired, w.now) })
+	w.RunFor(time.Second)
+	must(t, w.BumpClock("a", 12*time.Second)) // local 13s: the 10s timer is due
+	w.RunFor(time.Second)                     // world 2s, local 14s
+	must(t, w.BumpClock("a", -4*time.Second)) // local 10s: the 20s timer is 10s away
+	w.RunFor(20 * time.Second)
+	if !slices.Equal(fired, []time.Duration{time.Second, 12 * time.Second}) {
+		t.Errorf("fired at %v, want [1s 12s]", fired)
+	}
+}

@@ -122,8 +122,12 @@ func (n *node) globalAt(local time.Duration) time.Duration {
 	return g
 }
 
-func (n *node) setClockRate(rate float64) {
-	n.localBase = n.localElapsed()
+func (n *node) setClockRate(rate float64) { n.rebase(rate, 0) }
+
+// rebase changes the node's clock rate and jumps it by bump, then moves
+// every pending timer to its new world time.
+func (n *node) rebase(rate float64, bump time.Duration) {
+	n.localBase = n.localElapsed() + bump
 	n.globalBase = n.w.now
 	n.rate = rate
 	ids := make([]uint64, 0, len(n.timers))
