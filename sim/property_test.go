@@ -26,7 +26,7 @@ func TestRandomSchedulesAreDeterministic(t *testing.T) {
 		steps := make([]step, n)
 		for i := range steps {
 			steps[i] = step{
-				op:   rapid.IntRange(0, 14).Draw(rt, "op"),
+				op:   rapid.IntRange(0, 16).Draw(rt, "op"),
 				node: rapid.SampledFrom(nodes).Draw(rt, "node"),
 				a:    rapid.Float64Range(0, 100).Draw(rt, "a"),
 				d:    time.Duration(rapid.IntRange(0, 8000).Draw(rt, "ms")) * time.Millisecond,
@@ -70,6 +70,10 @@ func TestRandomSchedulesAreDeterministic(t *testing.T) {
 					w.Heal()
 				case 13:
 					err = w.SetClockRate(s.node, 0.5+s.a/50)
+				case 15:
+					err = w.BumpClock(s.node, s.d-4*time.Second)
+				case 16:
+					err = w.ReloadDaemon(s.node)
 				case 14:
 					if s.a > 50 {
 						err = w.WriteFile(s.node, "/etc/keepalived/down", nil)
