@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +58,38 @@ func TestUnicastPeers(t *testing.T) {
 	}
 	if w.Counters("other").AdvertsReceived != 0 || w.Counters("lvs2").AdvertsReceived < 10 {
 		t.Errorf("received: other %d, lvs2 %d", w.Counters("other").AdvertsReceived, w.Counters("lvs2").AdvertsReceived)
+	}
+}
+
+// keepalived (reference §2.7): a MASTER whose VIP is deleted externally
+// (`ip addr del`) goes BACKUP with a priority-0 advert and a Skew_Time
+// down timer; being the highest priority it is first to time out, so it
+// takes the VIP back within its Skew_Time (156/256 s) and lvs2 never
+// leaves BACKUP. An operator adding the VIP on another node is a split
+// brain the observer sees.
+func TestExternalAddressChanges(t *testing.T) {
+	w := e1World(t, Options{Seed: 14})
+	waitHolders(t, w, "lvs1", 5*time.Second)
+	n := len(w.Transitions())
+	must(t, w.DelAddress("lvs1", "eth0", netip.MustParsePrefix("172.20.0.100/32")))
+	if holders(w) != "" {
+		t.Fatalf("holders right after ip addr del: %q", holders(w))
+	}
+	t0 := w.Elapsed()
+	waitHolders(t, w, "lvs1", time.Second)
+	if took := w.Elapsed() - t0; took > 156*time.Second/256+time.Millisecond {
+		t.Errorf("VIP back after %v, want ≤ Skew_Time", took)
+	}
+	var got []string
+	for _, tr := range w.Transitions()[n:] {
+		got = append(got, fmt.Sprintf("%s:%s->%s", tr.Node, tr.From, tr.To))
+	}
+	if want := []string{"lvs1:MASTER->BACKUP", "lvs1:BACKUP->MASTER"}; !slices.Equal(got, want) {
+		t.Errorf("transitions %v, want %v", got, want)
+	}
+	must(t, w.AddAddress("lvs2", "eth0", netip.MustParsePrefix("172.20.0.100/32"), ""))
+	w.RunFor(time.Second)
+	if sb := w.SplitBrains(); len(sb) != 1 || !sb[0].Open {
+		t.Errorf("split brains %+v", sb)
 	}
 }

@@ -29,6 +29,7 @@ func (r *recorder) Start() error                                             { r
 func (r *recorder) Stop()                                                    {}
 func (r *recorder) ReceiveRaw(string, netip.Addr, netip.Addr, uint8, []byte) {}
 func (r *recorder) Reload(*config.Config) error                              { return nil }
+func (r *recorder) AddressDeleted(string, netip.Prefix)                      {}
 func (r *recorder) LinkChanged(string, bool)                                 {}
 func (r *recorder) ARPAnnounced(string, netip.Addr, string)                  { r.arps++ }
 func (r *recorder) Status(string) (vrrp.Status, bool)                        { return vrrp.Status{}, false }

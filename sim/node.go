@@ -62,6 +62,7 @@ type driver interface {
 	Receive(p daemon.Packet)
 	ReceiveRaw(iface string, src, dst netip.Addr, ttl uint8, payload []byte)
 	LinkChanged(iface string, up bool)
+	AddressDeleted(iface string, addr netip.Prefix)
 	ARPAnnounced(iface string, addr netip.Addr, sender string)
 	Reload(cfg *config.Config) error
 	Status(instance string) (vrrp.Status, bool)

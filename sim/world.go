@@ -428,6 +428,34 @@ func (w *World) SetLink(node, iface string, up bool) error {
 	return n.setLink(ifc, up)
 }
 
+// AddAddress adds an address to a node's interface from outside the daemon
+// (`ip addr add`): e.g. an operator putting a VIP on a second node.
+func (w *World) AddAddress(node, iface string, addr netip.Prefix, label string) error {
+	n, err := w.node(node)
+	if err != nil {
+		return err
+	}
+	return (&platform{n: n, gen: n.gen}).AddAddress(iface, addr, label)
+}
+
+// DelAddress removes an address from a node's interface from outside the
+// daemon (`ip addr del`); the daemon hears of it as netlink would tell it
+// (a MASTER losing a VIP goes BACKUP, keepalived's EvVIPDeleted).
+func (w *World) DelAddress(node, iface string, addr netip.Prefix) error {
+	n, err := w.node(node)
+	if err != nil {
+		return err
+	}
+	if err := (&platform{n: n, gen: n.gen}).DelAddress(iface, addr); err != nil {
+		return err
+	}
+	if p := n.proc; p != nil {
+		gen := p.gen
+		w.schedule(w.now, func() { n.dispatch(gen, func() { p.drv.AddressDeleted(iface, addr) }) })
+	}
+	return nil
+}
+
 // SetClockRate makes the node's clock (and so its timers) run at rate r
 // relative to real time (1 = exact, 1.01 = 1% fast). r must be > 0.
 func (w *World) SetClockRate(node string, rate float64) error {
