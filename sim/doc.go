@@ -37,10 +37,11 @@
 // stopping keepalived from a script stops the node's daemon);
 // track_file is polled every second.
 //
-// Speed (go test -run '^$' -bench . -benchtime 5x ./sim/, 2 shared cores):
-// 3 nodes × 1 VRID run one simulated hour in 10–30 ms (10⁵× real time);
-// 50 nodes × 255 VRIDs (12,750 instances, ~12,500 advert deliveries per
-// simulated second) run one simulated minute in 2.5–4.5 s (15–25× real time).
+// Speed (go test -run '^$' -bench . -benchtime 3x ./sim/, 2 cores shared
+// with other jobs, so ranges): 3 nodes × 1 VRID run one simulated hour in
+// 8–22 ms (≈ 2–5 × 10⁵ × real time); 50 nodes × 255 VRIDs (12,750
+// instances, ~12,500 advert deliveries per simulated second) run one
+// simulated minute in 2.0–4.0 s (15–30 × real time).
 //
 // Nothing inside a World runs on another goroutine (except the sides of a
 // shell pipeline, inside one script run), reads the real clock or uses a

@@ -248,11 +248,12 @@ func (w *World) Reachable(from, to string) bool { return !w.blocked[linkKey{from
 // member for a multicast destination, to the holder of dst otherwise. Each
 // copy independently meets the path's partition, loss, duplication and
 // delay, drawn from the world's RNG in member order.
-func (w *World) transmit(src *nodeIface, pkt packet) {
+func (w *World) transmit(src *nodeIface, p packet) {
 	seg := src.seg
 	if seg.pcap != nil {
-		seg.pcap.write(w, src, pkt)
+		seg.pcap.write(w, src, p)
 	}
+	pkt := &p // shared, read-only, by every copy
 	for _, dst := range seg.members {
 		if dst.node == src.node {
 			continue // IP_MULTICAST_LOOP=0; unicast to self does not go on the wire
@@ -264,7 +265,7 @@ func (w *World) transmit(src *nodeIface, pkt packet) {
 	}
 }
 
-func (w *World) deliverOne(src, dst *nodeIface, pkt packet) {
+func (w *World) deliverOne(src, dst *nodeIface, pkt *packet) {
 	k := linkKey{src.node.name, dst.node.name}
 	if w.blocked[k] || (!pkt.garp && w.noVRRP[k]) {
 		w.obs.dropped(dst.node.name)
@@ -288,6 +289,6 @@ func (w *World) deliverOne(src, dst *nodeIface, pkt packet) {
 		if jitter > 0 {
 			d += time.Duration(w.rng.Int64N(int64(jitter)))
 		}
-		w.schedule(w.now+d, func() { dst.node.receive(dst, pkt) })
+		w.scheduleDelivery(w.now+d, dst, pkt)
 	}
 }

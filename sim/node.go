@@ -168,7 +168,7 @@ func (n *node) dispatch(gen uint64, fn func()) {
 }
 
 // receive is a packet arriving on ifc.
-func (n *node) receive(ifc *nodeIface, pkt packet) {
+func (n *node) receive(ifc *nodeIface, pkt *packet) {
 	if !ifc.up {
 		n.w.obs.dropped(n.name)
 		return
@@ -178,28 +178,29 @@ func (n *node) receive(ifc *nodeIface, pkt packet) {
 		n.w.obs.dropped(n.name)
 		return
 	}
-	deliver := func() {
-		if pkt.garp {
-			p.drv.ARPAnnounced(ifc.name, pkt.src, pkt.fromNode)
-			return
-		}
-		n.w.obs.received(n.name)
-		if pkt.raw != nil {
-			p.drv.ReceiveRaw(ifc.name, pkt.src, pkt.dst, pkt.ttl, pkt.raw)
-			return
-		}
-		p.drv.Receive(daemon.Packet{Iface: ifc.name, Src: pkt.src, Dst: pkt.dst, TTL: pkt.ttl, Advert: pkt.advert})
-	}
 	if p.paused {
 		if p.heldRx >= n.w.opt.SocketBuffer {
 			n.w.obs.dropped(n.name)
 			return
 		}
 		p.heldRx++
-		p.held = append(p.held, deliver)
+		p.held = append(p.held, func() { n.deliver(p, ifc, pkt) })
 		return
 	}
-	deliver()
+	n.deliver(p, ifc, pkt)
+}
+
+func (n *node) deliver(p *process, ifc *nodeIface, pkt *packet) {
+	if pkt.garp {
+		p.drv.ARPAnnounced(ifc.name, pkt.src, pkt.fromNode)
+		return
+	}
+	n.w.obs.received(n.name)
+	if pkt.raw != nil {
+		p.drv.ReceiveRaw(ifc.name, pkt.src, pkt.dst, pkt.ttl, pkt.raw)
+		return
+	}
+	p.drv.Receive(daemon.Packet{Iface: ifc.name, Src: pkt.src, Dst: pkt.dst, TTL: pkt.ttl, Advert: pkt.advert})
 }
 
 func (n *node) start() error {
