@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"pgregory.net/rapid"
 
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 	"github.com/gokeepalived/gokeepalived/sim"
 )
 
@@ -27,7 +29,9 @@ import (
 //   - RFC 5798 §6.4.2/§6.4.3: no node that preempts has a strictly higher
 //     priority than that MASTER (nopreempt backups keep an incumbent;
 //     keepalived's "nopreempt");
-//   - the VIPs are held by the MASTER and nobody else once quiet;
+//   - the VIPs are held by the MASTER and nobody else once quiet, and at
+//     every instant of the run a running daemon holds an instance's VIP
+//     exactly when the instance is MASTER;
 //   - no gratuitous ARP ever leaves a node that is not MASTER of the
 //     instance (keepalived vrrp_send_link_update only runs in MASTER);
 //   - no transition at all while the network stays stable;
@@ -121,7 +125,7 @@ func (c propCase) eff(in propInst, n int, down bool) (int, bool) {
 	return min(max(p, 1), 254), true
 }
 
-func nodeName(i int) string { return fmt.Sprintf("n%d", i+1) }
+func nodeName(i int) string { return "n" + strconv.Itoa(i+1) }
 
 func nodeAddr(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(10 + i)}) }
 
@@ -265,8 +269,50 @@ func checkTopology(t *rapid.T) {
 		return b.String()
 	}
 
-	// Faults.
+	// VIP ownership at every event: a running, unfrozen daemon holds an
+	// instance's VIP exactly when that instance is MASTER (no BACKUP or
+	// FAULT node keeps answering for the address; kube-vip #1385, FRR
+	// #16995). Killed daemons leave their VIPs behind by design and paused
+	// ones cannot act, so they are not judged until they run again.
 	paused := make([]bool, c.Nodes)
+	var violation string
+	instNames := make([]string, len(c.Insts))
+	for k, in := range c.Insts {
+		instNames[k] = fmt.Sprintf("VI_%d", in.VRID)
+	}
+	lastCheck := time.Duration(-1)
+	owned := func() bool {
+		// Once per virtual instant (at its first event, so the previous
+		// instant has settled): checking after every event costs more than
+		// the simulation itself.
+		if w.Elapsed() == lastCheck {
+			return false
+		}
+		lastCheck = w.Elapsed()
+		for k, in := range c.Insts {
+			holders := w.VIPHolders(in.VIP)
+			for n := range c.Nodes {
+				name := nodeName(n)
+				if in.Prio[n] == 0 || paused[n] || !w.DaemonRunning(name) {
+					continue
+				}
+				st, ok := w.State(name, instNames[k])
+				holds := slices.Contains(holders, name)
+				if ok && (st == vrrp.StateMaster) != holds {
+					violation = fmt.Sprintf("at %v %s %s is %s and holds %s: %v", w.Elapsed(), name, instNames[k], st, in.VIP, holds)
+					return true
+				}
+			}
+		}
+		return false
+	}
+	run := func(d time.Duration) {
+		if w.RunUntil(d, owned) {
+			t.Fatalf("VIP ownership: %s\n%s", violation, dump())
+		}
+	}
+
+	// Faults.
 	linkDown := make([]bool, c.Nodes)
 	down := make([]bool, c.Nodes)
 	setDown := func(n int, v bool) error {
@@ -277,7 +323,7 @@ func checkTopology(t *rapid.T) {
 		return w.RemoveFile(nodeName(n), downFile)
 	}
 	for _, f := range c.Faults {
-		w.RunFor(f.At - w.Elapsed())
+		run(f.At - w.Elapsed())
 		a, b := nodeName(f.A), nodeName(f.B)
 		var err error
 		switch f.Kind {
@@ -328,7 +374,7 @@ func checkTopology(t *rapid.T) {
 			t.Fatalf("fault %+v: %v", f, err)
 		}
 	}
-	w.RunFor(propFaultSpan - w.Elapsed())
+	run(propFaultSpan - w.Elapsed())
 
 	// Faults stop. Every daemon runs again; the network settles into a
 	// stable partition (c.Groups) with some links down (c.LinkDown).
@@ -390,7 +436,7 @@ func checkTopology(t *rapid.T) {
 	}
 	window += time.Second + 2*sim.DefaultScriptRuntime
 	healed := w.Elapsed()
-	w.RunFor(window + time.Microsecond)
+	run(window + time.Microsecond)
 
 	masters := make([]int, len(c.Insts))
 	// check: in every connected group, exactly one MASTER per VRID among
@@ -459,14 +505,14 @@ func checkTopology(t *rapid.T) {
 		}
 	}
 	healed = w.Elapsed()
-	w.RunFor(window + time.Microsecond)
+	run(window + time.Microsecond)
 	converged := w.Elapsed()
 	one := make([]int, c.Nodes)
 	up := make([]bool, c.Nodes)
 	check("after heal", one, up)
 
 	// Stable network: nothing may move.
-	w.RunFor(propStable)
+	run(propStable)
 	for _, tr := range w.Transitions() {
 		if tr.At > converged {
 			t.Fatalf("transition while stable: %s %s %s -> %s at %v (converged at %v)\n%s",
