@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // fakePlatform is a minimal deterministic Platform: a manual clock with a
@@ -195,4 +193,3 @@ func (w testWriter) Write(b []byte) (int, error) {
 }
 
 var _ Platform = (*fakePlatform)(nil)
-var _ = vrrp.StateMaster

@@ -27,9 +27,6 @@ type linkParams struct {
 	jitter time.Duration
 }
 
-// broadcast stands for the Ethernet broadcast destination of a GARP.
-var broadcast = netip.IPv4Unspecified()
-
 // packet is one IP datagram carrying a VRRP advert, or (garp) one
 // gratuitous ARP for src, on a segment.
 type packet struct {

@@ -269,7 +269,7 @@ func TestClockRate(t *testing.T) {
 	if !slices.Equal(fired, []time.Duration{14 * time.Second}) {
 		t.Errorf("fired at %v, want [14s]", fired)
 	}
-	if got := p.Now().Sub(Epoch); got != 4*time.Second+10*time.Second {
+	if got := p.Now().Sub(Epoch()); got != 4*time.Second+10*time.Second {
 		t.Errorf("local clock %v, want 14s", got)
 	}
 }

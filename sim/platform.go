@@ -23,12 +23,12 @@ var _ daemon.Platform = (*platform)(nil)
 
 func (p *platform) w() *World { return p.n.w }
 
-func (p *platform) Now() time.Time { return Epoch.Add(p.n.localElapsed()) }
+func (p *platform) Now() time.Time { return Epoch().Add(p.n.localElapsed()) }
 
 func (p *platform) AfterFunc(at time.Time, fn func()) func() {
 	n := p.n
 	n.timerSeq++
-	t := &simTimer{id: n.timerSeq, gen: p.gen, localAt: at.Sub(Epoch), fn: fn}
+	t := &simTimer{id: n.timerSeq, gen: p.gen, localAt: at.Sub(Epoch()), fn: fn}
 	n.timers[t.id] = t
 	n.armTimer(t)
 	return func() {
@@ -129,7 +129,7 @@ func (p *platform) SendGARP(iface string, addr netip.Addr) error {
 	o := &p.w().obs
 	o.counter(p.n.name).GARPs++
 	o.garps = append(o.garps, GARPEvent{At: p.w().now, Node: p.n.name, Iface: iface, Addr: addr})
-	p.w().transmit(ifc, packet{garp: true, src: addr, dst: broadcast, fromNode: p.n.name, fromMAC: ifc.mac})
+	p.w().transmit(ifc, packet{garp: true, src: addr, dst: netip.IPv4Unspecified() /* Ethernet broadcast */, fromNode: p.n.name, fromMAC: ifc.mac})
 	return nil
 }
 

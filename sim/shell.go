@@ -38,7 +38,8 @@ const (
 	scriptWallCap  = 5 * time.Second // safety net against endless loops
 )
 
-var scriptPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+// scriptPath is the PATH scripts run with.
+const scriptPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 type shellResult struct {
 	timedOut bool // never finished (see errTooManySteps)
@@ -115,7 +116,7 @@ func (sr *shellRun) run(ctx context.Context, text, name string, params []string,
 		return 2, nil
 	}
 	opts := []interp.RunnerOption{
-		interp.Env(expand.ListEnviron("PATH="+strings.Join(scriptPath, ":"), "HOME=/root", "SHELL=/bin/sh", "USER=root")),
+		interp.Env(expand.ListEnviron("PATH="+scriptPath, "HOME=/root", "SHELL=/bin/sh", "USER=root")),
 		interp.Dir("/"),
 		interp.StdIO(nil, &sr.stdout, &sr.stderr),
 		interp.OpenHandler(sr.open),
@@ -239,7 +240,7 @@ func (sr *shellRun) exec(ctx context.Context, args []string, depth int) error {
 	if strings.Contains(name, "/") {
 		p = sr.abs(ctx, name)
 	} else {
-		for _, dir := range scriptPath {
+		for _, dir := range strings.Split(scriptPath, ":") {
 			if fi, err := sr.n.fs.stat(path.Join(dir, name)); err == nil && !fi.IsDir() {
 				p = path.Join(dir, name)
 				break

@@ -13,9 +13,13 @@ import (
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
-// Epoch is the virtual wall-clock time at which every world starts. A fixed
-// epoch (not time.Now) is what makes traces byte-identical across runs.
-var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// EpochUnix is the virtual wall-clock time at which every world starts,
+// 2026-01-01T00:00:00Z. A fixed epoch (not time.Now) is what makes traces
+// byte-identical across runs.
+const EpochUnix = 1767225600
+
+// Epoch is EpochUnix as a time.Time.
+func Epoch() time.Time { return time.Unix(EpochUnix, 0).UTC() }
 
 // Options configures a World.
 type Options struct {
@@ -208,8 +212,8 @@ func NewWorld(opt Options) *World {
 	return w
 }
 
-// Now is the current virtual wall-clock time (Epoch + Elapsed).
-func (w *World) Now() time.Time { return Epoch.Add(w.now) }
+// Now is the current virtual wall-clock time (Epoch() + Elapsed).
+func (w *World) Now() time.Time { return Epoch().Add(w.now) }
 
 // Elapsed is the virtual time since the world started.
 func (w *World) Elapsed() time.Duration { return w.now }
