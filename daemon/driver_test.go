@@ -397,3 +397,25 @@ func TestVIPInterfaceDownFault(t *testing.T) {
 		}
 	}
 }
+
+// keepalived.conf(5) vrrp_sync_group notify: $1 GROUP, $2 the group's
+// name, $3 the state; notify_master runs first.
+func TestSyncGroupNotify(t *testing.T) {
+	cfg := e1(100, "MASTER")
+	cfg.SyncGroups = []config.SyncGroup{{Name: "VG1", Group: []string{"VI_1"},
+		NotifyMaster: config.Notify{Command: "/etc/keepalived/group_master.sh"},
+		Notify:       config.Notify{Command: "/etc/keepalived/group.sh"}}}
+	_, f := start(t, cfg)
+	f.advance(4 * time.Second)
+	got := f.notifies()
+	want := []string{"/etc/keepalived/group_master.sh", "/etc/keepalived/group.sh GROUP VG1 MASTER"}
+	found := 0
+	for _, n := range got {
+		if found < len(want) && n == want[found] {
+			found++
+		}
+	}
+	if found != len(want) {
+		t.Errorf("notifies %q, want %q in order", got, want)
+	}
+}
