@@ -30,7 +30,7 @@ func FuzzLex(f *testing.F) {
 		pp := newPre(d, Options{FS: fstest.MapFS{}})
 		pp.file("fuzz.conf", src)
 		for _, tk := range lex(pp.out, d) {
-			if tk.pos.Line < 1 || tk.pos.Col < 1 {
+			if tk.pos().Line < 1 || tk.pos().Col < 1 {
 				t.Fatalf("token %q without position", tk.text)
 			}
 		}

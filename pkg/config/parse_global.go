@@ -46,7 +46,7 @@ func (p *parser) globalDefs(nodes []*node) {
 			}
 		case "notification_email":
 			if n.block && len(n.args) > 0 {
-				p.d.warnf(n.args[0].pos, kw, "text %q before the block ignored", restString(n, 0))
+				p.d.warnf(n.args[0].pos(), kw, "text %q before the block ignored", restString(n, 0))
 			} else {
 				for _, a := range n.args {
 					g.NotificationEmail = append(g.NotificationEmail, a.text)
@@ -66,7 +66,7 @@ func (p *parser) globalDefs(nodes []*node) {
 			if p.need(n, 1, 2) {
 				g.SMTPServer = n.args[0].text
 				if _, err := netip.ParseAddr(g.SMTPServer); err != nil {
-					p.d.warnf(n.args[0].pos, kw, "Invalid smtp server %s: keepalived 2.2.7 takes an IP address; the name is kept for the daemon to resolve", g.SMTPServer)
+					p.d.warnf(n.args[0].pos(), kw, "Invalid smtp server %s: keepalived 2.2.7 takes an IP address; the name is kept for the daemon to resolve", g.SMTPServer)
 				}
 				if len(n.args) > 1 {
 					if v, ok := p.portArg(n, 1); ok {
@@ -119,7 +119,7 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "vrrp_mcast_group4":
 			if a, ok := p.addr(n); ok {
 				if !a.Is4() || !a.IsMulticast() {
-					p.d.errorf(n.args[0].pos, kw, "%s is not an IPv4 multicast address", a)
+					p.d.errorf(n.args[0].pos(), kw, "%s is not an IPv4 multicast address", a)
 				} else {
 					g.VRRPMcastGroup4 = a
 				}
@@ -127,7 +127,7 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "vrrp_mcast_group6":
 			if a, ok := p.addr(n); ok {
 				if !a.Is6() || !a.IsMulticast() {
-					p.d.errorf(n.args[0].pos, kw, "%s is not an IPv6 multicast address", a)
+					p.d.errorf(n.args[0].pos(), kw, "%s is not an IPv6 multicast address", a)
 				} else {
 					g.VRRPMcastGroup6 = a
 				}
@@ -271,7 +271,7 @@ func (p *parser) lvsTimeouts(n *node) {
 		case "udp":
 			dst = &g.LVSTimeoutUDP
 		default:
-			p.d.errorf(n.args[i].pos, n.kw.text, "unknown timeout %q (expected tcp, tcpfin or udp)", n.args[i].text)
+			p.d.errorf(n.args[i].pos(), n.kw.text, "unknown timeout %q (expected tcp, tcpfin or udp)", n.args[i].text)
 			continue
 		}
 		if v, ok := p.timerArg(n, i+1, 0, 86400*365); ok {

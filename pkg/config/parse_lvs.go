@@ -161,6 +161,13 @@ func (p *parser) virtualServer(n *node) {
 	if !p.needBlock(n) {
 		return
 	}
+	nrs := 0
+	for _, c := range n.children {
+		if c.kw.text == "real_server" {
+			nrs++
+		}
+	}
+	vs.RealServers = make([]RealServer, 0, nrs)
 	for _, c := range n.children {
 		kw := c.kw.text
 		switch kw {
@@ -173,7 +180,7 @@ func (p *parser) virtualServer(n *node) {
 				if validSched(c.args[0].text) {
 					vs.LBAlgo = c.args[0].text
 				} else {
-					p.d.errorf(c.args[0].pos, kw, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", c.args[0].text)
+					p.d.errorf(c.args[0].pos(), kw, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", c.args[0].text)
 				}
 				for _, a := range c.args[1:] {
 					vs.SchedFlags = append(vs.SchedFlags, a.text)
@@ -189,7 +196,7 @@ func (p *parser) virtualServer(n *node) {
 				case "TCP", "UDP", "SCTP":
 					vs.Protocol = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos, kw, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
+					p.d.errorf(c.args[0].pos(), kw, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
 				}
 			}
 		case "persistence_timeout":
@@ -264,7 +271,7 @@ func (p *parser) virtualServer(n *node) {
 		case "ip_family":
 			if s, ok := p.str(c); ok {
 				if s != "inet" && s != "inet6" {
-					p.d.errorf(c.args[0].pos, kw, "expected inet or inet6, got %q", s)
+					p.d.errorf(c.args[0].pos(), kw, "expected inet or inet6, got %q", s)
 				} else {
 					vs.IPFamily = s
 				}
@@ -310,7 +317,7 @@ func (p *parser) lvsMethod(c *node) (string, bool) {
 	case "PMTU", "MASQ":
 		return "NAT", true
 	}
-	p.d.errorf(c.args[0].pos, c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
+	p.d.errorf(c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
 	return "", false
 }
 
@@ -482,7 +489,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				case "1.0", "1.0C", "1.1", "1.0c":
 					ck.HTTPProtocol = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos, kw, "expected 1.0, 1.0C or 1.1, got %q", s)
+					p.d.errorf(c.args[0].pos(), kw, "expected 1.0, 1.0C or 1.1, got %q", s)
 				}
 			}
 		case "virtualhost":
@@ -535,7 +542,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				case "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA":
 					ck.DNSType = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos, kw, "unknown DNS type %q", s)
+					p.d.errorf(c.args[0].pos(), kw, "unknown DNS type %q", s)
 				}
 			}
 		case "name":
@@ -604,7 +611,7 @@ func (p *parser) url(n *node) (URL, bool) {
 					h, err2 = strconv.Atoi(hi)
 				}
 				if err1 != nil || err2 != nil || l < 100 || h > 599 || h < l {
-					p.d.errorf(c.args[i].pos, c.kw.text, "invalid status code %q (expected 100-599 or a range)", a.text)
+					p.d.errorf(c.args[i].pos(), c.kw.text, "invalid status code %q (expected 100-599 or a range)", a.text)
 					continue
 				}
 				u.StatusCodes = append(u.StatusCodes, StatusRange{l, h})

@@ -49,7 +49,7 @@ func (p *parser) vrrpScript(n *node) {
 				case "noreverse":
 					s.Reverse = false
 				default:
-					p.d.warnf(a.pos, c.kw.text, "extra argument %q ignored (expected reverse)", a.text)
+					p.d.warnf(a.pos(), c.kw.text, "extra argument %q ignored (expected reverse)", a.text)
 				}
 			}
 		case "rise":
@@ -143,7 +143,7 @@ func (p *parser) trackProcessDef(n *node) {
 		case "param_match":
 			if s, ok := p.str(c); ok {
 				if s != "initial" && s != "partial" {
-					p.d.errorf(c.args[0].pos, c.kw.text, "expected initial or partial, got %q", s)
+					p.d.errorf(c.args[0].pos(), c.kw.text, "expected initial or partial, got %q", s)
 				} else {
 					t.ParamMatch = s
 				}
@@ -191,14 +191,14 @@ func (p *parser) trackProcessDef(n *node) {
 func (p *parser) trackList(n *node, lo, hi int64) []TrackRef {
 	var out []TrackRef
 	add := func(c *node, name token, args int) {
-		r := TrackRef{Pos: name.pos, Name: name.text}
+		r := TrackRef{Pos: name.pos(), Name: name.text}
 		r.Weight, r.Reverse, r.WeightSet = p.weightArgs(c, args, lo, hi)
 		out = append(out, r)
 	}
 	// keepalived also accepts the names on the keyword line.
 	if len(n.args) > 0 {
 		for _, a := range n.args {
-			out = append(out, TrackRef{Pos: a.pos, Name: a.text})
+			out = append(out, TrackRef{Pos: a.pos(), Name: a.text})
 		}
 	}
 	for _, c := range n.children {
@@ -282,7 +282,7 @@ func (p *parser) instance(n *node) {
 					vi.State = strings.ToUpper(s)
 					fl.stateSet, fl.statePos = true, c.pos()
 				default:
-					p.d.errorf(c.args[0].pos, kw, "unknown state %q (expected MASTER or BACKUP)", s)
+					p.d.errorf(c.args[0].pos(), kw, "unknown state %q (expected MASTER or BACKUP)", s)
 				}
 			}
 		case "interface":
@@ -323,7 +323,7 @@ func (p *parser) instance(n *node) {
 		case "mcast_dst_ip":
 			if a, ok := p.addr(c); ok {
 				if !a.IsMulticast() {
-					p.d.errorf(c.args[0].pos, kw, "%s is not a multicast address", a)
+					p.d.errorf(c.args[0].pos(), kw, "%s is not a multicast address", a)
 				} else {
 					vi.McastDstIP = a
 				}
@@ -505,7 +505,7 @@ func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 				up.MaxTTL = v
 			}
 		default:
-			p.d.errorf(c.args[i].pos, "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
+			p.d.errorf(c.args[i].pos(), "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
 		}
 	}
 	vi.UnicastPeers = append(vi.UnicastPeers, up)
@@ -525,7 +525,7 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 				case "AH":
 					vi.AuthType = AuthAH
 				default:
-					p.d.errorf(c.args[0].pos, c.kw.text, "unknown authentication type %q (expected PASS or AH)", s)
+					p.d.errorf(c.args[0].pos(), c.kw.text, "unknown authentication type %q (expected PASS or AH)", s)
 				}
 			}
 		case "auth_pass":
@@ -534,7 +534,7 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 				if len(s) > 8 {
 					// keepalived: "Truncating auth_pass to 8 characters";
 					// the model keeps it whole, the wire uses 8 bytes.
-					p.d.warnf(c.args[0].pos, c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
+					p.d.warnf(c.args[0].pos(), c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
 				}
 			}
 		default:
@@ -557,7 +557,7 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 	args := n.args
 	val := func(i int) (token, bool) {
 		if i+1 >= len(args) {
-			p.d.errorf(args[i].pos, kw, "missing value after %q", args[i].text)
+			p.d.errorf(args[i].pos(), kw, "missing value after %q", args[i].text)
 			return token{}, false
 		}
 		return args[i+1], true
@@ -570,7 +570,7 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 				i++
 				if t.text != "+" && t.text != "-" {
 					if _, err := netip.ParseAddr(t.text); err != nil {
-						p.d.errorf(t.pos, kw, "invalid broadcast address %q", t.text)
+						p.d.errorf(t.pos(), kw, "invalid broadcast address %q", t.text)
 						continue
 					}
 				}
@@ -588,7 +588,7 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 				case "site", "link", "host", "nowhere", "global":
 					v.Scope = t.text
 				default:
-					p.d.errorf(t.pos, kw, "unknown scope %q (expected site, link, host, nowhere or global)", t.text)
+					p.d.errorf(t.pos(), kw, "unknown scope %q (expected site, link, host, nowhere or global)", t.text)
 				}
 			}
 		case "label":
@@ -603,7 +603,7 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 				if err != nil {
 					// keepalived: "Invalid peer address", the whole
 					// address line is skipped.
-					p.d.errorf(t.pos, kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
+					p.d.errorf(t.pos(), kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
 					return VIP{}, false
 				}
 				v.Peer = a
@@ -635,7 +635,7 @@ func (p *parser) vip(n *node, kw string) (VIP, bool) {
 		default:
 			// keepalived: "Unknown configuration entry '%s' for ip
 			// address - ignoring" (seed 004 annotates a VIP this way).
-			p.d.warnf(a.pos, kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
+			p.d.warnf(a.pos(), kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
 		}
 	}
 	if n.block {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,6 +91,7 @@ func (p *pre) file(name string, src []byte) {
 	defer func() { p.depth-- }()
 
 	lines := strings.Split(string(src), "\n")
+	p.out = slices.Grow(p.out, len(lines))
 	warnedSpace := false
 	for i := 0; i < len(lines); i++ {
 		ln := i + 1

@@ -12,7 +12,7 @@ type node struct {
 	end Pos
 }
 
-func (n *node) pos() Pos { return n.kw.pos }
+func (n *node) pos() Pos { return n.kw.pos() }
 
 // treeBuilder turns the token stream into nodes.
 type treeBuilder struct {
@@ -30,7 +30,7 @@ func buildTree(toks []token, d *diags) []*node {
 		nodes, closed := b.block(0)
 		top = append(top, nodes...)
 		if closed {
-			b.d.errorf(b.toks[b.i-1].pos, "}", "unexpected '}' with no open block")
+			b.d.errorf(b.toks[b.i-1].pos(), "}", "unexpected '}' with no open block")
 		}
 	}
 	return top
@@ -58,7 +58,7 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 		case tOpen:
 			// A '{' with no keyword before it: keep its content out of
 			// the model but report it.
-			b.d.errorf(t.pos, "{", "'{' without a keyword before it")
+			b.d.errorf(t.pos(), "{", "'{' without a keyword before it")
 			b.i++
 			if depth < maxNesting {
 				b.block(depth + 1)
@@ -71,7 +71,7 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 			n.args = append(n.args, b.toks[b.i])
 			b.i++
 		}
-		n.end = n.kw.pos
+		n.end = n.kw.pos()
 		nodes = append(nodes, n)
 		open := false
 		if b.i < len(b.toks) && b.toks[b.i].kind == tOpen {
@@ -84,7 +84,7 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 			}
 		}
 		if open {
-			openPos := b.toks[b.i].pos
+			openPos := b.toks[b.i].pos()
 			b.i++
 			n.block = true
 			if depth >= maxNesting {
@@ -98,10 +98,10 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 				b.d.errorf(openPos, n.kw.text, "missing '}' for the block opened here")
 				return nodes, false
 			}
-			n.end = b.toks[b.i-1].pos
+			n.end = b.toks[b.i-1].pos()
 			// Words after the closing brace on the same line.
 			for b.i < len(b.toks) && b.toks[b.i].kind == tWord {
-				b.d.warnf(b.toks[b.i].pos, n.kw.text, "text %q after '}' ignored", b.toks[b.i].text)
+				b.d.warnf(b.toks[b.i].pos(), n.kw.text, "text %q after '}' ignored", b.toks[b.i].text)
 				b.i++
 			}
 		}
