@@ -17,7 +17,8 @@ import (
 )
 
 // The topology property: rapid generates clusters (2-5 nodes, 1-3 VRIDs,
-// mixed priorities, preempt/nopreempt, VRRPv2/v3) as keepalived.conf text
+// mixed priorities, preempt/nopreempt/preempt_delay, VRRPv2/v3, IPv4/IPv6,
+// multicast/unicast, tracked scripts with weights) as keepalived.conf text
 // and a fault schedule (kill -9/stop/pause of daemons, link down,
 // partitions, one-way cuts, loss, delay with jitter, duplication), runs it
 // in the simulator, heals everything, and checks VRRP's invariants:
@@ -73,6 +74,10 @@ type propInst struct {
 	Master    []bool // state MASTER (only a wish for non-owners)
 	// PreemptDelay per node (keepalived: not with nopreempt or state MASTER).
 	PreemptDelay []time.Duration
+	// Unicast: adverts go to unicast_peer (every other member) instead of
+	// the multicast group. IPv6: a VRRPv3 instance with an IPv6 VIP.
+	Unicast bool
+	IPv6    bool
 }
 
 type propFault struct {
@@ -129,6 +134,8 @@ func nodeName(i int) string { return "n" + strconv.Itoa(i+1) }
 
 func nodeAddr(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(10 + i)}) }
 
+func nodeAddr6(i int) netip.Addr { return netip.MustParseAddr(fmt.Sprintf("fd00::%x", 0x10+i)) }
+
 func genCase(t *rapid.T) propCase {
 	c := propCase{
 		Seed:  rapid.Int64().Draw(t, "simSeed"),
@@ -142,7 +149,12 @@ func genCase(t *rapid.T) propCase {
 		in.Advert = time.Second
 		if in.Version == 3 {
 			in.Advert = rapid.SampledFrom([]time.Duration{500 * time.Millisecond, time.Second}).Draw(t, "advert")
+			in.IPv6 = rapid.IntRange(0, 3).Draw(t, "ipv6") == 0
 		}
+		if in.IPv6 {
+			in.VIP = netip.MustParseAddr(fmt.Sprintf("fd00::1:%d", k+1))
+		}
+		in.Unicast = rapid.IntRange(0, 3).Draw(t, "unicast") == 0
 		members := 0
 		for n := range c.Nodes {
 			p := 0
@@ -228,7 +240,28 @@ func (c propCase) config(n int) string {
 		if c.Script[n] {
 			b.WriteString("    track_script {\n        chk\n    }\n")
 		}
-		fmt.Fprintf(&b, "    virtual_ipaddress {\n        %s/24\n    }\n}\n", in.VIP)
+		if in.Unicast {
+			src := nodeAddr(n)
+			if in.IPv6 {
+				src = nodeAddr6(n)
+			}
+			fmt.Fprintf(&b, "    unicast_src_ip %s\n    unicast_peer {\n", src)
+			for m := range c.Nodes {
+				if m != n && in.Prio[m] > 0 {
+					peer := nodeAddr(m)
+					if in.IPv6 {
+						peer = nodeAddr6(m)
+					}
+					fmt.Fprintf(&b, "        %s\n", peer)
+				}
+			}
+			b.WriteString("    }\n")
+		}
+		bits := 24
+		if in.IPv6 {
+			bits = 64
+		}
+		fmt.Fprintf(&b, "    virtual_ipaddress {\n        %s/%d\n    }\n}\n", in.VIP, bits)
 	}
 	return b.String()
 }
@@ -246,7 +279,7 @@ func checkTopology(t *rapid.T) {
 	}
 	for n := range c.Nodes {
 		if err := w.AddNode(nodeName(n), sim.Iface{Name: "eth0", Segment: "lan",
-			Addrs: []netip.Prefix{netip.PrefixFrom(nodeAddr(n), 24)}}); err != nil {
+			Addrs: []netip.Prefix{netip.PrefixFrom(nodeAddr(n), 24), netip.PrefixFrom(nodeAddr6(n), 64)}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.WriteFile(nodeName(n), sim.ConfigPath, []byte(c.config(n))); err != nil {
