@@ -37,9 +37,16 @@ type Driver struct {
 	started    bool // EvStart sent
 	delayed    bool // within vrrp_startup_delay
 	startDelay func()
-	garpQueue  map[string]*garpQueue // per interface, when garp_interval spaces them
-	initWait   map[string]bool       // unweighted scripts that have not reported yet
-	linkState  map[string]bool       // last known carrier per interface we care about
+	garpQueue  map[string]*garpQueue  // per interface, when garp_interval spaces them
+	initWait   map[string]bool        // unweighted scripts that have not reported yet
+	linkState  map[string]bool        // last known carrier per interface we care about
+	splitSeen  map[splitKey]time.Time // last split-brain report, for rate limiting
+}
+
+type splitKey struct {
+	inst string
+	addr netip.Addr
+	how  string
 }
 
 type demuxKey struct {
@@ -332,7 +339,20 @@ func (d *Driver) ARPAnnounced(iface string, addr netip.Addr, sender string) {
 	}
 }
 
+// splitBrainQuiet is how long the same split brain (instance, address,
+// evidence) is not reported again: a GARP burst is one report.
+const splitBrainQuiet = time.Second
+
 func (d *Driver) splitBrain(m *instanceMeta, a netip.Addr, how string) {
+	k := splitKey{m.name, a, how}
+	now := d.now()
+	if last, ok := d.splitSeen[k]; ok && now.Sub(last) < splitBrainQuiet {
+		return
+	}
+	if d.splitSeen == nil {
+		d.splitSeen = map[splitKey]time.Time{}
+	}
+	d.splitSeen[k] = now
 	msg := fmt.Sprintf("(%s) split brain: VIP %s %s while we are MASTER", m.name, a, how)
 	d.log.Warn(msg)
 	d.p.Report(Report{Kind: ReportSplitBrain, Instance: m.name, Addr: a, Text: msg})

@@ -419,3 +419,37 @@ func TestSyncGroupNotify(t *testing.T) {
 		t.Errorf("notifies %q, want %q in order", got, want)
 	}
 }
+
+// Split-brain detection: a MASTER seeing a GARP for its VIP from another
+// host, or its VIP in an advert of another VRID, reports it — once per
+// burst (rate limited to one per second per evidence).
+func TestSplitBrainDetection(t *testing.T) {
+	d, f := start(t, e1(100, "MASTER"))
+	f.advance(4 * time.Second)
+	vip := netip.MustParseAddr("172.20.0.100")
+	for range 5 {
+		d.ARPAnnounced("eth0", vip, "lvs2")
+	}
+	d.Receive(Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.51"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, Advert: advert(200, 99)})
+	n := 0
+	for _, r := range f.reports {
+		if r.Kind == ReportSplitBrain {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d split-brain reports, want 2 (one per evidence)", n)
+	}
+	d.ARPAnnounced("eth0", netip.MustParseAddr("172.20.0.200"), "lvs2")
+	f.advance(2 * time.Second)
+	d.ARPAnnounced("eth0", vip, "lvs2")
+	m := 0
+	for _, r := range f.reports {
+		if r.Kind == ReportSplitBrain {
+			m++
+		}
+	}
+	if m != 3 {
+		t.Errorf("%d reports, want 3 (other addresses ignored; a new burst reported)", m)
+	}
+}
