@@ -138,7 +138,14 @@ func (d *Driver) scriptDone(s *scriptState, r ScriptResult) {
 		d.log.Info(fmt.Sprintf("Script `%s` now returning %d", name, r.ExitCode))
 	}
 	if !s.ok && (wasInit || was) {
-		d.log.Info(fmt.Sprintf("VRRP_Script(%s) failed", name))
+		switch {
+		case r.TimedOut:
+			d.log.Info(fmt.Sprintf("VRRP_Script(%s) timed_out", name))
+		case r.Err != nil:
+			d.log.Info(fmt.Sprintf("VRRP_Script(%s) failed", name))
+		default:
+			d.log.Info(fmt.Sprintf("VRRP_Script(%s) failed (exited with status %d)", name, r.ExitCode))
+		}
 	} else if s.ok {
 		d.log.Info(fmt.Sprintf("VRRP_Script(%s) succeeded", name))
 	}
