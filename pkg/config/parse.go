@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -56,7 +57,7 @@ func Parse(name string, src []byte, opt Options) (*Config, Diagnostics, error) {
 	p.cfg.Global = defaultGlobal()
 	p.top(tree)
 	p.finish()
-	diagsOut := d.list
+	diagsOut := sortDiags(d.list, pp.files)
 	if diagsOut.HasErrors() {
 		return p.cfg, diagsOut, &LoadError{Errors: diagsOut.Errors()}
 	}
@@ -186,4 +187,26 @@ func (p *parser) top(nodes []*node) {
 // ignored warns that a keyword keepalived knows is kept but not acted upon.
 func (p *parser) ignored(n *node) {
 	p.d.warnf(n.pos(), n.kw.text, "'%s' is accepted but not implemented by gokeepalived; it has no effect", n.kw.text)
+}
+
+// sortDiags orders diagnostics by file (in reading order), line and column,
+// keeping the order of findings on the same spot.
+func sortDiags(ds Diagnostics, files []string) Diagnostics {
+	idx := make(map[string]int, len(files))
+	for i, f := range files {
+		if _, ok := idx[f]; !ok {
+			idx[f] = i
+		}
+	}
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Pos, ds[j].Pos
+		if a.File != b.File {
+			return idx[a.File] < idx[b.File]
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return ds
 }

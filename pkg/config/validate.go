@@ -288,7 +288,15 @@ func (p *parser) checkScriptPath(n *node, cmd string) {
 	}
 	prog := firstWord(cmd)
 	if !strings.HasPrefix(prog, "/") {
-		return // found through PATH at run time, or a shell builtin
+		// keepalived execs the program without a shell, through PATH.
+		if _, err := exec.LookPath(prog); err != nil {
+			hint := ""
+			if isShellSyntax(prog) {
+				hint = " (a shell keyword: keepalived runs scripts without a shell; use /bin/sh -c '...')"
+			}
+			p.d.warnf(n.pos(), n.kw.text, "script %s not found in PATH%s: disabling it", prog, hint)
+		}
+		return
 	}
 	st, err := os.Stat(prog)
 	if err != nil {
@@ -302,4 +310,12 @@ func (p *parser) checkScriptPath(n *node, cmd string) {
 	if st.Mode()&0o111 == 0 {
 		p.d.warnf(n.pos(), n.kw.text, "script %s is not executable", prog)
 	}
+}
+
+func isShellSyntax(w string) bool {
+	switch w {
+	case "[[", "[", "if", "test", "!", "{", "(", "for", "while", "case":
+		return true
+	}
+	return strings.ContainsAny(w, "|&;<>()$`")
 }
