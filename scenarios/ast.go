@@ -138,6 +138,21 @@ type PartitionStep struct {
 	Isolate string // `isolate NODE`: NODE alone against everyone else
 }
 
+// BridgeStep is Jepsen's "bridge" nemesis: Left and Right cannot reach
+// each other, Middle reaches both.
+type BridgeStep struct {
+	Pos         Pos
+	Left, Right []string
+	Middle      string
+}
+
+// ClockStep makes Node's clock run at Rate (1.01 = 1 % fast).
+type ClockStep struct {
+	Pos  Pos
+	Node string
+	Rate float64
+}
+
 // HealStep removes every partition, loss, delay and duplication.
 type HealStep struct{ Pos Pos }
 
@@ -329,6 +344,8 @@ func (s LinkStep) Position() Pos      { return s.Pos }
 func (s NetStep) Position() Pos       { return s.Pos }
 func (s PartitionStep) Position() Pos { return s.Pos }
 func (s HealStep) Position() Pos      { return s.Pos }
+func (s BridgeStep) Position() Pos    { return s.Pos }
+func (s ClockStep) Position() Pos     { return s.Pos }
 func (s FileStep) Position() Pos      { return s.Pos }
 func (s WaitStep) Position() Pos      { return s.Pos }
 func (s MarkStep) Position() Pos      { return s.Pos }
@@ -370,6 +387,10 @@ func (s PartitionStep) String() string {
 	return out
 }
 func (s HealStep) String() string { return "heal" }
+func (s BridgeStep) String() string {
+	return fmt.Sprintf("bridge %s | %s | %s", joinWords(s.Left), s.Middle, joinWords(s.Right))
+}
+func (s ClockStep) String() string { return fmt.Sprintf("clock %s %g", s.Node, s.Rate) }
 func (s FileStep) String() string {
 	if s.Config {
 		return "config " + s.Node

@@ -34,8 +34,12 @@ type Backend interface {
 	Partition(groups [][]string) error
 	// PartitionOneWay drops everything from → to, adding to any partition.
 	PartitionOneWay(from, to string) error
+	// Bridge cuts Left from Right; Middle reaches both (Jepsen's bridge).
+	Bridge(left []string, middle string, right []string) error
 	// Heal removes every partition, loss, delay and duplication.
 	Heal() error
+	// SetClockRate makes node's clock run at rate (1 = exact).
+	SetClockRate(node string, rate float64) error
 
 	Elapsed() time.Duration
 	RunFor(d time.Duration) error

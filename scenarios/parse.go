@@ -308,6 +308,22 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.add(PartitionStep{Pos: pos, Isolate: args[0].s})
+	case "bridge":
+		p.bridge(pos, args)
+	case "clock":
+		if len(args) != 2 {
+			p.errorf(ln, "usage: clock NODE RATE (1.01 = 1%% fast)")
+			return
+		}
+		if !p.checkNode(ln, args[0].s) {
+			return
+		}
+		rate, err := strconv.ParseFloat(args[1].s, 64)
+		if err != nil || !(rate > 0) || rate > 1000 {
+			p.errorf(ln, "clock rate %q: want a number in (0, 1000], 1 = exact", args[1].s)
+			return
+		}
+		p.add(ClockStep{Pos: pos, Node: args[0].s, Rate: rate})
 	case "heal":
 		if len(args) != 0 {
 			p.errorf(ln, "usage: heal (takes no arguments)")
@@ -535,6 +551,36 @@ func (p *parser) partition(pos Pos, args []word) {
 		}
 	}
 	p.add(PartitionStep{Pos: pos, Groups: groups})
+}
+
+// bridge A B | M | C D
+func (p *parser) bridge(pos Pos, args []word) {
+	ln := pos.Line
+	var groups [][]string
+	cur := []string{}
+	seen := map[string]bool{}
+	for _, a := range args {
+		if a.s == "|" {
+			groups = append(groups, cur)
+			cur = []string{}
+			continue
+		}
+		if !p.checkNode(ln, a.s) {
+			return
+		}
+		if seen[a.s] {
+			p.errorf(ln, "node %s is named twice", a.s)
+			return
+		}
+		seen[a.s] = true
+		cur = append(cur, a.s)
+	}
+	groups = append(groups, cur)
+	if len(groups) != 3 || len(groups[1]) != 1 || len(groups[0]) == 0 || len(groups[2]) == 0 {
+		p.errorf(ln, "usage: bridge A B | M | C D (M, one node, reaches both sides; the sides cannot reach each other)")
+		return
+	}
+	p.add(BridgeStep{Pos: pos, Left: groups[0], Middle: groups[1][0], Right: groups[2]})
 }
 
 // parseDur accepts Go durations ("3.609375s", "500ms", "1m30s").

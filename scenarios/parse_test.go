@@ -11,6 +11,7 @@ import (
 const tinyScenario = "# A tiny pair\n" +
 	"node a eth0@lan 10.0.0.1/24\n" +
 	"node b eth0@lan 10.0.0.2/24 eth1@hb 192.168.9.2/24\n" +
+	"node a2 eth0@lan 10.0.0.4/24\n" +
 	"config a <<EOF\n" +
 	"vrrp_instance VI_1 {\u00a0# non-breaking space kept\n" +
 	"  priority 100\n" +
@@ -29,6 +30,8 @@ const tinyScenario = "# A tiny pair\n" +
 	"partition a | b\n" +
 	"partition a -> b\n" +
 	"isolate b\n" +
+	"bridge a | b | a2\n" +
+	"clock b 1.01\n" +
 	"heal\n" +
 	"link b eth1 down\n" +
 	"touch a /etc/keepalived/down\n" +
@@ -53,7 +56,7 @@ func TestParseAllCommands(t *testing.T) {
 	if sc.Title != "A tiny pair" {
 		t.Errorf("title %q", sc.Title)
 	}
-	if len(sc.Nodes) != 2 || len(sc.Segments) != 2 || len(sc.Nodes[1].Ifaces) != 2 {
+	if len(sc.Nodes) != 3 || len(sc.Segments) != 2 || len(sc.Nodes[1].Ifaces) != 2 {
 		t.Fatalf("topology: %+v %+v", sc.Nodes, sc.Segments)
 	}
 	if got := sc.Nodes[1].Ifaces[1].Addrs[0]; got != netip.MustParsePrefix("192.168.9.2/24") {
@@ -82,7 +85,7 @@ func TestParseAllCommands(t *testing.T) {
 	for _, s := range sc.Steps {
 		kinds[strings.TrimPrefix(strings.SplitN(s.String(), " ", 2)[0], "expect")]++
 	}
-	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "vip", "curl", "ipvs"} {
+	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "bridge", "clock", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "vip", "curl", "ipvs"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s step parsed (%v)", k, kinds)
 		}
@@ -105,6 +108,8 @@ func TestParseErrors(t *testing.T) {
 		{"node a eth0@lan 10.0.0.1/24\nstart a\nnode b eth0@lan 10.0.0.2/24\n", "x.scn:3: node declarations must come before the first start"},
 		{"node a eth0@lan 10.0.0.1/24\nvip 10.0.0.3 on a between 3s and 1s\n", "the second bound is earlier"},
 		{"node a eth0@lan 10.0.0.1/24\nstart a \"unterminated\n", "x.scn:2: unterminated \" quote"},
+		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\nbridge a | b\n", "x.scn:3: usage: bridge"},
+		{"node a eth0@lan 10.0.0.1/24\nclock a -1\n", "x.scn:2: clock rate \"-1\""},
 	}
 	for _, c := range cases {
 		_, err := Parse("x.scn", []byte(c.src))

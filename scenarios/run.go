@@ -377,6 +377,12 @@ func (r *runner) step(st Step) {
 	case HealStep:
 		r.action(s)
 		err = r.b.Heal()
+	case BridgeStep:
+		r.action(s)
+		err = r.b.Bridge(s.Left, s.Middle, s.Right)
+	case ClockStep:
+		r.action(s)
+		err = r.b.SetClockRate(s.Node, s.Rate)
 	case FileStep:
 		if r.b.Elapsed() > 0 || s.Op != "write" {
 			r.action(s)

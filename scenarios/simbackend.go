@@ -97,6 +97,16 @@ func (b *SimBackend) Partition(groups [][]string) error { return b.W.Partition(g
 // PartitionOneWay implements Backend.
 func (b *SimBackend) PartitionOneWay(from, to string) error { return b.W.PartitionOneWay(from, to) }
 
+// Bridge implements Backend.
+func (b *SimBackend) Bridge(left []string, middle string, right []string) error {
+	return b.W.Bridge(left, middle, right)
+}
+
+// SetClockRate implements Backend.
+func (b *SimBackend) SetClockRate(node string, rate float64) error {
+	return b.W.SetClockRate(node, rate)
+}
+
 // Heal implements Backend: partitions and link faults both go.
 func (b *SimBackend) Heal() error {
 	b.W.ClearFaults()
