@@ -673,6 +673,10 @@ func (p *parser) splitTiming(ln int, ws []word) ([]word, Timing, bool) {
 			return nil, t, false
 		}
 	}
+	if t.Mode == For && t.Since != "" {
+		p.errorf(ln, "`for D` runs from now; it cannot be combined with `since %s`", t.Since)
+		return nil, t, false
+	}
 	return cond, t, true
 }
 

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -267,7 +268,7 @@ func (r *runner) flush() {
 	if w := *r.warnings; len(w) > 0 {
 		r.res.Warnings = append(r.res.Warnings, w...)
 		evs = append(slices.Clone(w), evs...)
-		slices.SortStableFunc(evs, func(a, b Event) int { return int(a.At - b.At) })
+		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
 		*r.warnings = (*r.warnings)[:0]
 	}
 	if r.opt.Trace == nil {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/netip"
@@ -98,7 +99,7 @@ func summarize(b Backend, sc *Scenario, actions []Action, end time.Duration) ([]
 		out = append(out, *h)
 		fos = append(fos, failovers(*h, actions)...)
 	}
-	slices.SortStableFunc(fos, func(x, y Failover) int { return int(x.Gained - y.Gained) })
+	slices.SortStableFunc(fos, func(x, y Failover) int { return cmp.Compare(x.Gained, y.Gained) })
 	return out, fos
 }
 
