@@ -93,3 +93,19 @@ func TestExternalAddressChanges(t *testing.T) {
 		t.Errorf("split brains %+v", sb)
 	}
 }
+
+// SIGTERM to a SIGSTOPped daemon acts on SIGCONT.
+func TestStopWhilePaused(t *testing.T) {
+	w := e1World(t, Options{Seed: 15})
+	waitHolders(t, w, "lvs1", 5*time.Second)
+	must(t, w.PauseDaemon("lvs1"))
+	must(t, w.StopDaemon("lvs1"))
+	if !w.DaemonRunning("lvs1") || holders(w) != "lvs1" {
+		t.Fatal("a paused daemon acted on SIGTERM")
+	}
+	must(t, w.ResumeDaemon("lvs1"))
+	if w.DaemonRunning("lvs1") || holders(w) != "" {
+		t.Errorf("after SIGCONT: running=%v holders %q", w.DaemonRunning("lvs1"), holders(w))
+	}
+	waitHolders(t, w, "lvs2", time.Second)
+}

@@ -75,6 +75,8 @@ type process struct {
 	paused bool
 	held   []func() // callbacks due while paused, in order
 	heldRx int      // packets among held
+	// stopPending: SIGTERM arrived while paused; it acts on resume.
+	stopPending bool
 }
 
 type simTimer struct {
@@ -227,7 +229,12 @@ func (n *node) stop() error {
 		return fmt.Errorf("sim: %s: %w: no daemon running", n.name, ErrDaemonState)
 	}
 	if p.paused {
-		return fmt.Errorf("sim: %s: %w: daemon is paused (SIGTERM is held until SIGCONT)", n.name, ErrDaemonState)
+		// A stopped process gets SIGTERM when it is continued.
+		if !p.stopPending {
+			p.stopPending = true
+			n.w.obs.event(n.name, "", "daemon", "stop (SIGTERM held until SIGCONT)")
+		}
+		return nil
 	}
 	n.w.obs.event(n.name, "", "daemon", "stop (SIGTERM)")
 	p.drv.Stop()
@@ -266,6 +273,10 @@ func (n *node) resume() error {
 	held := p.held
 	p.held, p.heldRx = nil, 0
 	n.w.obs.event(n.name, "", "daemon", fmt.Sprintf("resume (SIGCONT), %d held events", len(held)))
+	if p.stopPending {
+		// The signal is handled first; held input dies with the daemon.
+		return n.stop()
+	}
 	for _, fn := range held {
 		n.w.schedule(n.w.now, func() { n.dispatch(p.gen, fn) })
 	}

@@ -344,7 +344,8 @@ func (w *World) StartDaemon(node string) error {
 }
 
 // StopDaemon stops the node's daemon gracefully (SIGTERM): masters send a
-// priority-0 advert and release their VIPs.
+// priority-0 advert and release their VIPs. A paused daemon stops when it
+// is resumed.
 func (w *World) StopDaemon(node string) error {
 	n, err := w.node(node)
 	if err != nil {
