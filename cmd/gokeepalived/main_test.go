@@ -67,3 +67,24 @@ func TestDumpFlags(t *testing.T) {
 		t.Errorf("-i lb01 should select the @lb01 lines:\n%s", out.String())
 	}
 }
+
+// keepalived check_script_secure: with enable_script_security, a script in
+// a directory others can write to is refused.
+func TestScriptSecurityPermissions(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("ownership checks need root-owned files")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "check.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := "global_defs {\n enable_script_security\n}\nvrrp_script s {\n script \"" + script + "\"\n}\n" + okConf
+	var out, errb bytes.Buffer
+	if got := run([]string{"-t", "-f", write(t, conf)}, &out, &errb); got != exitConfigErrors || !strings.Contains(errb.String(), "insecure permissions") {
+		t.Errorf("exit %d, stderr:\n%s", got, errb.String())
+	}
+}

@@ -71,6 +71,8 @@ type parser struct {
 	cfg *Config
 	// instFlags[i] records which keywords Instances[i] gave.
 	instFlags []instFlags
+	// scriptRefs are the script programs found (Options.CheckScripts).
+	scriptRefs []scriptRef
 }
 
 // unknown reports a keyword keepalived does not know in this block.

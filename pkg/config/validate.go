@@ -3,7 +3,10 @@ package config
 import (
 	"os"
 	"os/exec"
+	"os/user"
+	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // validate makes the cross-reference checks keepalived makes once the
@@ -130,6 +133,7 @@ func (p *parser) validate() {
 	}
 	c.SyncGroups = groups
 	p.scriptSecurity()
+	p.checkScriptPerms()
 }
 
 func hasTrackFile(c *Config, name string) bool {
@@ -309,6 +313,70 @@ func (p *parser) checkScriptPath(n *node, cmd string) {
 	}
 	if st.Mode()&0o111 == 0 {
 		p.d.warnf(n.pos(), n.kw.text, "script %s is not executable", prog)
+	}
+	p.scriptRefs = append(p.scriptRefs, scriptRef{pos: n.pos(), kw: n.kw.text, prog: prog})
+}
+
+// scriptRef is an existing absolute script program, for the security check
+// made once enable_script_security is known.
+type scriptRef struct {
+	pos  Pos
+	kw   string
+	prog string
+}
+
+// checkScriptPerms is keepalived's check_script_secure with
+// enable_script_security: a script run as root must not be replaceable by
+// another user, so the file and every directory above it must be owned by
+// root and not writable by group or others (sticky directories excepted).
+func (p *parser) checkScriptPerms() {
+	if !p.opt.CheckScripts || !p.cfg.Global.EnableScriptSecurity {
+		return
+	}
+	if p.cfg.Global.ScriptUser == "" {
+		// keepalived runs scripts as keepalived_script when no
+		// script_user is given; without that user it drops them.
+		if _, err := user.Lookup("keepalived_script"); err != nil {
+			for _, s := range p.cfg.Scripts {
+				if s.User == "" {
+					p.d.warnf(s.Pos, "vrrp_script", "Unable to set default user keepalived_script for vrrp script %s - removing (set script_user in global_defs or create the user)", s.Name)
+				}
+			}
+		}
+	}
+	for _, r := range p.scriptRefs {
+		if bad, why := insecurePath(r.prog); bad != "" {
+			p.d.warnf(r.pos, r.kw, "Disabling script %s due to insecure permissions: %s %s", r.prog, bad, why)
+		}
+	}
+}
+
+func insecurePath(prog string) (string, string) {
+	real, err := filepath.EvalSymlinks(prog)
+	if err != nil {
+		return "", ""
+	}
+	for path := real; ; path = filepath.Dir(path) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return "", ""
+		}
+		mode := st.Mode()
+		sticky := mode.IsDir() && mode&os.ModeSticky != 0
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			if sys.Uid != 0 {
+				return path, "is not owned by root"
+			}
+			if mode&0o020 != 0 && sys.Gid != 0 && !sticky {
+				return path, "is group-writable"
+			}
+		}
+		if mode&0o002 != 0 && !sticky {
+			return path, "is world-writable"
+		}
+		if path == "/" || path == "." {
+			return "", ""
+		}
 	}
 }
 
