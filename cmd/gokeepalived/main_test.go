@@ -31,7 +31,7 @@ func TestConfigTestExitCodes(t *testing.T) {
 		{"unknown keyword", strings.Replace(okConf, " interface eth0\n", " interface eth0\n foo 1\n", 1), exitConfigErrors},
 		{"bad vrid", strings.Replace(okConf, "30", "300", 1), exitConfigErrors},
 		{"scripts without security", "vrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitScriptSecurity},
-		{"scripts with security", "global_defs {\n enable_script_security\n}\nvrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitOK},
+		{"scripts with security", "global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
