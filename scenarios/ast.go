@@ -185,6 +185,10 @@ type ExpectStep struct {
 	Text   string // the expectation as written (without a leading "expect")
 	Cond   Cond
 	Timing Timing
+	// XFail marks a known bug: the expectation states keepalived's
+	// behaviour and is expected to fail today. It fails the run if it
+	// passes (remove the xfail then), so the bug stays visible.
+	XFail bool
 }
 
 // TimingMode says how a condition is checked against time.

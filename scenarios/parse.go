@@ -348,6 +348,21 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 		}
 		p.marks[args[0].s] = true
 		p.add(MarkStep{Pos: pos, Name: args[0].s})
+	case "xfail":
+		if len(args) == 0 {
+			p.errorf(ln, "xfail what? (xfail EXPECTATION: a known bug, expected to fail)")
+			return
+		}
+		n := len(p.sc.Steps)
+		if args[0].s == "expect" {
+			args = args[1:]
+		}
+		p.expect(pos, args)
+		if len(p.sc.Steps) > n {
+			e := p.sc.Steps[n].(ExpectStep)
+			e.XFail = true
+			p.sc.Steps[n] = e
+		}
 	case "expect":
 		if len(args) == 0 {
 			p.errorf(ln, "expect what? (e.g. expect vip 10.0.0.3 on lb01 within 4s)")

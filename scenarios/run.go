@@ -34,16 +34,24 @@ type Options struct {
 
 // Verdict is the outcome of one expectation.
 type Verdict struct {
-	Pos    Pos
-	Text   string
+	Pos  Pos
+	Text string
+	// Pass: the expectation held (for an xfail one: it failed, as the
+	// known bug makes it).
 	Pass   bool
+	XFail  bool
 	At     time.Duration // when it was decided
 	Detail string        // what was observed
 }
 
 func (v Verdict) String() string {
 	res := "PASS"
-	if !v.Pass {
+	switch {
+	case v.XFail && v.Pass:
+		res = "XFAIL"
+	case v.XFail:
+		res = "XPASS"
+	case !v.Pass:
 		res = "FAIL"
 	}
 	s := fmt.Sprintf("%s: %s", v.Text, res)
@@ -407,11 +415,23 @@ func (r *runner) step(st Step) {
 	case ExpectStep:
 		v := r.expect(s)
 		r.flush()
-		r.res.Verdicts = append(r.res.Verdicts, v)
 		kind := "PASS"
 		if !v.Pass {
 			kind = "FAIL"
 		}
+		if s.XFail {
+			// A known bug: failing is expected, passing means it was
+			// fixed and the xfail must go.
+			v.XFail = true
+			if v.Pass {
+				kind = "XPASS"
+				v.Detail = strings.TrimSpace(v.Detail + " (unexpectedly passed: the bug is fixed, remove the xfail)")
+			} else {
+				kind = "XFAIL"
+			}
+			v.Pass = !v.Pass
+		}
+		r.res.Verdicts = append(r.res.Verdicts, v)
 		text := v.Text
 		if v.Detail != "" {
 			text += ": " + strings.TrimSuffix(strings.TrimPrefix(v.Detail, "("), ")")

@@ -120,7 +120,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				}
 			}
 		}
-		fmt.Fprintf(stdout, "--- %s %s: %d expectations, %s simulated in %s\n", verdict, f, len(res.Verdicts),
+		known := ""
+		xf := 0
+		for _, v := range res.Verdicts {
+			if v.XFail && v.Pass {
+				xf++
+			}
+		}
+		if xf > 0 {
+			known = fmt.Sprintf(", %d known bugs (xfail)", xf)
+		}
+		fmt.Fprintf(stdout, "--- %s %s: %d expectations%s, %s simulated in %s\n", verdict, f, len(res.Verdicts), known,
 			res.End.Round(time.Millisecond), wall.Round(time.Millisecond))
 	}
 	if len(files) > 1 {

@@ -54,6 +54,8 @@ func TestExitStatus(t *testing.T) {
 	}{
 		{"pass.scn", pair + "vip 10.0.0.3 on a within 4s\n", 0, "PASS"},
 		{"fail.scn", pair + "vip 10.0.0.3 on b within 4s\n", 1, "FAIL"},
+		{"xfail.scn", pair + "xfail vip 10.0.0.3 on b within 4s\n", 0, "XFAIL"},
+		{"xpass.scn", pair + "xfail vip 10.0.0.3 on a within 4s\n", 1, "XPASS"},
 		{"parse.scn", pair + "vip 10.0.0.3 under a\n", 2, "parse.scn:26:"},
 		{"ipvs.scn", pair + "ipvs a has 10.0.0.3:80 -> 10.0.0.91:80 route 1\n", 2, "ipvs.scn:26: ipvs expectations are not supported in the simulator yet"},
 	}
