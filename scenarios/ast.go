@@ -265,6 +265,19 @@ type NotifyCond struct {
 	Never bool // "no notify ..."
 }
 
+// RejectsCond compares the number of adverts Node rejected for Reason
+// (keepalived's receive checks: auth_failure, advert_interval,
+// addr_mismatch, wrong_version, ...; "any" for all) with N.
+type RejectsCond struct {
+	Node, Reason string
+	Op           string
+	N            int
+}
+
+func (c RejectsCond) condString() string {
+	return fmt.Sprintf("rejects %s %s %s %d", c.Node, c.Reason, c.Op, c.N)
+}
+
 // IPVSCond: `ipvs NODE has VIP:PORT -> RIP:PORT route|masq|tunnel WEIGHT`
 // (or `ipvs NODE lacks ...`). Parsed now; run by backends with IPVS.
 type IPVSCond struct {

@@ -57,6 +57,9 @@ type Backend interface {
 	// Detections are split brains reported by the daemons themselves (a
 	// MASTER seeing another node announce one of its VIPs).
 	Detections() []Detection
+	// Rejected is node's running count of rejected adverts per reason
+	// (keepalived's receive checks, named as in vrrp.RejectReason).
+	Rejected(node string) map[string]int
 	// Events returns the readable timeline from index i on (for printing
 	// as the run progresses).
 	Events(i int) []Event

@@ -369,7 +369,7 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.expect(pos, args)
-	case "vip", "state", "no", "split-brain", "transitions", "notify", "ipvs", "curl":
+	case "vip", "state", "no", "split-brain", "transitions", "notify", "rejects", "ipvs", "curl":
 		p.expect(pos, ws)
 	default:
 		p.errorf(ln, "unknown command %q (see docs/scenarios.md for the list)", verb)
@@ -827,6 +827,25 @@ func (p *parser) expect(pos Pos, ws []word) {
 			return
 		}
 		e.Cond = TransitionsCond{Node: c[1], Inst: c[2], Op: c[3], N: n}
+	case "rejects":
+		// rejects NODE REASON OP N
+		if len(c) != 5 || !validOp(c[3]) {
+			p.errorf(ln, "usage: rejects NODE REASON|any ==|<=|>=|<|>|!= N [since MARK | within D]")
+			return
+		}
+		if !p.checkNode(ln, c[1]) {
+			return
+		}
+		n, err := strconv.Atoi(c[4])
+		if err != nil || n < 0 {
+			p.errorf(ln, "rejects: count %q is not a number", c[4])
+			return
+		}
+		if t.Mode != Now && t.Mode != Within {
+			p.errorf(ln, "rejects: only `since MARK` or `within D` may follow")
+			return
+		}
+		e.Cond = RejectsCond{Node: c[1], Reason: c[2], Op: c[3], N: n}
 	case "notify":
 		nc, ok := p.notifyCond(ln, c)
 		if !ok {

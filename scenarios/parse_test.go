@@ -43,6 +43,7 @@ const tinyScenario = "# A tiny pair\n" +
 	"transitions b VI_1 == 1 since m\n" +
 	`notify b /etc/keepalived/notify.sh INSTANCE VI_1 MASTER "*" within 2s` + "\n" +
 	"vip 10.0.0.3 on nobody between 1s and 2s\n" +
+	"rejects b auth_failure > 0 since m\n" +
 	`curl 10.0.0.3 gets "this is 91 page" | "this is 92 page"` + "\n" +
 	"ipvs a has 10.0.0.3:80 -> 10.0.0.91:80 route 1\n"
 
@@ -85,7 +86,7 @@ func TestParseAllCommands(t *testing.T) {
 	for _, s := range sc.Steps {
 		kinds[strings.TrimPrefix(strings.SplitN(s.String(), " ", 2)[0], "expect")]++
 	}
-	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "bridge", "clock", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "vip", "curl", "ipvs"} {
+	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "bridge", "clock", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "rejects", "vip", "curl", "ipvs"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s step parsed (%v)", k, kinds)
 		}

@@ -162,7 +162,7 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 		return nil, err
 	}
 	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: map[string]time.Duration{}, seenDetect: map[string]bool{},
-		warnings: &warnings, confLine: confLine}
+		warnings: &warnings, confLine: confLine, rejMarks: map[string]map[string]map[string]int{}}
 	if err := r.build(); err != nil {
 		return nil, err
 	}
@@ -224,6 +224,29 @@ type runner struct {
 	seenDetect map[string]bool
 	warnings   *[]Event // daemon warnings not yet printed
 	confLine   map[string]Pos
+	// rejected counters at each mark and at the last action
+	rejMarks  map[string]map[string]map[string]int
+	rejAction map[string]map[string]int
+}
+
+func (r *runner) rejectSnapshot() map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for _, n := range r.sc.Nodes {
+		out[n.Name] = r.b.Rejected(n.Name)
+	}
+	return out
+}
+
+// rejectCount is how many adverts node rejected for reason since the
+// snapshot (nil: since the start).
+func (r *runner) rejectCount(c RejectsCond, since map[string]map[string]int) int {
+	n := 0
+	for reason, v := range r.b.Rejected(c.Node) {
+		if c.Reason == "any" || reason == c.Reason {
+			n += v - since[c.Node][reason]
+		}
+	}
+	return n
 }
 
 // scenarioLine rewrites a config diagnostic "NODE:LINE:COL: ..." (the
@@ -346,6 +369,7 @@ func (r *runner) action(st Step) {
 	now := r.b.Elapsed()
 	r.lastAction = now
 	r.seenDetect = map[string]bool{}
+	r.rejAction = r.rejectSnapshot()
 	r.res.Actions = append(r.res.Actions, Action{At: now, Pos: st.Position(), Text: st.String()})
 	r.line(now, "", "", "step", st.String())
 }
@@ -411,6 +435,7 @@ func (r *runner) step(st Step) {
 		err = r.b.RunFor(s.D)
 	case MarkStep:
 		r.marks[s.Name] = r.b.Elapsed()
+		r.rejMarks[s.Name] = r.rejectSnapshot()
 		r.line(r.b.Elapsed(), "", "", "mark", s.Name)
 	case ExpectStep:
 		v := r.expect(s)
@@ -513,6 +538,17 @@ func (r *runner) expect(s ExpectStep) Verdict {
 			if !v.Pass {
 				v.Detail = "(split brain: " + strings.Join(bad, "; ") + ")"
 			}
+			return v
+		}
+	case RejectsCond:
+		if s.Timing.Mode == Now {
+			var since map[string]map[string]int
+			if s.Timing.Since != "" {
+				since = r.rejMarks[s.Timing.Since]
+			}
+			n := r.rejectCount(c, since)
+			v.At, v.Pass = start, compare(n, c.Op, c.N)
+			v.Detail = fmt.Sprintf("(%d rejected; %s's counters: %v)", n, c.Node, r.b.Rejected(c.Node))
 			return v
 		}
 	case NotifyCond:
@@ -686,6 +722,12 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 			}
 			return "no node reported a split brain"
 		}
+	case RejectsCond:
+		since := r.rejAction
+		return func() bool { return compare(r.rejectCount(c, since), c.Op, c.N) },
+			func() string {
+				return fmt.Sprintf("%d rejected since the last step; %s's counters: %v", r.rejectCount(c, since), c.Node, r.b.Rejected(c.Node))
+			}
 	case NotifyCond:
 		from := r.lastAction
 		return func() bool {

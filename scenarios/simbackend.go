@@ -196,6 +196,9 @@ func isDetectionKind(kind, text string) bool {
 	return kind == "split-brain-detected"
 }
 
+// Rejected implements Backend.
+func (b *SimBackend) Rejected(node string) map[string]int { return b.W.Counters(node).Rejected }
+
 // Events implements Backend.
 func (b *SimBackend) Events(i int) []Event {
 	tl := b.W.Timeline()
