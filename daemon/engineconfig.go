@@ -176,10 +176,10 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		SrcAddr:              m.src,
 		Unicast:              m.unicast,
 		DownTimerAdverts:     in.DownTimerAdverts,
-		LowerPrioNoAdvert:    in.LowerPrioNoAdvert || g.VRRPLowerPrioNoAdvert,
-		HigherPrioSendAdvert: in.HigherPrioSendAdvert || g.VRRPHigherPrioSendAdvert,
-		SkipCheckAdvAddr:     in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
-		Strict:               in.Strict || g.VRRPStrict,
+		LowerPrioNoAdvert:    in.LowerPrioNoAdvert,
+		HigherPrioSendAdvert: in.HigherPrioSendAdvert,
+		SkipCheckAdvAddr:     in.SkipCheckAdvAddr,
+		Strict:               in.Strict,
 
 		GARPMasterDelay:         in.GARPMasterDelay,
 		GARPMasterRepeat:        in.GARPMasterRepeat,
@@ -194,10 +194,6 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	}
 	if ic.DownTimerAdverts <= 0 {
 		ic.DownTimerAdverts = 3 // VRRP_MS_DOWN_TIMER
-	}
-	if g.VRRPMinGARP {
-		// vrrp_min_garp: one GARP, no second burst.
-		ic.GARPMasterRepeat, ic.GARPMasterDelay = 1, 0
 	}
 	for _, v := range in.VIPs {
 		ic.VIPs = append(ic.VIPs, v.Prefix.Addr())

@@ -164,3 +164,52 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// keepalived.conf(5): skip_check_adv_addr, lower_prio_no_advert and
+// garp_master_repeat in an instance override the global_defs defaults in
+// both directions; the parser resolves them, and the engine config must
+// take the instance's value as it is (an explicit "off" wins over the global
+// "on", an explicit repeat wins over vrrp_min_garp).
+func TestInstanceOverridesGlobal(t *testing.T) {
+	cfg := parse(t, `
+global_defs {
+   vrrp_skip_check_adv_addr
+   vrrp_lower_prio_no_advert
+   vrrp_min_garp
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    skip_check_adv_addr off
+    lower_prio_no_advert false
+    garp_master_repeat 3
+    virtual_ipaddress {
+        10.0.0.3
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    virtual_ipaddress {
+        10.0.0.4
+    }
+}
+`)
+	ec, _, err := buildEngineConfig(cfg, newFake(t), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i1, i2 := ec.Instances[0], ec.Instances[1]
+	if i1.SkipCheckAdvAddr || i1.LowerPrioNoAdvert {
+		t.Errorf("VI_1: explicit off overridden by global: skip=%v lower=%v", i1.SkipCheckAdvAddr, i1.LowerPrioNoAdvert)
+	}
+	if i1.GARPMasterRepeat != 3 {
+		t.Errorf("VI_1: garp_master_repeat = %d, want the explicit 3", i1.GARPMasterRepeat)
+	}
+	if !i2.SkipCheckAdvAddr || !i2.LowerPrioNoAdvert {
+		t.Errorf("VI_2: global defaults lost: skip=%v lower=%v", i2.SkipCheckAdvAddr, i2.LowerPrioNoAdvert)
+	}
+	if i2.GARPMasterRepeat != 1 || i2.GARPMasterDelay != 0 {
+		t.Errorf("VI_2: vrrp_min_garp gives repeat 1, no second burst; got %d, %v", i2.GARPMasterRepeat, i2.GARPMasterDelay)
+	}
+}
