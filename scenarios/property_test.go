@@ -179,7 +179,7 @@ func genCase(t *rapid.T) propCase {
 	for range nf {
 		f := propFault{
 			At:   time.Duration(rapid.IntRange(0, int(propFaultSpan/time.Millisecond)-1).Draw(t, "at")) * time.Millisecond,
-			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "loss", "delay", "dup", "heal", "file"}).Draw(t, "kind"),
+			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "bridge", "loss", "delay", "dup", "heal", "file", "clock"}).Draw(t, "kind"),
 			A:    rapid.IntRange(0, c.Nodes-1).Draw(t, "a"),
 			B:    rapid.IntRange(0, c.Nodes-1).Draw(t, "b"),
 		}
@@ -190,10 +190,12 @@ func genCase(t *rapid.T) propCase {
 			f.Pct = float64(rapid.SampledFrom([]int{10, 30, 60, 100}).Draw(t, "pct"))
 		case "delay":
 			f.D = time.Duration(rapid.IntRange(0, 300).Draw(t, "delayMs")) * time.Millisecond
-		case "partition":
+		case "partition", "bridge":
 			for range c.Nodes {
 				f.Grp = append(f.Grp, rapid.IntRange(0, 2).Draw(t, "group"))
 			}
+		case "clock":
+			f.Pct = rapid.SampledFrom([]float64{0.25, 0.9, 1.1, 3}).Draw(t, "rate")
 		}
 		c.Faults = append(c.Faults, f)
 	}
@@ -382,6 +384,22 @@ func checkTopology(t *rapid.T) {
 				groups[g] = append(groups[g], nodeName(n))
 			}
 			err = w.Partition(slices.DeleteFunc(groups, func(g []string) bool { return len(g) == 0 })...)
+		case "bridge":
+			// Group 0 and group 2 are cut apart; node A, whatever its
+			// group, is the bridge that reaches both.
+			var left, right []string
+			for n, g := range f.Grp {
+				switch {
+				case n == f.A:
+				case g == 0:
+					left = append(left, nodeName(n))
+				case g == 2:
+					right = append(right, nodeName(n))
+				}
+			}
+			err = w.Bridge(left, a, right)
+		case "clock":
+			err = w.SetClockRate(a, f.Pct)
 		case "oneway":
 			if a != b {
 				err = w.PartitionOneWay(a, b)
@@ -414,8 +432,9 @@ func checkTopology(t *rapid.T) {
 	w.ClearFaults()
 	for n := range c.Nodes {
 		name := nodeName(n)
-		var err error
+		err := w.SetClockRate(name, 1)
 		switch {
+		case err != nil:
 		case paused[n]:
 			err = w.ResumeDaemon(name)
 		case !w.DaemonRunning(name):
