@@ -158,3 +158,29 @@ func lineDiff(want, got string) string {
 	}
 	return out.String()
 }
+
+// The first example of docs/scenarios.md runs and passes, so the guide
+// cannot drift from the language.
+func TestGuideExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "scenarios.md"))
+	if err != nil {
+		t.Skipf("no guide: %v", err)
+	}
+	_, after, ok := strings.Cut(string(doc), "## A first scenario")
+	if !ok {
+		t.Fatal("docs/scenarios.md lost its first example")
+	}
+	_, block, _ := strings.Cut(after, "```\n")
+	block, _, _ = strings.Cut(block, "```\n")
+	sc, err := Parse("docs/scenarios.md", []byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunScenario(context.Background(), sc, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Verdicts) < 3 || !res.Passed() {
+		t.Fatalf("the guide's example: %d verdicts, failed: %v", len(res.Verdicts), res.Failed())
+	}
+}
