@@ -163,6 +163,7 @@ func WriteSummary(w io.Writer, r *Result) {
 		}
 		tw.Flush()
 	}
+	writeSplits(w, r)
 	if len(r.Failovers) == 0 {
 		return
 	}
@@ -185,3 +186,37 @@ func WriteSummary(w io.Writer, r *Result) {
 }
 
 func secs(d time.Duration) string { return trimFloat(d.Seconds()) + "s" }
+
+// writeSplits lists every split brain: which step caused it, how long it
+// lasted, and how long after the step that ended it (a heal, a restart)
+// one holder remained.
+func writeSplits(w io.Writer, r *Result) {
+	var rows [][]string
+	for _, h := range r.VIPs {
+		for _, sp := range h.Spans {
+			if len(sp.Holders) < 2 {
+				continue
+			}
+			// The cause came before the split brain began: a step run in
+			// the same instant ran after it (an expectation stopped there).
+			cause := causeAt(r.Actions, sp.From-1)
+			end := causeAt(r.Actions, sp.To)
+			ended, after := "(still at the end)", ""
+			if sp.To < r.End {
+				ended, after = end.Text, secs(sp.To-end.At)
+			}
+			rows = append(rows, []string{h.Addr.String(), strings.Join(sp.Holders, " + "), cause.Text,
+				secs(sp.From), secs(sp.To - sp.From), ended, after})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nsplit brains\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  vip\theld by\tcaused by\tfrom\tlasted\tended by\tafter")
+	for _, row := range rows {
+		fmt.Fprintf(tw, "  %s\n", strings.Join(row, "\t"))
+	}
+	tw.Flush()
+}
