@@ -20,16 +20,20 @@ import (
 // mixed priorities, preempt/nopreempt/preempt_delay, VRRPv2/v3, IPv4/IPv6,
 // multicast/unicast, tracked scripts with weights) as keepalived.conf text
 // and a fault schedule (kill -9/stop/pause of daemons, link down,
-// partitions, one-way cuts, loss, delay with jitter, duplication), runs it
-// in the simulator, heals everything, and checks VRRP's invariants:
+// partitions, one-way cuts, bridges, loss, delay with jitter, duplication,
+// clock rates, tracked files), runs it in the simulator, lets the faults
+// stop in a stable partition, then heals everything, and checks VRRP's
+// invariants:
 //
 //   - RFC 5798 §6.4: after the faults stop, within one
 //     Master_Down_Interval (3 x Advertisement_Interval + Skew_Time of the
-//     lowest priority) plus one Advertisement_Interval, every VRID has
-//     exactly one MASTER among the (now all connected, all eligible) nodes;
+//     lowest effective priority) plus one Advertisement_Interval (plus the
+//     trackers' interval, and preempt_delay + one MDI with preempt_delay),
+//     every VRID has exactly one MASTER among the eligible nodes of each
+//     connected group, and the ineligible ones are FAULT;
 //   - RFC 5798 §6.4.2/§6.4.3: no node that preempts has a strictly higher
-//     priority than that MASTER (nopreempt backups keep an incumbent;
-//     keepalived's "nopreempt");
+//     effective priority than that MASTER (nopreempt backups keep an
+//     incumbent; keepalived's "nopreempt");
 //   - the VIPs are held by the MASTER and nobody else once quiet, and at
 //     every instant of the run a running daemon holds an instance's VIP
 //     exactly when the instance is MASTER;
@@ -40,9 +44,10 @@ import (
 //     backup takes over within Skew_Time of the highest remaining priority.
 //
 // `make test` runs propBatches x 100 cases (rapid's default -rapid.checks);
-// a failure prints rapid's seed and fail file, which reproduce it:
+// a failure prints the configs, the timeline, and rapid's seed and fail
+// file, which reproduce it (the package goes before the rapid flags):
 //
-//	go test ./scenarios -run 'TestTopologyProperty' -rapid.seed=N
+//	go test ./scenarios -run 'TestTopologyProperty/batch3$' -rapid.seed=N
 const propBatches = 10
 
 // propTimings are the phases of one generated case (virtual time).
