@@ -70,6 +70,7 @@ const (
 	OpPause      DaemonOp = "pause"   // kill -STOP
 	OpResume     DaemonOp = "resume"  // kill -CONT
 	OpRestart    DaemonOp = "restart" // systemctl restart keepalived
+	OpReload     DaemonOp = "reload"  // systemctl reload keepalived (SIGHUP): re-read the config, keep state
 )
 
 // DaemonStep applies Op to the daemons of Nodes, in order.
@@ -151,6 +152,41 @@ type ClockStep struct {
 	Pos  Pos
 	Node string
 	Rate float64
+}
+
+// FirewallStep drops VRRP (IP protocol 112) from From at To, letting ARP
+// through: `iptables -A INPUT -p vrrp -j DROP` on To.
+type FirewallStep struct {
+	Pos      Pos
+	From, To string
+	Dir      Direction
+}
+
+// AddrStep is `ip addr add|del PREFIX dev IFACE [label L]` run by hand on
+// Node, outside the daemon.
+type AddrStep struct {
+	Pos    Pos
+	Node   string
+	Add    bool
+	Prefix netip.Prefix
+	Iface  string
+	Label  string
+}
+
+// ServiceStep starts or stops a service (nginx, httpd) that check scripts
+// look for with ps, pidof or systemctl.
+type ServiceStep struct {
+	Pos     Pos
+	Node    string
+	Name    string
+	Running bool
+}
+
+// ClockJumpStep steps Node's clock by D (negative: back).
+type ClockJumpStep struct {
+	Pos  Pos
+	Node string
+	D    time.Duration
 }
 
 // HealStep removes every partition, loss, delay and duplication.
@@ -362,6 +398,10 @@ func (s NetStep) Position() Pos       { return s.Pos }
 func (s PartitionStep) Position() Pos { return s.Pos }
 func (s HealStep) Position() Pos      { return s.Pos }
 func (s BridgeStep) Position() Pos    { return s.Pos }
+func (s FirewallStep) Position() Pos  { return s.Pos }
+func (s AddrStep) Position() Pos      { return s.Pos }
+func (s ServiceStep) Position() Pos   { return s.Pos }
+func (s ClockJumpStep) Position() Pos { return s.Pos }
 func (s ClockStep) Position() Pos     { return s.Pos }
 func (s FileStep) Position() Pos      { return s.Pos }
 func (s WaitStep) Position() Pos      { return s.Pos }
@@ -408,6 +448,28 @@ func (s BridgeStep) String() string {
 	return fmt.Sprintf("bridge %s | %s | %s", joinWords(s.Left), s.Middle, joinWords(s.Right))
 }
 func (s ClockStep) String() string { return fmt.Sprintf("clock %s %g", s.Node, s.Rate) }
+func (s FirewallStep) String() string {
+	return fmt.Sprintf("drop-vrrp %s %s %s", s.From, s.Dir.arrow(), s.To)
+}
+func (s AddrStep) String() string {
+	verb := "del"
+	if s.Add {
+		verb = "add"
+	}
+	out := fmt.Sprintf("ip %s addr %s %s dev %s", s.Node, verb, s.Prefix, s.Iface)
+	if s.Label != "" {
+		out += " label " + s.Label
+	}
+	return out
+}
+func (s ServiceStep) String() string {
+	verb := "stop"
+	if s.Running {
+		verb = "start"
+	}
+	return fmt.Sprintf("service %s %s %s", s.Node, s.Name, verb)
+}
+func (s ClockJumpStep) String() string { return fmt.Sprintf("clock %s jump %v", s.Node, s.D) }
 func (s FileStep) String() string {
 	if s.Config {
 		return "config " + s.Node

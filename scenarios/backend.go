@@ -34,6 +34,16 @@ type Backend interface {
 	Partition(groups [][]string) error
 	// PartitionOneWay drops everything from → to, adding to any partition.
 	PartitionOneWay(from, to string) error
+	// DropVRRP drops VRRP from → to, letting ARP through (a firewall).
+	DropVRRP(from, to string) error
+	// AddAddress / DelAddress change a node's addresses from outside the
+	// daemon (`ip addr add|del`); the daemon hears about it.
+	AddAddress(node, iface string, addr netip.Prefix, label string) error
+	DelAddress(node, iface string, addr netip.Prefix) error
+	// SetService starts or stops a process check scripts can see.
+	SetService(node, name string, running bool) error
+	// BumpClock steps node's clock by d.
+	BumpClock(node string, d time.Duration) error
 	// Bridge cuts Left from Right; Middle reaches both (Jepsen's bridge).
 	Bridge(left []string, middle string, right []string) error
 	// Heal removes every partition, loss, delay and duplication.

@@ -266,7 +266,7 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.add(FileStep{Pos: pos, Op: verb, Node: args[0].s, Path: args[1].s, Mode: 0o644})
-	case "start", "stop", "kill", "kill-parent", "pause", "resume", "restart":
+	case "start", "stop", "kill", "kill-parent", "pause", "resume", "restart", "reload":
 		if (verb == "kill" || verb == "kill-parent") && len(args) > 0 && (args[0].s == "-9" || args[0].s == "-KILL") {
 			args = args[1:]
 		}
@@ -311,6 +311,18 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 	case "bridge":
 		p.bridge(pos, args)
 	case "clock":
+		if len(args) == 3 && args[1].s == "jump" {
+			if !p.checkNode(ln, args[0].s) {
+				return
+			}
+			d, err := time.ParseDuration(args[2].s)
+			if err != nil {
+				p.errorf(ln, "clock jump %q: want a duration such as 2s or -500ms", args[2].s)
+				return
+			}
+			p.add(ClockJumpStep{Pos: pos, Node: args[0].s, D: d})
+			return
+		}
 		if len(args) != 2 {
 			p.errorf(ln, "usage: clock NODE RATE (1.01 = 1%% fast)")
 			return
@@ -324,6 +336,58 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.add(ClockStep{Pos: pos, Node: args[0].s, Rate: rate})
+	case "drop-vrrp", "firewall":
+		// drop-vrrp A -> B: VRRP from A is dropped at B, ARP passes.
+		if len(args) != 3 || (args[1].s != "->" && args[1].s != "<->") {
+			p.errorf(ln, "usage: drop-vrrp A ->|<-> B (a firewall on B dropping VRRP from A; ARP still passes)")
+			return
+		}
+		if !p.checkNode(ln, args[0].s) || !p.checkNode(ln, args[2].s) {
+			return
+		}
+		st := FirewallStep{Pos: pos, From: args[0].s, To: args[2].s}
+		if args[1].s == "<->" {
+			st.Dir = BothWays
+		}
+		p.add(st)
+	case "ip":
+		// ip NODE addr add|del PREFIX dev IFACE [label L]
+		usage := "usage: ip NODE addr add|del ADDR/PREFIX dev IFACE [label LABEL]"
+		if len(args) != 6 && len(args) != 8 || args[1].s != "addr" || (args[2].s != "add" && args[2].s != "del") || args[4].s != "dev" {
+			p.errorf(ln, "%s", usage)
+			return
+		}
+		if !p.checkNode(ln, args[0].s) {
+			return
+		}
+		pfx, err := netip.ParsePrefix(args[3].s)
+		if err != nil {
+			p.errorf(ln, "ip addr: %q: want ADDR/PREFIX such as 10.0.0.3/32", args[3].s)
+			return
+		}
+		if !p.hasIface(args[0].s, args[5].s) {
+			p.errorf(ln, "node %s has no interface %s", args[0].s, args[5].s)
+			return
+		}
+		st := AddrStep{Pos: pos, Node: args[0].s, Add: args[2].s == "add", Prefix: pfx, Iface: args[5].s}
+		if len(args) == 8 {
+			if args[6].s != "label" {
+				p.errorf(ln, "%s", usage)
+				return
+			}
+			st.Label = args[7].s
+		}
+		p.add(st)
+	case "service":
+		// service NODE NAME start|stop
+		if len(args) != 3 || (args[2].s != "start" && args[2].s != "stop") {
+			p.errorf(ln, "usage: service NODE NAME start|stop (a process check scripts see with ps, pidof, systemctl)")
+			return
+		}
+		if !p.checkNode(ln, args[0].s) {
+			return
+		}
+		p.add(ServiceStep{Pos: pos, Node: args[0].s, Name: args[1].s, Running: args[2].s == "start"})
 	case "heal":
 		if len(args) != 0 {
 			p.errorf(ln, "usage: heal (takes no arguments)")

@@ -32,6 +32,11 @@ const tinyScenario = "# A tiny pair\n" +
 	"isolate b\n" +
 	"bridge a | b | a2\n" +
 	"clock b 1.01\n" +
+	"clock b jump -2s\n" +
+	"drop-vrrp a -> b\n" +
+	"reload a\n" +
+	"service a nginx stop\n" +
+	"ip b addr add 10.0.0.3/32 dev eth0 label eth0:1\n" +
 	"heal\n" +
 	"link b eth1 down\n" +
 	"touch a /etc/keepalived/down\n" +
@@ -86,7 +91,7 @@ func TestParseAllCommands(t *testing.T) {
 	for _, s := range sc.Steps {
 		kinds[strings.TrimPrefix(strings.SplitN(s.String(), " ", 2)[0], "expect")]++
 	}
-	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "bridge", "clock", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "rejects", "vip", "curl", "ipvs"} {
+	for _, k := range []string{"start", "kill", "loss", "delay", "partition", "isolate", "bridge", "clock", "drop-vrrp", "reload", "service", "ip", "heal", "link", "touch", "rm", "wait", "mark", "no", "split-brain", "transitions", "notify", "rejects", "vip", "curl", "ipvs"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s step parsed (%v)", k, kinds)
 		}

@@ -298,6 +298,25 @@ func (r *runner) step(st Step) {
 	case ClockStep:
 		r.action(s)
 		err = r.b.SetClockRate(s.Node, s.Rate)
+	case ClockJumpStep:
+		r.action(s)
+		err = r.b.BumpClock(s.Node, s.D)
+	case FirewallStep:
+		r.action(s)
+		err = r.b.DropVRRP(s.From, s.To)
+		if err == nil && s.Dir == BothWays {
+			err = r.b.DropVRRP(s.To, s.From)
+		}
+	case AddrStep:
+		r.action(s)
+		if s.Add {
+			err = r.b.AddAddress(s.Node, s.Iface, s.Prefix, s.Label)
+		} else {
+			err = r.b.DelAddress(s.Node, s.Iface, s.Prefix)
+		}
+	case ServiceStep:
+		r.action(s)
+		err = r.b.SetService(s.Node, s.Name, s.Running)
 	case FileStep:
 		if r.b.Elapsed() > 0 || s.Op != "write" {
 			r.action(s)

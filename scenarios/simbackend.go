@@ -71,6 +71,8 @@ func (b *SimBackend) Daemon(node string, op DaemonOp) error {
 		return b.W.ResumeDaemon(node)
 	case OpRestart:
 		return b.W.RestartDaemon(node)
+	case OpReload:
+		return b.W.ReloadDaemon(node)
 	}
 	return fmt.Errorf("unknown daemon operation %q", op)
 }
@@ -101,6 +103,30 @@ func (b *SimBackend) PartitionOneWay(from, to string) error { return b.W.Partiti
 func (b *SimBackend) Bridge(left []string, middle string, right []string) error {
 	return b.W.Bridge(left, middle, right)
 }
+
+// DropVRRP implements Backend.
+func (b *SimBackend) DropVRRP(from, to string) error { return b.W.DropVRRP(from, to) }
+
+// AddAddress implements Backend.
+func (b *SimBackend) AddAddress(node, iface string, addr netip.Prefix, label string) error {
+	return b.W.AddAddress(node, iface, addr, label)
+}
+
+// DelAddress implements Backend.
+func (b *SimBackend) DelAddress(node, iface string, addr netip.Prefix) error {
+	return b.W.DelAddress(node, iface, addr)
+}
+
+// SetService implements Backend.
+func (b *SimBackend) SetService(node, name string, running bool) error {
+	if running {
+		return b.W.StartProcess(node, name)
+	}
+	return b.W.StopProcess(node, name)
+}
+
+// BumpClock implements Backend.
+func (b *SimBackend) BumpClock(node string, d time.Duration) error { return b.W.BumpClock(node, d) }
 
 // SetClockRate implements Backend.
 func (b *SimBackend) SetClockRate(node string, rate float64) error {
