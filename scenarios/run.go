@@ -27,6 +27,14 @@ type Options struct {
 	Logger *slog.Logger
 	// NewBackend builds the world; nil means the simulator.
 	NewBackend func(seed int64, logger *slog.Logger) (Backend, error)
+	// Capture, when set and the backend can capture (Capturer), receives
+	// a pcap stream of each segment, for Wireshark or vrrpdump.
+	Capture func(segment string) (io.Writer, error)
+}
+
+// Capturer is a backend that can record a segment's traffic as pcap.
+type Capturer interface {
+	CaptureSegment(segment string, out io.Writer) error
 }
 
 // Verdict is the outcome of one expectation.
@@ -238,6 +246,17 @@ func (r *runner) build() error {
 		}
 	}
 	r.printed = len(r.b.Events(0))
+	if c, ok := r.b.(Capturer); ok && r.opt.Capture != nil {
+		for _, s := range r.sc.Segments {
+			out, err := r.opt.Capture(s.Name)
+			if err != nil {
+				return fmt.Errorf("%s: capture %s: %w", s.Pos, s.Name, err)
+			}
+			if err := c.CaptureSegment(s.Name, out); err != nil {
+				return fmt.Errorf("%s: capture %s: %w", s.Pos, s.Name, err)
+			}
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/netip"
@@ -236,6 +237,11 @@ func (b *SimBackend) Events(i int) []Event {
 		out = append(out, Event{At: e.At, Node: e.Node, Instance: e.Instance, Kind: e.Kind, Text: e.Text})
 	}
 	return out
+}
+
+// CaptureSegment implements Capturer.
+func (b *SimBackend) CaptureSegment(segment string, out io.Writer) error {
+	return b.W.CaptureSegment(segment, out)
 }
 
 // Close implements Backend.

@@ -18,7 +18,7 @@ import (
 )
 
 const usage = `usage:
-  vrrplab run [--seed N] [--trace] [--summary] [--quiet] [--log] [--backend sim] FILE|DIR|DIR/... ...
+  vrrplab run [--seed N] [--trace] [--summary] [--quiet] [--log] [--pcap DIR] [--backend sim] FILE|DIR|DIR/... ...
   vrrplab sweep [--seed N] [--duration D] [--runs N]
 
 run      runs scenario files (*.scn) in the simulator: a timeline, a verdict
@@ -61,6 +61,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	quiet := fl.Bool("quiet", false, "print only verdicts that failed and one line per file")
 	logs := fl.Bool("log", false, "print the daemons' logs (slog text) to stderr")
 	backend := fl.String("backend", "sim", "the world to run in: sim (the namespace lab, netns, is not available yet)")
+	pcapDir := fl.String("pcap", "", "write each segment's traffic to DIR/FILE-SEGMENT.pcap (Wireshark, vrrpdump)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -85,12 +86,29 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var failed []string
 	for _, f := range files {
 		opt := scenarios.Options{Seed: *seed, Verbose: *trace, Logger: logger}
+		var files []*os.File
+		if *pcapDir != "" {
+			base := strings.TrimSuffix(filepath.Base(f), ".scn")
+			opt.Capture = func(seg string) (io.Writer, error) {
+				fh, err := os.Create(filepath.Join(*pcapDir, base+"-"+seg+".pcap"))
+				if err != nil {
+					return nil, fmt.Errorf("pcap: %w", err)
+				}
+				files = append(files, fh)
+				return fh, nil
+			}
+		}
 		if !*quiet {
 			opt.Trace = stdout
 			fmt.Fprintf(stdout, "=== %s (seed %d)\n", f, *seed)
 		}
 		start := time.Now()
 		res, err := scenarios.Run(ctx, f, opt)
+		for _, fh := range files {
+			if cerr := fh.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("pcap: %w", cerr)
+			}
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			status = 2

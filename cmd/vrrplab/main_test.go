@@ -76,4 +76,12 @@ func TestExitStatus(t *testing.T) {
 	if got := run(context.Background(), []string{"run", "--backend", "netns", dir}, &out, &errb); got != 2 {
 		t.Errorf("--backend netns: exit %d, want 2", got)
 	}
+	// --pcap writes one capture per segment, holding the adverts.
+	pdir := t.TempDir()
+	if got := run(context.Background(), []string{"run", "--quiet", "--pcap", pdir, filepath.Join(dir, "pass.scn")}, &out, &errb); got != 0 {
+		t.Fatalf("--pcap: exit %d: %s", got, errb.String())
+	}
+	if st, err := os.Stat(filepath.Join(pdir, "pass-lan.pcap")); err != nil || st.Size() < 100 {
+		t.Errorf("--pcap: %v, %v", st, err)
+	}
 }
