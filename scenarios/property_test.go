@@ -184,7 +184,7 @@ func genCase(t *rapid.T) propCase {
 	for range nf {
 		f := propFault{
 			At:   time.Duration(rapid.IntRange(0, int(propFaultSpan/time.Millisecond)-1).Draw(t, "at")) * time.Millisecond,
-			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "bridge", "loss", "delay", "dup", "heal", "file", "clock"}).Draw(t, "kind"),
+			Kind: rapid.SampledFrom([]string{"daemon", "daemon", "link", "partition", "oneway", "bridge", "loss", "delay", "dup", "heal", "file", "clock", "reload", "vipdel"}).Draw(t, "kind"),
 			A:    rapid.IntRange(0, c.Nodes-1).Draw(t, "a"),
 			B:    rapid.IntRange(0, c.Nodes-1).Draw(t, "b"),
 		}
@@ -347,6 +347,9 @@ func checkTopology(t *rapid.T) {
 		return false
 	}
 	run := func(d time.Duration) {
+		// Let the instant of the last fault settle first: the daemon hears
+		// of an address deleted behind its back in that same instant.
+		w.RunFor(0)
 		if w.RunUntil(d, owned) {
 			t.Fatalf("VIP ownership: %s\n%s", violation, dump())
 		}
@@ -405,6 +408,25 @@ func checkTopology(t *rapid.T) {
 			err = w.Bridge(left, a, right)
 		case "clock":
 			err = w.SetClockRate(a, f.Pct)
+		case "reload":
+			// SIGHUP with the same configuration: state must be kept.
+			if w.DaemonRunning(a) && !paused[f.A] {
+				err = w.ReloadDaemon(a)
+			}
+		case "vipdel":
+			// `ip addr del` of every VIP the node holds, behind the
+			// daemon's back (keepalived: MASTER -> BACKUP, priority 0).
+			for _, in := range c.Insts {
+				if slices.Contains(w.VIPHolders(in.VIP), a) {
+					bits := 24
+					if in.IPv6 {
+						bits = 64
+					}
+					if err = w.DelAddress(a, "eth0", netip.PrefixFrom(in.VIP, bits)); err != nil {
+						break
+					}
+				}
+			}
 		case "oneway":
 			if a != b {
 				err = w.PartitionOneWay(a, b)
