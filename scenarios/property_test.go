@@ -79,6 +79,10 @@ type propInst struct {
 	Master    []bool // state MASTER (only a wish for non-owners)
 	// PreemptDelay per node (keepalived: not with nopreempt or state MASTER).
 	PreemptDelay []time.Duration
+	// NodeAdvert: VRRPv3 members may configure different advert_int
+	// (RFC 5798 §6.4.2: a backup adopts the master's interval); Advert is
+	// their maximum.
+	NodeAdvert []time.Duration
 	// Unicast: adverts go to unicast_peer (every other member) instead of
 	// the multicast group. IPv6: a VRRPv3 instance with an IPv6 VIP.
 	Unicast bool
@@ -177,6 +181,16 @@ func genCase(t *rapid.T) propCase {
 				pd = rapid.SampledFrom([]time.Duration{0, 0, 0, time.Second, 2 * time.Second}).Draw(t, "preemptDelay")
 			}
 			in.PreemptDelay = append(in.PreemptDelay, pd)
+			adv := in.Advert
+			if in.Version == 3 && rapid.IntRange(0, 3).Draw(t, "ownAdvert") == 0 {
+				adv = rapid.SampledFrom([]time.Duration{500 * time.Millisecond, time.Second}).Draw(t, "nodeAdvert")
+			}
+			in.NodeAdvert = append(in.NodeAdvert, adv)
+		}
+		for n, a := range in.NodeAdvert {
+			if in.Prio[n] > 0 {
+				in.Advert = max(in.Advert, a)
+			}
 		}
 		c.Insts = append(c.Insts, in)
 	}
@@ -237,7 +251,7 @@ func (c propCase) config(n int) string {
 			state = "MASTER"
 		}
 		fmt.Fprintf(&b, "vrrp_instance VI_%d {\n    state %s\n    interface eth0\n    version %d\n", in.VRID, state, in.Version)
-		fmt.Fprintf(&b, "    virtual_router_id %d\n    priority %d\n    advert_int %g\n", in.VRID, in.Prio[n], in.Advert.Seconds())
+		fmt.Fprintf(&b, "    virtual_router_id %d\n    priority %d\n    advert_int %g\n", in.VRID, in.Prio[n], in.NodeAdvert[n].Seconds())
 		if in.Nopreempt[n] {
 			b.WriteString("    nopreempt\n")
 		}
@@ -633,7 +647,8 @@ func checkTopology(t *rapid.T) {
 	if err := w.StopDaemon(nodeName(m)); err != nil {
 		t.Fatal(err)
 	}
-	want := skew(best, in.Advert)
+	// The backups learned the stopped master's interval (v3).
+	want := skew(best, in.NodeAdvert[m])
 	name := fmt.Sprintf("VI_%d", in.VRID)
 	took := w.RunUntil(want+time.Microsecond, func() bool {
 		for n := range c.Nodes {
