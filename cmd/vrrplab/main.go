@@ -18,7 +18,7 @@ import (
 )
 
 const usage = `usage:
-  vrrplab run [--seed N] [--trace] [--summary] [--quiet] [--log] [--pcap DIR] [--backend sim] FILE|DIR|DIR/... ...
+  vrrplab run [--seed N] [--runs N] [--trace] [--summary] [--quiet] [--log] [--pcap DIR] [--backend sim] FILE|DIR|DIR/... ...
   vrrplab sweep [--seed N] [--duration D] [--runs N]
 
 run      runs scenario files (*.scn) in the simulator: a timeline, a verdict
@@ -62,8 +62,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logs := fl.Bool("log", false, "print the daemons' logs (slog text) to stderr")
 	backend := fl.String("backend", "sim", "the world to run in: sim (the namespace lab, netns, is not available yet)")
 	pcapDir := fl.String("pcap", "", "write each segment's traffic to DIR/FILE-SEGMENT.pcap (Wireshark, vrrpdump)")
+	runs := fl.Int("runs", 1, "run each file with seeds seed, seed+1, ... seed+runs-1 (implies --quiet when > 1)")
 	if err := fl.Parse(args); err != nil {
 		return 2
+	}
+	if *runs < 1 {
+		fmt.Fprint(stderr, "vrrplab run: --runs must be at least 1\n")
+		return 2
+	}
+	if *runs > 1 {
+		*quiet = true
 	}
 	if *backend != "sim" {
 		fmt.Fprintf(stderr, "vrrplab: backend %q is not available yet; only --backend sim runs today\n", *backend)
@@ -84,9 +92,24 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	var failed []string
+	type job struct {
+		file string
+		seed int64
+	}
+	var jobs []job
 	for _, f := range files {
-		opt := scenarios.Options{Seed: *seed, Verbose: *trace, Logger: logger}
-		var files []*os.File
+		for i := range *runs {
+			jobs = append(jobs, job{f, *seed + int64(i)})
+		}
+	}
+	for _, j := range jobs {
+		f := j.file
+		name := f
+		if *runs > 1 {
+			name = fmt.Sprintf("%s (seed %d)", f, j.seed)
+		}
+		opt := scenarios.Options{Seed: j.seed, Verbose: *trace, Logger: logger}
+		var pcaps []*os.File
 		if *pcapDir != "" {
 			base := strings.TrimSuffix(filepath.Base(f), ".scn")
 			opt.Capture = func(seg string) (io.Writer, error) {
@@ -94,17 +117,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				if err != nil {
 					return nil, fmt.Errorf("pcap: %w", err)
 				}
-				files = append(files, fh)
+				pcaps = append(pcaps, fh)
 				return fh, nil
 			}
 		}
 		if !*quiet {
 			opt.Trace = stdout
-			fmt.Fprintf(stdout, "=== %s (seed %d)\n", f, *seed)
+			fmt.Fprintf(stdout, "=== %s (seed %d)\n", f, j.seed)
 		}
 		start := time.Now()
 		res, err := scenarios.Run(ctx, f, opt)
-		for _, fh := range files {
+		for _, fh := range pcaps {
 			if cerr := fh.Close(); cerr != nil && err == nil {
 				err = fmt.Errorf("pcap: %w", cerr)
 			}
@@ -116,7 +139,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		wall := time.Since(start)
 		if res.Skipped != "" {
-			fmt.Fprintf(stdout, "--- SKIP %s: %s\n", f, res.Skipped)
+			fmt.Fprintf(stdout, "--- SKIP %s: %s\n", name, res.Skipped)
 			continue
 		}
 		if *summary && !*quiet {
@@ -125,7 +148,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		verdict := "PASS"
 		if !res.Passed() {
 			verdict = "FAIL"
-			failed = append(failed, f)
+			failed = append(failed, name)
 			if status == 0 {
 				status = 1
 			}
@@ -148,14 +171,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if xf > 0 {
 			known = fmt.Sprintf(", %d known bugs (xfail)", xf)
 		}
-		fmt.Fprintf(stdout, "--- %s %s: %d expectations%s, %s simulated in %s\n", verdict, f, len(res.Verdicts), known,
+		fmt.Fprintf(stdout, "--- %s %s: %d expectations%s, %s simulated in %s\n", verdict, name, len(res.Verdicts), known,
 			res.End.Round(time.Millisecond), wall.Round(time.Millisecond))
 	}
-	if len(files) > 1 {
+	if len(jobs) > 1 {
 		if len(failed) > 0 {
-			fmt.Fprintf(stdout, "FAIL: %d of %d scenario files: %s\n", len(failed), len(files), strings.Join(failed, " "))
+			fmt.Fprintf(stdout, "FAIL: %d of %d runs: %s\n", len(failed), len(jobs), strings.Join(failed, ", "))
 		} else if status == 0 {
-			fmt.Fprintf(stdout, "PASS: %d scenario files\n", len(files))
+			fmt.Fprintf(stdout, "PASS: %d scenario files, %d runs\n", len(files), len(jobs))
 		}
 	}
 	return status
