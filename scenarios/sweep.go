@@ -25,6 +25,9 @@ type SweepOptions struct {
 	Runs     int           // runs per cell (default 3)
 	Duration time.Duration // virtual time under loss per run (default 10 min)
 	Losses   []float64     // percent (default 0, 10, 30, 60, 100)
+	// Delay is a one-way delay on both paths (default none: answers
+	// arrive in the same instant, so most false takeovers last no time).
+	Delay time.Duration
 }
 
 // SweepDirection names which adverts are lost.
@@ -106,7 +109,7 @@ func Sweep(ctx context.Context, opt SweepOptions) ([]SweepRow, error) {
 				if err := ctx.Err(); err != nil {
 					return rows, fmt.Errorf("sweep: %w", err)
 				}
-				r, err := sweepOnce(opt.Seed+int64(i), dir, loss, opt.Duration)
+				r, err := sweepOnce(opt.Seed+int64(i), dir, loss, opt.Duration, opt.Delay)
 				if err != nil {
 					return rows, fmt.Errorf("sweep %s %g%% run %d: %w", dir, loss, i, err)
 				}
@@ -129,7 +132,7 @@ type sweepResult struct {
 	healed         bool
 }
 
-func sweepOnce(seed int64, dir SweepDirection, loss float64, d time.Duration) (sweepResult, error) {
+func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Duration) (sweepResult, error) {
 	var res sweepResult
 	w := sim.NewWorld(sim.Options{Seed: seed})
 	if err := w.AddSegment("lan"); err != nil {
@@ -148,6 +151,14 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d time.Duration) (s
 			return res, err
 		}
 		if err := w.StartDaemon(n.name); err != nil {
+			return res, err
+		}
+	}
+	if delay > 0 {
+		if err := w.SetDelay("lb01", "lb02", delay, 0); err != nil {
+			return res, err
+		}
+		if err := w.SetDelay("lb02", "lb01", delay, 0); err != nil {
 			return res, err
 		}
 	}
@@ -174,6 +185,14 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d time.Duration) (s
 	w.RunFor(d)
 	end := w.Elapsed()
 	w.ClearFaults()
+	if delay > 0 {
+		if err := w.SetDelay("lb01", "lb02", delay, 0); err != nil {
+			return res, err
+		}
+		if err := w.SetDelay("lb02", "lb01", delay, 0); err != nil {
+			return res, err
+		}
+	}
 	// One Master_Down_Interval of lb02 (3 + 156/256 s) plus an advert.
 	res.healed = w.RunUntil(3609375*time.Microsecond+time.Second, func() bool {
 		h := w.VIPHolders(sweepVIP)
