@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -162,3 +164,35 @@ type fakeBackend struct{ Backend }
 
 func (fakeBackend) Name() string          { return "sim" }
 func (fakeBackend) Supports(Feature) bool { return false }
+
+// Running any scenario that parses never panics, whatever its steps (a
+// resume of a daemon that is not paused, an address deleted twice...):
+// they end as step errors or failed expectations.
+func FuzzRun(f *testing.F) {
+	for _, name := range []string{"e1_touch_down.scn", "e9_split_vrid.scn", "regress_reload.scn"} {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(tinyScenario))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Parse("fuzz.scn", data)
+		if err != nil {
+			return
+		}
+		// Keep each run short: bound the virtual time it asks for.
+		var total time.Duration
+		for _, st := range sc.Steps {
+			switch s := st.(type) {
+			case WaitStep:
+				total += s.D
+			case ExpectStep:
+				total += s.Timing.D + s.Timing.D2
+			}
+		}
+		if total > 10*time.Minute || len(sc.Nodes) > 8 {
+			return
+		}
+		_, _ = RunScenario(context.Background(), sc, Options{Seed: 1})
+	})
+}
