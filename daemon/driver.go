@@ -440,7 +440,10 @@ func (d *Driver) linkEvents(iface string, up, initial bool) {
 }
 
 // removeStale deletes configured VIPs that are already on the interfaces
-// at start (left by a killed daemon).
+// at start (left by a killed daemon). Only the exact address and prefix
+// length the daemon would have added counts as stale: keepalived deletes
+// with the prefix length in RTM_DELADDR, so an address owner's own
+// 10.0.0.5/24 survives a VIP 10.0.0.5 (/32 by default).
 func (d *Driver) removeStale(m *instanceMeta) {
 	for _, v := range m.addrs {
 		have, err := d.p.Addresses(v.Dev)
@@ -448,7 +451,7 @@ func (d *Driver) removeStale(m *instanceMeta) {
 			continue
 		}
 		for _, a := range have {
-			if a.Addr() == v.Prefix.Addr() {
+			if a == v.Prefix {
 				if err := d.p.DelAddress(v.Dev, a); err == nil {
 					d.log.Info(fmt.Sprintf("(%s) removing stale VIP %s on %s", m.name, a, v.Dev))
 					d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: a.Addr(), Text: a.String() + " dev " + v.Dev + " (stale at start)"})
@@ -761,7 +764,9 @@ func (d *Driver) groupStateChange(a vrrp.ActGroupStateChange) {
 			return
 		}
 		d.notify(specific, nil)
-		d.notify(g.Notify, []string{"GROUP", g.Name, a.To.String()})
+		// keepalived 2.2.7 vrrp_notify.c send_group_notifies:
+		// notify_script_exec(gscript, "GROUP", ..., 0) — $4 is 0.
+		d.notify(g.Notify, []string{"GROUP", g.Name, a.To.String(), "0"})
 	}
 }
 

@@ -216,6 +216,52 @@ func TestStartRemovesStaleVIPs(t *testing.T) {
 	}
 }
 
+// keepalived deletes only the exact address and prefix length it added
+// (RTM_DELADDR carries the prefix length): an address owner (priority 255,
+// VIP 10.0.0.50/32 equal to its own 10.0.0.50/24) keeps its interface
+// address through the stale-VIP clean-up at start and through a stop; only
+// a stale 10.0.0.50/32 is removed.
+func TestStaleVIPPrefixExact(t *testing.T) {
+	own := netip.MustParsePrefix("10.0.0.50/24")
+	vip := netip.MustParsePrefix("10.0.0.50/32")
+	for _, stale := range []bool{false, true} {
+		cfg := e1(255, "MASTER")
+		cfg.Instances[0].VIPs = []config.VIP{{Prefix: vip}}
+		f := newFake(t)
+		if stale {
+			f.addrs["eth0"] = append(f.addrs["eth0"], vip)
+		}
+		d, err := New(cfg, f, testLogger(t))
+		must(t, err)
+		must(t, d.Start())
+		if !slices.Contains(f.addrs["eth0"], own) {
+			t.Fatalf("stale=%v: own %s deleted at start; eth0 has %v", stale, own, f.addrs["eth0"])
+		}
+		if stale {
+			var dels []string
+			for _, r := range f.reports {
+				if r.Kind == ReportVIPDel {
+					dels = append(dels, r.Text)
+				}
+			}
+			if want := []string{"10.0.0.50/32 dev eth0 (stale at start)"}; !slices.Equal(dels, want) {
+				t.Errorf("stale=%v: deletions %q, want %q", stale, dels, want)
+			}
+		}
+		f.advance(time.Second)
+		if got := state(t, d); got != vrrp.StateMaster {
+			t.Fatalf("stale=%v: state %v, want MASTER (address owner)", stale, got)
+		}
+		if !slices.Contains(f.addrs["eth0"], vip) {
+			t.Errorf("stale=%v: VIP %s not added next to %s: eth0 has %v", stale, vip, own, f.addrs["eth0"])
+		}
+		d.Stop()
+		if want := []netip.Prefix{own}; !slices.Equal(f.addrs["eth0"], want) {
+			t.Errorf("stale=%v: after stop eth0 has %v, want %v", stale, f.addrs["eth0"], want)
+		}
+	}
+}
+
 // Unicast: one advert per unicast_peer (keepalived sends one packet per
 // peer), with unicast_src_ip and unicast_ttl.
 func TestUnicastPerPeer(t *testing.T) {
@@ -399,7 +445,9 @@ func TestVIPInterfaceDownFault(t *testing.T) {
 }
 
 // keepalived.conf(5) vrrp_sync_group notify: $1 GROUP, $2 the group's
-// name, $3 the state; notify_master runs first.
+// name, $3 the state, $4 0 (keepalived 2.2.7 vrrp_notify.c
+// send_group_notifies passes priority 0 for a group); notify_master runs
+// first.
 func TestSyncGroupNotify(t *testing.T) {
 	cfg := e1(100, "MASTER")
 	cfg.SyncGroups = []config.SyncGroup{{Name: "VG1", Group: []string{"VI_1"},
@@ -408,7 +456,7 @@ func TestSyncGroupNotify(t *testing.T) {
 	_, f := start(t, cfg)
 	f.advance(4 * time.Second)
 	got := f.notifies()
-	want := []string{"/etc/keepalived/group_master.sh", "/etc/keepalived/group.sh GROUP VG1 MASTER"}
+	want := []string{"/etc/keepalived/group_master.sh", "/etc/keepalived/group.sh GROUP VG1 MASTER 0"}
 	found := 0
 	for _, n := range got {
 		if found < len(want) && n == want[found] {

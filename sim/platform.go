@@ -81,8 +81,11 @@ func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) err
 	if err != nil {
 		return err
 	}
+	// Linux (RTM_NEWADDR): an IPv4 address is a duplicate only with the
+	// same prefix length (10.0.0.5/24 and 10.0.0.5/32 coexist); an IPv6
+	// address is a duplicate whatever its prefix length. Both are EEXIST.
 	for _, a := range ifc.addrs {
-		if a.prefix.Addr() == addr.Addr() {
+		if a.prefix == addr || (addr.Addr().Is6() && a.prefix.Addr() == addr.Addr()) {
 			return fmt.Errorf("sim: %s: %s already on %s: file exists", p.n.name, addr, iface)
 		}
 	}
@@ -96,7 +99,9 @@ func (p *platform) DelAddress(iface string, addr netip.Prefix) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(ifc.addrs, func(a ifaceAddr) bool { return a.prefix.Addr() == addr.Addr() })
+	// Linux (RTM_DELADDR with a prefix length) deletes only the address
+	// with that exact prefix length; anything else is EADDRNOTAVAIL.
+	i := slices.IndexFunc(ifc.addrs, func(a ifaceAddr) bool { return a.prefix == addr })
 	if i < 0 {
 		return fmt.Errorf("sim: %s: %s not on %s: cannot assign requested address", p.n.name, addr, iface)
 	}
