@@ -79,6 +79,19 @@ func (w *World) SetDelay(from, to string, delay, jitter time.Duration) error {
 }
 
 func (w *World) eachLink(from, to string, f func(*linkParams)) error {
+	return w.eachPair(from, to, func(k linkKey) {
+		p := w.links[k]
+		if p == nil {
+			p = &linkParams{}
+			w.links[k] = p
+		}
+		f(p)
+	})
+}
+
+// eachPair calls f for every directed pair of distinct nodes from→to;
+// either side may be "*".
+func (w *World) eachPair(from, to string, f func(linkKey)) error {
 	froms, err := w.expand(from)
 	if err != nil {
 		return err
@@ -89,16 +102,9 @@ func (w *World) eachLink(from, to string, f func(*linkParams)) error {
 	}
 	for _, a := range froms {
 		for _, b := range tos {
-			if a == b {
-				continue
+			if a != b {
+				f(linkKey{a, b})
 			}
-			k := linkKey{a, b}
-			p := w.links[k]
-			if p == nil {
-				p = &linkParams{}
-				w.links[k] = p
-			}
-			f(p)
 		}
 	}
 	return nil
@@ -145,20 +151,8 @@ func (w *World) Partition(groups ...[]string) error {
 // PartitionOneWay drops everything from→to (not the reverse), adding to
 // any partition in force: a firewall dropping VRRP on one side.
 func (w *World) PartitionOneWay(from, to string) error {
-	froms, err := w.expand(from)
-	if err != nil {
+	if err := w.eachPair(from, to, func(k linkKey) { w.blocked[k] = true }); err != nil {
 		return err
-	}
-	tos, err := w.expand(to)
-	if err != nil {
-		return err
-	}
-	for _, a := range froms {
-		for _, b := range tos {
-			if a != b {
-				w.blocked[linkKey{a, b}] = true
-			}
-		}
 	}
 	w.obs.event("", "", "net", fmt.Sprintf("one-way partition %s -> %s", from, to))
 	return nil
@@ -169,20 +163,8 @@ func (w *World) PartitionOneWay(from, to string) error {
 // §2.2's "firewall blocks VRRP" split brain). Either side may be "*".
 // Heal removes it.
 func (w *World) DropVRRP(from, to string) error {
-	froms, err := w.expand(from)
-	if err != nil {
+	if err := w.eachPair(from, to, func(k linkKey) { w.noVRRP[k] = true }); err != nil {
 		return err
-	}
-	tos, err := w.expand(to)
-	if err != nil {
-		return err
-	}
-	for _, a := range froms {
-		for _, b := range tos {
-			if a != b {
-				w.noVRRP[linkKey{a, b}] = true
-			}
-		}
 	}
 	w.obs.event("", "", "net", fmt.Sprintf("firewall drops VRRP %s -> %s", from, to))
 	return nil
