@@ -599,26 +599,10 @@ func (p *parser) partition(pos Pos, args []word) {
 		p.add(PartitionStep{Pos: pos, OneWay: true, From: args[0].s, To: args[2].s})
 		return
 	}
-	var groups [][]string
-	cur := []string{}
-	seen := map[string]bool{}
-	for _, a := range args {
-		if a.s == "|" {
-			groups = append(groups, cur)
-			cur = []string{}
-			continue
-		}
-		if !p.checkNode(ln, a.s) {
-			return
-		}
-		if seen[a.s] {
-			p.errorf(ln, "node %s is in two groups", a.s)
-			return
-		}
-		seen[a.s] = true
-		cur = append(cur, a.s)
+	groups, ok := p.nodeGroups(ln, args, "in two groups")
+	if !ok {
+		return
 	}
-	groups = append(groups, cur)
 	if len(groups) < 2 {
 		p.errorf(ln, "usage: partition A B | C D (groups separated by |), or partition A -> B (one way)")
 		return
@@ -632,9 +616,9 @@ func (p *parser) partition(pos Pos, args []word) {
 	p.add(PartitionStep{Pos: pos, Groups: groups})
 }
 
-// bridge A B | M | C D
-func (p *parser) bridge(pos Pos, args []word) {
-	ln := pos.Line
+// nodeGroups splits "A B | C | D E" into groups of known nodes; a node
+// named twice is an error ("node A is <twice>").
+func (p *parser) nodeGroups(ln int, args []word, twice string) ([][]string, bool) {
 	var groups [][]string
 	cur := []string{}
 	seen := map[string]bool{}
@@ -645,16 +629,25 @@ func (p *parser) bridge(pos Pos, args []word) {
 			continue
 		}
 		if !p.checkNode(ln, a.s) {
-			return
+			return nil, false
 		}
 		if seen[a.s] {
-			p.errorf(ln, "node %s is named twice", a.s)
-			return
+			p.errorf(ln, "node %s is %s", a.s, twice)
+			return nil, false
 		}
 		seen[a.s] = true
 		cur = append(cur, a.s)
 	}
-	groups = append(groups, cur)
+	return append(groups, cur), true
+}
+
+// bridge A B | M | C D
+func (p *parser) bridge(pos Pos, args []word) {
+	ln := pos.Line
+	groups, ok := p.nodeGroups(ln, args, "named twice")
+	if !ok {
+		return
+	}
 	if len(groups) != 3 || len(groups[1]) != 1 || len(groups[0]) == 0 || len(groups[2]) == 0 {
 		p.errorf(ln, "usage: bridge A B | M | C D (M, one node, reaches both sides; the sides cannot reach each other)")
 		return

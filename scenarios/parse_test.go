@@ -118,6 +118,9 @@ func TestParseErrors(t *testing.T) {
 		{"node a eth0@lan 10.0.0.1/24\nstart a \"unterminated\n", "x.scn:2: unterminated \" quote"},
 		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\nbridge a | b\n", "x.scn:3: usage: bridge"},
 		{"node a eth0@lan 10.0.0.1/24\nclock a -1\n", "x.scn:2: clock rate \"-1\""},
+		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\npartition a | a b\n", "x.scn:3: node a is in two groups"},
+		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\nbridge a | b | a\n", "x.scn:3: node a is named twice"},
+		{"node a eth0@lan 10.0.0.1/24\npartition a | zz\n", "x.scn:2: unknown node \"zz\""},
 	}
 	for _, c := range cases {
 		_, err := Parse("x.scn", []byte(c.src))
