@@ -725,21 +725,28 @@ func (d *Driver) stateChange(a vrrp.ActStateChange) {
 		return
 	}
 	in := m.cfg
-	var specific config.Notify
-	switch a.To {
-	case vrrp.StateMaster:
-		specific = in.NotifyMaster
-	case vrrp.StateBackup:
-		specific = in.NotifyBackup
-	case vrrp.StateFault:
-		specific = in.NotifyFault
-	case vrrp.StateStopped:
-		specific = in.NotifyStop
-	default:
+	specific, ok := stateNotify(a.To, in.NotifyMaster, in.NotifyBackup, in.NotifyFault, in.NotifyStop)
+	if !ok {
 		return
 	}
 	d.notify(specific, nil)
 	d.notify(in.Notify, []string{"INSTANCE", m.name, a.To.String(), fmt.Sprint(a.Priority)})
+}
+
+// stateNotify picks the notify_master/backup/fault/stop script for a state;
+// false for states that have none.
+func stateNotify(to vrrp.State, master, backup, fault, stop config.Notify) (config.Notify, bool) {
+	switch to {
+	case vrrp.StateMaster:
+		return master, true
+	case vrrp.StateBackup:
+		return backup, true
+	case vrrp.StateFault:
+		return fault, true
+	case vrrp.StateStopped:
+		return stop, true
+	}
+	return config.Notify{}, false
 }
 
 func (d *Driver) groupStateChange(a vrrp.ActGroupStateChange) {
@@ -750,17 +757,8 @@ func (d *Driver) groupStateChange(a vrrp.ActGroupStateChange) {
 		if g.Name != a.Group {
 			continue
 		}
-		var specific config.Notify
-		switch a.To {
-		case vrrp.StateMaster:
-			specific = g.NotifyMaster
-		case vrrp.StateBackup:
-			specific = g.NotifyBackup
-		case vrrp.StateFault:
-			specific = g.NotifyFault
-		case vrrp.StateStopped:
-			specific = g.NotifyStop
-		default:
+		specific, ok := stateNotify(a.To, g.NotifyMaster, g.NotifyBackup, g.NotifyFault, g.NotifyStop)
+		if !ok {
 			return
 		}
 		d.notify(specific, nil)
