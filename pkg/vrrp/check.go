@@ -1,9 +1,8 @@
 package vrrp
 
 import (
-	"crypto/subtle"
 	"fmt"
-	"net/netip"
+	"slices"
 )
 
 // checkAdvert applies the instance-level part of keepalived 2.2.7's receive
@@ -18,8 +17,8 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 	a := &ev.Advert
 	c := &in.cfg
 	// RFC 5798 §7.1 / RFC 3768 §7.1: TTL must be 255 (not for unicast).
-	if !c.Unicast && ev.TTL != TTLRequired {
-		return RejectTTL, fmt.Sprintf("invalid TTL/HL. Received %d and expect %d", ev.TTL, TTLRequired)
+	if r := CheckTTL(ev.TTL, c.Unicast); r != RejectNone {
+		return r, fmt.Sprintf("invalid TTL/HL. Received %d and expect %d", ev.TTL, TTLRequired)
 	}
 	// RFC 5798 §7.1: version must match.
 	if a.Version != c.Version {
@@ -30,9 +29,8 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 		if a.AuthType > AuthAH || a.AuthType != c.AuthType {
 			return RejectAuthType, fmt.Sprintf("received a %d auth, expecting %d!", a.AuthType, c.AuthType)
 		}
-		// keepalived: PASS is an 8-byte compare; constant time so the
-		// password cannot be probed byte by byte.
-		if c.AuthType == AuthPass && subtle.ConstantTimeCompare(a.AuthData[:], c.AuthPass[:]) != 1 {
+		// keepalived: PASS is an 8-byte constant-time compare.
+		if c.AuthType == AuthPass && !CheckPass(a.AuthData, c.AuthPass) {
 			return RejectAuthData, "received an invalid passwd!"
 		}
 		// RFC 3768 §7.1: the advert interval must equal ours (keepalived DROP).
@@ -60,20 +58,11 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 	}
 	if checkAddr {
 		for _, v := range c.VIPs {
-			if !containsAddr(a.Addrs, v) {
+			if !slices.Contains(a.Addrs, v) {
 				return RejectAddrMismatch, fmt.Sprintf("ip address associated with VRID %d not present in MASTER advert : %s",
 					c.VRID, v)
 			}
 		}
 	}
 	return RejectNone, ""
-}
-
-func containsAddr(list []netip.Addr, a netip.Addr) bool {
-	for _, x := range list {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
