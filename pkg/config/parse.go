@@ -173,9 +173,7 @@ func (p *parser) top(nodes []*node) {
 				p.cfg.Global.Instance = s
 			}
 		case "child_wait_time":
-			if v, ok := p.timer(n, 0, 1<<31); ok {
-				p.cfg.Global.ChildWaitTime = v
-			}
+			setTimer(p, n, &p.cfg.Global.ChildWaitTime, 0, 1<<31)
 		case "bfd_instance", "garp_group", "track_group", "linkbeat_interfaces", "net_namespace_ipvs",
 			"namespace_with_ipsets", "use_pid_dir", "linkbeat_use_polling":
 			p.ignored(n)

@@ -79,9 +79,7 @@ func (p *parser) globalDefs(nodes []*node) {
 				g.SMTPHeloName = s
 			}
 		case "smtp_connect_timeout":
-			if v, ok := p.timer(n, 1, 1<<31); ok {
-				g.SMTPConnectTimeout = v
-			}
+			setTimer(p, n, &g.SMTPConnectTimeout, 1, 1<<31)
 		case "smtp_alert":
 			setBool(p, n, &g.SMTPAlert)
 			g.smtpAlertSet = true
@@ -113,9 +111,7 @@ func (p *parser) globalDefs(nodes []*node) {
 				g.DynamicInterfacesChange = true
 			}
 		case "vrrp_version":
-			if v, ok := p.int(n, 2, 3); ok {
-				g.VRRPVersion = v
-			}
+			setInt(p, n, &g.VRRPVersion, 2, 3)
 		case "vrrp_mcast_group4":
 			if a, ok := p.addr(n); ok {
 				if !a.Is4() || !a.IsMulticast() {
@@ -143,47 +139,27 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "vrrp_higher_prio_send_advert":
 			setBool(p, n, &g.VRRPHigherPrioSendAdvert)
 		case "vrrp_down_timer_adverts":
-			if v, ok := p.int(n, 1, 100); ok {
-				g.VRRPDownTimerAdverts = v
-			}
+			setInt(p, n, &g.VRRPDownTimerAdverts, 1, 100)
 		case "vrrp_startup_delay":
-			if v, ok := p.timer(n, 0, 3600); ok {
-				g.VRRPStartupDelay = v
-			}
+			setTimer(p, n, &g.VRRPStartupDelay, 0, 3600)
 		case "vrrp_garp_interval":
 			// keepalived 2.2.7 rejects 0 ("outside range"); 0 plainly
 			// means no spacing, which is also the default (seed 002).
-			if v, ok := p.timer(n, 0, 1); ok {
-				g.VRRPGARPInterval = v
-			}
+			setTimer(p, n, &g.VRRPGARPInterval, 0, 1)
 		case "vrrp_gna_interval":
-			if v, ok := p.timer(n, 0, 1); ok {
-				g.VRRPGNAInterval = v
-			}
+			setTimer(p, n, &g.VRRPGNAInterval, 0, 1)
 		case "vrrp_garp_master_delay":
-			if v, ok := p.timer(n, 0, 255); ok {
-				g.VRRPGARPMasterDelay = v
-			}
+			setTimer(p, n, &g.VRRPGARPMasterDelay, 0, 255)
 		case "vrrp_garp_master_repeat":
-			if v, ok := p.int(n, 1, 255); ok {
-				g.VRRPGARPMasterRepeat = v
-			}
+			setInt(p, n, &g.VRRPGARPMasterRepeat, 1, 255)
 		case "vrrp_garp_master_refresh":
-			if v, ok := p.timer(n, 0, 1<<31); ok {
-				g.VRRPGARPMasterRefresh = v
-			}
+			setTimer(p, n, &g.VRRPGARPMasterRefresh, 0, 1<<31)
 		case "vrrp_garp_master_refresh_repeat":
-			if v, ok := p.int(n, 1, 255); ok {
-				g.VRRPGARPMasterRefreshRepeat = v
-			}
+			setInt(p, n, &g.VRRPGARPMasterRefreshRepeat, 1, 255)
 		case "vrrp_garp_lower_prio_delay":
-			if v, ok := p.timer(n, 0, 255); ok {
-				g.VRRPGARPLowerPrioDelay = v
-			}
+			setTimer(p, n, &g.VRRPGARPLowerPrioDelay, 0, 255)
 		case "vrrp_garp_lower_prio_repeat":
-			if v, ok := p.int(n, 0, 255); ok {
-				g.VRRPGARPLowerPrioRepeat = v
-			}
+			setInt(p, n, &g.VRRPGARPLowerPrioRepeat, 0, 255)
 		case "vrrp_min_garp":
 			setBool(p, n, &g.VRRPMinGARP)
 		case "vrrp_notify_fifo":
@@ -203,15 +179,11 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "startup_script":
 			g.StartupScript = restString(n, 0)
 		case "startup_script_timeout":
-			if v, ok := p.timer(n, 1, 1000); ok {
-				g.StartupScriptTimeout = v
-			}
+			setTimer(p, n, &g.StartupScriptTimeout, 1, 1000)
 		case "shutdown_script":
 			g.ShutdownScript = restString(n, 0)
 		case "shutdown_script_timeout":
-			if v, ok := p.timer(n, 1, 1000); ok {
-				g.ShutdownScriptTimeout = v
-			}
+			setTimer(p, n, &g.ShutdownScriptTimeout, 1, 1000)
 		case "lvs_flush":
 			setBool(p, n, &g.LVSFlush)
 		case "lvs_flush_on_stop":
@@ -239,13 +211,6 @@ func (p *parser) globalDefs(nodes []*node) {
 			}
 			p.unknown(n)
 		}
-	}
-}
-
-func setBool(p *parser, n *node, dst *bool) {
-	p.noBlock(n)
-	if v, ok := p.boolOpt(n); ok {
-		*dst = v
 	}
 }
 

@@ -172,9 +172,7 @@ func (p *parser) virtualServer(n *node) {
 		kw := c.kw.text
 		switch kw {
 		case "delay_loop":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				vs.DelayLoop = v
-			}
+			setTimer(p, c, &vs.DelayLoop, 0.000001, 1<<31)
 		case "lb_algo", "lvs_sched":
 			if p.need(c, 1, -1) {
 				if validSched(c.args[0].text) {
@@ -213,22 +211,14 @@ func (p *parser) virtualServer(n *node) {
 		case "persistence_engine":
 			vs.PersistenceEngine, _ = p.str(c)
 		case "connect_timeout":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				vs.ConnectTimeout = v
-			}
+			setTimer(p, c, &vs.ConnectTimeout, 0.000001, 1<<31)
 		case "retry", "nb_get_retry":
 			p.deprecatedRetry(c)
-			if v, ok := p.int(c, 0, 1<<31-1); ok {
-				vs.Retry = v
-			}
+			setInt(p, c, &vs.Retry, 0, 1<<31-1)
 		case "delay_before_retry":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				vs.DelayBeforeRetry = v
-			}
+			setTimer(p, c, &vs.DelayBeforeRetry, 0, 1<<31)
 		case "warmup":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				vs.Warmup = v
-			}
+			setTimer(p, c, &vs.Warmup, 0, 1<<31)
 		case "sorry_server":
 			if a, ok := p.addrArg(c, 0); ok {
 				var port uint16
@@ -244,13 +234,9 @@ func (p *parser) virtualServer(n *node) {
 				vs.SorryServerLVSMethod = m
 			}
 		case "quorum":
-			if v, ok := p.int(c, 1, 1<<31-1); ok {
-				vs.Quorum = v
-			}
+			setInt(p, c, &vs.Quorum, 1, 1<<31-1)
 		case "hysteresis":
-			if v, ok := p.int(c, 0, 1<<31-1); ok {
-				vs.Hysteresis = v
-			}
+			setInt(p, c, &vs.Hysteresis, 0, 1<<31-1)
 		case "quorum_up":
 			vs.QuorumUp, _ = p.notify(c)
 		case "quorum_down":
@@ -338,9 +324,7 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 		kw := c.kw.text
 		switch kw {
 		case "weight":
-			if v, ok := p.int(c, 0, 65535); ok {
-				rs.Weight = v
-			}
+			setInt(p, c, &rs.Weight, 0, 65535)
 		case "lvs_method":
 			if m, ok := p.lvsMethod(c); ok {
 				rs.LBKind = m
@@ -365,26 +349,16 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 		case "virtualhost":
 			rs.Virtualhost, _ = p.str(c)
 		case "delay_loop":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				rs.DelayLoop = v
-			}
+			setTimer(p, c, &rs.DelayLoop, 0.000001, 1<<31)
 		case "connect_timeout":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				rs.ConnectTimeout = v
-			}
+			setTimer(p, c, &rs.ConnectTimeout, 0.000001, 1<<31)
 		case "retry", "nb_get_retry":
 			p.deprecatedRetry(c)
-			if v, ok := p.int(c, 0, 1<<31-1); ok {
-				rs.Retry = v
-			}
+			setInt(p, c, &rs.Retry, 0, 1<<31-1)
 		case "delay_before_retry":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				rs.DelayBeforeRetry = v
-			}
+			setTimer(p, c, &rs.DelayBeforeRetry, 0, 1<<31)
 		case "warmup":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				rs.Warmup = v
-			}
+			setTimer(p, c, &rs.Warmup, 0, 1<<31)
 		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "SMTP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK",
 			"PING_CHECK", "FILE_CHECK", "BFD_CHECK":
 			if ck, ok := p.checker(c); ok {
@@ -429,26 +403,16 @@ func (p *parser) checker(n *node) (Checker, bool) {
 				ck.FWMark = uint32(v)
 			}
 		case "connect_timeout":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				ck.ConnectTimeout = v
-			}
+			setTimer(p, c, &ck.ConnectTimeout, 0.000001, 1<<31)
 		case "retry", "nb_get_retry":
 			p.deprecatedRetry(c)
-			if v, ok := p.int(c, 0, 1<<31-1); ok {
-				ck.Retry = v
-			}
+			setInt(p, c, &ck.Retry, 0, 1<<31-1)
 		case "delay_before_retry":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				ck.DelayBeforeRetry = v
-			}
+			setTimer(p, c, &ck.DelayBeforeRetry, 0, 1<<31)
 		case "warmup":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				ck.Warmup = v
-			}
+			setTimer(p, c, &ck.Warmup, 0, 1<<31)
 		case "delay_loop":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				ck.DelayLoop = v
-			}
+			setTimer(p, c, &ck.DelayLoop, 0.000001, 1<<31)
 		case "alpha":
 			setBool(p, c, &ck.Alpha)
 			ck.alphaSet = true
@@ -509,9 +473,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				p.checkScriptPath(c, ck.MiscPath)
 			}
 		case "misc_timeout":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				ck.MiscTimeout = v
-			}
+			setTimer(p, c, &ck.MiscTimeout, 0.000001, 1<<31)
 		case "misc_dynamic":
 			ck.MiscDynamic = true
 		case "user":

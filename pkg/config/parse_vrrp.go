@@ -31,13 +31,9 @@ func (p *parser) vrrpScript(n *node) {
 				p.checkScriptPath(c, s.Script)
 			}
 		case "interval":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				s.Interval = v
-			}
+			setTimer(p, c, &s.Interval, 0.000001, 1<<31)
 		case "timeout":
-			if v, ok := p.timer(c, 0.000001, 1<<31); ok {
-				s.Timeout = v
-			}
+			setTimer(p, c, &s.Timeout, 0.000001, 1<<31)
 		case "weight":
 			if v, ok := p.intArg(c, 0, -253, 253); ok {
 				s.Weight = v
@@ -53,13 +49,9 @@ func (p *parser) vrrpScript(n *node) {
 				}
 			}
 		case "rise":
-			if v, ok := p.int(c, 1, 1<<30); ok {
-				s.Rise = v
-			}
+			setInt(p, c, &s.Rise, 1, 1<<30)
 		case "fall":
-			if v, ok := p.int(c, 1, 1<<30); ok {
-				s.Fall = v
-			}
+			setInt(p, c, &s.Fall, 1, 1<<30)
 		case "user":
 			if p.need(c, 1, 2) {
 				s.User = c.args[0].text
@@ -156,25 +148,15 @@ func (p *parser) trackProcessDef(n *node) {
 				t.Reverse = true
 			}
 		case "quorum":
-			if v, ok := p.int(c, 1, 65535); ok {
-				t.Quorum = v
-			}
+			setInt(p, c, &t.Quorum, 1, 65535)
 		case "quorum_max":
-			if v, ok := p.int(c, 1, 65535); ok {
-				t.QuorumMax = v
-			}
+			setInt(p, c, &t.QuorumMax, 1, 65535)
 		case "delay":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				t.Delay = v
-			}
+			setTimer(p, c, &t.Delay, 0, 1<<31)
 		case "fork_delay":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				t.ForkDelay = v
-			}
+			setTimer(p, c, &t.ForkDelay, 0, 1<<31)
 		case "terminate_delay":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				t.TerminateDelay = v
-			}
+			setTimer(p, c, &t.TerminateDelay, 0, 1<<31)
 		case "full_command":
 			t.FullCommand = true
 		default:
@@ -339,9 +321,7 @@ func (p *parser) instance(n *node) {
 				p.unicastPeer(&vi, pc)
 			}
 		case "unicast_ttl":
-			if v, ok := p.int(c, 1, 255); ok {
-				vi.UnicastTTL = v
-			}
+			setInt(p, c, &vi.UnicastTTL, 1, 255)
 		case "check_unicast_src":
 			vi.CheckUnicastSrc, fl.checkUcSet = true, true
 		case "unicast_fault_no_peer":

@@ -213,3 +213,28 @@ func (p *parser) command(n *node) string {
 	}
 	return restString(n, 0)
 }
+
+// The set* helpers store a keyword's value in dst when it parses, and
+// otherwise leave dst (the default) alone, the diagnostic already reported.
+
+// setBool stores an optional <BOOL> (absent = true); the keyword takes no block.
+func setBool(p *parser, n *node, dst *bool) {
+	p.noBlock(n)
+	if v, ok := p.boolOpt(n); ok {
+		*dst = v
+	}
+}
+
+// setInt stores an integer in [lo, hi].
+func setInt(p *parser, n *node, dst *int, lo, hi int64) {
+	if v, ok := p.int(n, lo, hi); ok {
+		*dst = v
+	}
+}
+
+// setTimer stores a <TIMER> in [lo, hi] seconds.
+func setTimer(p *parser, n *node, dst *time.Duration, lo, hi float64) {
+	if v, ok := p.timer(n, lo, hi); ok {
+		*dst = v
+	}
+}
