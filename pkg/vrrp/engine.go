@@ -203,7 +203,7 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 		}
 	case EvTracker:
 		if st := e.trackers[ev.Name]; st != nil {
-			st.known, st.ok, st.value = true, ev.OK, ev.Value
+			st.ok, st.value = ev.OK, ev.Value
 			e.reevaluate(now)
 		}
 	case EvInterface:
@@ -347,7 +347,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		}
 		kept[nin] = true
 		nin.state, nin.wantMaster, nin.ifDown = old.state, old.wantMaster, old.ifDown
-		nin.masterAddr, nin.masterPrio, nin.preemptAt = old.masterAddr, old.masterPrio, old.preemptAt
+		nin.masterAddr, nin.preemptAt = old.masterAddr, old.preemptAt
 		nin.timers, nin.eff = old.timers, old.eff
 		if nin.state == StateBackup && nin.cfg.Version == 3 {
 			nin.masterAdvInt = old.masterAdvInt // adopted from the master (RFC 5798 §6.4.2)

@@ -21,7 +21,6 @@ type instance struct {
 	masterAdvInt time.Duration // Master_Adver_Interval (v3: adopted from the master)
 	advIntCS     uint16        // local advert_int in centiseconds
 	masterAddr   netip.Addr    // last accepted master
-	masterPrio   uint8
 
 	timers    [numTimers]timer
 	preemptAt time.Time // keepalived preempt_time; zero = delay not started
@@ -305,7 +304,7 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 		// RFC 5798 §6.4.2: accept → reset Master_Down_Timer; v3 adopts
 		// the master's interval.
 		e.adoptInterval(in, ev, "")
-		in.masterAddr, in.masterPrio = ev.Src, p
+		in.masterAddr = ev.Src
 		if c.PreemptDelay > 0 {
 			// keepalived 2.2.7: a higher/equal advert stops the delay; the
 			// first lower one starts it.
@@ -394,7 +393,7 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 		e.logf(c.Name, "(%s) Master received advert from %s with higher priority %d, ours %d", c.Name, ev.Src, p, in.eff)
 	}
 	e.adoptInterval(in, ev, " from higher priority master")
-	in.masterAddr, in.masterPrio = ev.Src, p
+	in.masterAddr = ev.Src
 	e.leaveMasterToBackup(now, in, in.masterDown(), false, reason)
 	e.syncBackup(now, in)
 }

@@ -11,7 +11,6 @@ import (
 // sends the initial status of every tracker before EvStart (keepalived
 // keeps an instance in INIT until its unweighted scripts reported once).
 type trackerState struct {
-	known bool
 	ok    bool
 	value int
 }
