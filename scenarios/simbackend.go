@@ -212,15 +212,11 @@ func (b *SimBackend) VIPEvents() []VIPEvent {
 func (b *SimBackend) Detections() []Detection {
 	var out []Detection
 	for _, e := range b.W.Timeline() {
-		if e.Node != "" && isDetectionKind(e.Kind, e.Text) {
+		if e.Node != "" && e.Kind == "split-brain-detected" {
 			out = append(out, Detection{At: e.At, Node: e.Node, Text: e.Text})
 		}
 	}
 	return out
-}
-
-func isDetectionKind(kind, text string) bool {
-	return kind == "split-brain-detected"
 }
 
 // Rejected implements Backend.
