@@ -49,17 +49,22 @@ type Verdict struct {
 	Detail string        // what was observed
 }
 
-func (v Verdict) String() string {
-	res := "PASS"
+// Kind is the verdict's word: PASS, FAIL, or for an xfail expectation
+// XFAIL (failed as the known bug makes it) or XPASS (the bug is fixed).
+func (v Verdict) Kind() string {
 	switch {
 	case v.XFail && v.Pass:
-		res = "XFAIL"
+		return "XFAIL"
 	case v.XFail:
-		res = "XPASS"
+		return "XPASS"
 	case !v.Pass:
-		res = "FAIL"
+		return "FAIL"
 	}
-	s := fmt.Sprintf("%s: %s", v.Text, res)
+	return "PASS"
+}
+
+func (v Verdict) String() string {
+	s := fmt.Sprintf("%s: %s", v.Text, v.Kind())
 	if v.Detail != "" {
 		s += " " + v.Detail
 	}
@@ -360,19 +365,12 @@ func (r *runner) step(st Step) {
 	case ExpectStep:
 		v := r.expect(s)
 		r.flush()
-		kind := "PASS"
-		if !v.Pass {
-			kind = "FAIL"
-		}
 		if s.XFail {
 			// A known bug: failing is expected, passing means it was
 			// fixed and the xfail must go.
 			v.XFail = true
 			if v.Pass {
-				kind = "XPASS"
 				v.Detail = strings.TrimSpace(v.Detail + " (unexpectedly passed: the bug is fixed, remove the xfail)")
-			} else {
-				kind = "XFAIL"
 			}
 			v.Pass = !v.Pass
 		}
@@ -381,7 +379,7 @@ func (r *runner) step(st Step) {
 		if v.Detail != "" {
 			text += ": " + strings.TrimSuffix(strings.TrimPrefix(v.Detail, "("), ")")
 		}
-		r.line(v.At, "", "", kind, fmt.Sprintf("%s (%s)", text, v.Pos))
+		r.line(v.At, "", "", v.Kind(), fmt.Sprintf("%s (%s)", text, v.Pos))
 		return
 	}
 	if err != nil {
