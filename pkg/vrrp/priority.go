@@ -93,6 +93,42 @@ func contribution(weight int, reverse, ok bool) int {
 	return weight
 }
 
+// fileTerm is a weighted track_file's value × weight (negated by reverse).
+func (r *trackRef) fileTerm() int64 {
+	c := int64(r.st.value) * int64(r.weight)
+	if r.reverse {
+		c = -c
+	}
+	return c
+}
+
+// term is r's term in the priority sum; an unweighted tracker has none.
+func (r *trackRef) term() int64 {
+	switch {
+	case r.weight == 0:
+		return 0
+	case r.kind == TrackFile:
+		return r.fileTerm()
+	}
+	return int64(contribution(r.weight, r.reverse, r.st.ok))
+}
+
+// faults reports whether r alone puts the instance in FAULT: an unweighted
+// tracker that failed (reverse: that is OK), an unweighted track_file with
+// a non-zero value (reverse: zero), or a weighted track_file whose term is
+// below -253 (keepalived vrrp_track.c).
+func (r *trackRef) faults() bool {
+	switch {
+	case r.kind == TrackFile && r.weight == 0:
+		return (r.st.value != 0) != r.reverse
+	case r.kind == TrackFile:
+		return r.fileTerm() < -253
+	case r.weight == 0:
+		return r.st.ok == r.reverse
+	}
+	return false
+}
+
 // computePriority returns the effective priority and whether a tracker
 // puts the instance in FAULT (keepalived vrrp_track.c, reference §1.9):
 // effective = clamp(base + Σ contributions, 1, 254); an owner (base 255)
@@ -103,31 +139,8 @@ func (e *Engine) computePriority(in *instance) (eff uint8, faulted bool) {
 	total := int64(in.base)
 	for i := range in.refs {
 		r := &in.refs[i]
-		if r.kind == TrackFile {
-			if r.weight == 0 {
-				if (r.st.value != 0) != r.reverse {
-					faulted = true
-				}
-				continue
-			}
-			c := int64(r.st.value) * int64(r.weight)
-			if r.reverse {
-				c = -c
-			}
-			// keepalived vrrp_track.c: a track_file result below -253 is FAULT.
-			if c < -253 {
-				faulted = true
-			}
-			total += c
-			continue
-		}
-		if r.weight == 0 {
-			if r.st.ok == r.reverse {
-				faulted = true
-			}
-			continue
-		}
-		total += int64(contribution(r.weight, r.reverse, r.st.ok))
+		faulted = faulted || r.faults()
+		total += r.term()
 	}
 	if in.ifDown && !in.cfg.DontTrackPrimary {
 		faulted = true
@@ -158,17 +171,10 @@ func (e *Engine) faultReasons(in *instance) []string {
 	for i := range in.refs {
 		r := &in.refs[i]
 		switch {
-		case r.kind == TrackFile && r.weight == 0 && (r.st.value != 0) != r.reverse:
+		case !r.faults():
+		case r.kind == TrackFile:
 			out = append(out, fmt.Sprintf("tracked file %s has status %d", r.name, r.st.value))
-		case r.kind == TrackFile && r.weight != 0:
-			c := int64(r.st.value) * int64(r.weight)
-			if r.reverse {
-				c = -c
-			}
-			if c < -253 {
-				out = append(out, fmt.Sprintf("tracked file %s has status %d", r.name, r.st.value))
-			}
-		case r.kind != TrackFile && r.weight == 0 && r.st.ok == r.reverse:
+		default:
 			out = append(out, "tracker "+r.name)
 		}
 	}
