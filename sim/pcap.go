@@ -14,11 +14,11 @@ import (
 )
 
 // pcapWriter writes a segment's traffic as a pcap file: Ethernet frames
-// with a MAC per node interface, IPv4 headers as keepalived sends them
-// (TOS 0xC0, TTL 255 for multicast, protocol 112, an id per sender), VRRP
-// encoded by pkg/vrrp's codec, and gratuitous ARPs as keepalived's
-// vrrp_arp.c builds them (broadcast ARP request, sender IP = target IP =
-// VIP). Timestamps are virtual.
+// with a MAC per node interface; IPv4 datagrams built by pkg/vrrp's
+// MarshalIPv4 as keepalived sends them (TOS 0xC0, protocol 112, the
+// advert's TTL, an id per sender); IPv6 around the codec's VRRP message;
+// gratuitous ARPs as keepalived's vrrp_arp.c builds them (broadcast ARP
+// request, sender IP = target IP = VIP). Timestamps are virtual.
 type pcapWriter struct {
 	w   *pcapgo.Writer
 	err error
@@ -87,12 +87,12 @@ func (p *pcapWriter) frame(src *nodeIface, pkt packet) ([]byte, error) {
 		return buf.Bytes(), nil
 	}
 	adv := pkt.advert
-	payload, err := adv.Marshal(pkt.src, pkt.dst, vrrp.MarshalOptions{})
-	if err != nil {
-		return nil, err
-	}
 	eth.DstMAC = dstMAC(pkt.dst)
 	if !pkt.src.Is4() {
+		payload, err := adv.Marshal(pkt.src, pkt.dst, vrrp.MarshalOptions{})
+		if err != nil {
+			return nil, err
+		}
 		eth.EthernetType = layers.EthernetTypeIPv6
 		ip6 := &layers.IPv6{Version: 6, TrafficClass: 0xc0, NextHeader: layers.IPProtocol(vrrp.IPProtoVRRP),
 			HopLimit: pkt.ttl, SrcIP: pkt.src.AsSlice(), DstIP: pkt.dst.AsSlice()}
@@ -107,9 +107,11 @@ func (p *pcapWriter) frame(src *nodeIface, pkt packet) ([]byte, error) {
 	if p.ids[src.node.name] == 0 {
 		p.ids[src.node.name] = 1
 	}
-	ip := &layers.IPv4{Version: 4, IHL: 5, TOS: 0xc0, Id: p.ids[src.node.name], TTL: pkt.ttl,
-		Protocol: layers.IPProtocol(vrrp.IPProtoVRRP), SrcIP: pkt.src.AsSlice(), DstIP: pkt.dst.AsSlice()}
-	if err := gopacket.SerializeLayers(buf, opts, eth, ip, gopacket.Payload(payload)); err != nil {
+	datagram, err := adv.MarshalIPv4(pkt.src, pkt.dst, vrrp.IPv4Params{ID: p.ids[src.node.name], TTL: pkt.ttl}, vrrp.MarshalOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if err := gopacket.SerializeLayers(buf, opts, eth, gopacket.Payload(datagram)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
