@@ -324,8 +324,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 	}
 	kept := map[*instance]bool{}
 	for _, old := range e.insts {
-		nin := ne.byName[old.cfg.Name]
-		if nin != nil && nin.cfg.VRID == old.cfg.VRID && nin.cfg.Version == old.cfg.Version && nin.cfg.IPv6 == old.cfg.IPv6 {
+		if sameRouter(old, ne.byName[old.cfg.Name]) {
 			continue
 		}
 		// Removed: keepalived "(VI_1) sent 0 priority", "removing VIPs".
@@ -341,8 +340,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 	}
 	for _, nin := range ne.insts {
 		old := e.byName[nin.cfg.Name]
-		if old == nil || nin.cfg.VRID != old.cfg.VRID || nin.cfg.Version != old.cfg.Version || nin.cfg.IPv6 != old.cfg.IPv6 ||
-			old.state == StateInit || old.state == StateStopped {
+		if !sameRouter(old, nin) || old.state == StateInit || old.state == StateStopped {
 			continue
 		}
 		kept[nin] = true
@@ -384,6 +382,13 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		e.syncFault(now, g)
 	}
 	return e.acts, nil
+}
+
+// sameRouter reports whether a reload keeps old as nin: same name (the
+// caller's lookup), VRID, version and family.
+func sameRouter(old, nin *instance) bool {
+	return old != nil && nin != nil && nin.cfg.VRID == old.cfg.VRID &&
+		nin.cfg.Version == old.cfg.Version && nin.cfg.IPv6 == old.cfg.IPv6
 }
 
 // reloadGroup sets a rebuilt sync group's state from its kept members and
