@@ -145,27 +145,9 @@ func (d *dumper) config(c *Config) {
 	}
 	d.dur("child_wait_time", g.ChildWaitTime)
 	d.global(g)
-	if len(c.StaticAddresses) > 0 {
-		d.open("static_ipaddress")
-		for _, v := range c.StaticAddresses {
-			d.vip(v)
-		}
-		d.close()
-	}
-	if len(c.StaticRoutes) > 0 {
-		d.open("static_routes")
-		for _, r := range c.StaticRoutes {
-			d.words(r.Words)
-		}
-		d.close()
-	}
-	if len(c.StaticRules) > 0 {
-		d.open("static_rules")
-		for _, r := range c.StaticRules {
-			d.words(r.Words)
-		}
-		d.close()
-	}
+	d.vipBlock("static_ipaddress", c.StaticAddresses)
+	d.routeBlock("static_routes", c.StaticRoutes)
+	d.ruleBlock("static_rules", c.StaticRules)
 	for _, s := range c.Scripts {
 		d.script(s)
 	}
@@ -413,6 +395,41 @@ func (d *dumper) syncGroup(g SyncGroup) {
 	d.close()
 }
 
+// vipBlock, routeBlock and ruleBlock write a block of address, route or
+// rule lines, or nothing when there are none.
+func (d *dumper) vipBlock(kw string, vs []VIP) {
+	if len(vs) == 0 {
+		return
+	}
+	d.open(kw)
+	for _, v := range vs {
+		d.vip(v)
+	}
+	d.close()
+}
+
+func (d *dumper) routeBlock(kw string, rs []Route) {
+	if len(rs) == 0 {
+		return
+	}
+	d.open(kw)
+	for _, r := range rs {
+		d.words(r.Words)
+	}
+	d.close()
+}
+
+func (d *dumper) ruleBlock(kw string, rs []Rule) {
+	if len(rs) == 0 {
+		return
+	}
+	d.open(kw)
+	for _, r := range rs {
+		d.words(r.Words)
+	}
+	d.close()
+}
+
 func (d *dumper) vip(v VIP) {
 	w := []string{v.Prefix.String()}
 	if v.Brd != "" {
@@ -491,34 +508,10 @@ func (d *dumper) instance(vi *VRRPInstance, globalCheckUnicastSrc bool) {
 		d.kv("auth_pass", vi.AuthPass)
 		d.close()
 	}
-	if len(vi.VIPs) > 0 {
-		d.open("virtual_ipaddress")
-		for _, v := range vi.VIPs {
-			d.vip(v)
-		}
-		d.close()
-	}
-	if len(vi.EVIPs) > 0 {
-		d.open("virtual_ipaddress_excluded")
-		for _, v := range vi.EVIPs {
-			d.vip(v)
-		}
-		d.close()
-	}
-	if len(vi.VirtualRoutes) > 0 {
-		d.open("virtual_routes")
-		for _, r := range vi.VirtualRoutes {
-			d.words(r.Words)
-		}
-		d.close()
-	}
-	if len(vi.VirtualRules) > 0 {
-		d.open("virtual_rules")
-		for _, r := range vi.VirtualRules {
-			d.words(r.Words)
-		}
-		d.close()
-	}
+	d.vipBlock("virtual_ipaddress", vi.VIPs)
+	d.vipBlock("virtual_ipaddress_excluded", vi.EVIPs)
+	d.routeBlock("virtual_routes", vi.VirtualRoutes)
+	d.ruleBlock("virtual_rules", vi.VirtualRules)
 	d.tracks("track_interface", vi.TrackInterfaces)
 	d.tracks("track_script", vi.TrackScripts)
 	d.tracks("track_file", vi.TrackFiles)

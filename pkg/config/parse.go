@@ -143,25 +143,11 @@ func (p *parser) top(nodes []*node) {
 		case "virtual_server":
 			p.virtualServer(n)
 		case "static_ipaddress":
-			if p.needBlock(n) {
-				for _, c := range n.children {
-					if v, ok := p.vip(c, ""); ok {
-						p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, v)
-					}
-				}
-			}
+			p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, p.vipBlock(n)...)
 		case "static_routes":
-			if p.needBlock(n) {
-				for _, c := range n.children {
-					p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.route(c))
-				}
-			}
+			p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.routeBlock(n)...)
 		case "static_rules":
-			if p.needBlock(n) {
-				for _, c := range n.children {
-					p.cfg.StaticRules = append(p.cfg.StaticRules, p.rule(c))
-				}
-			}
+			p.cfg.StaticRules = append(p.cfg.StaticRules, p.ruleBlock(n)...)
 		case "SSL":
 			p.ssl(n)
 		case "net_namespace":

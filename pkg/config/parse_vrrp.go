@@ -330,33 +330,13 @@ func (p *parser) instance(n *node) {
 			fl.authPos = c.pos()
 			p.auth(&vi, c)
 		case "virtual_ipaddress":
-			if p.needBlock(c) {
-				for _, vc := range c.children {
-					if v, ok := p.vip(vc, ""); ok {
-						vi.VIPs = append(vi.VIPs, v)
-					}
-				}
-			}
+			vi.VIPs = append(vi.VIPs, p.vipBlock(c)...)
 		case "virtual_ipaddress_excluded":
-			if p.needBlock(c) {
-				for _, vc := range c.children {
-					if v, ok := p.vip(vc, ""); ok {
-						vi.EVIPs = append(vi.EVIPs, v)
-					}
-				}
-			}
+			vi.EVIPs = append(vi.EVIPs, p.vipBlock(c)...)
 		case "virtual_routes":
-			if p.needBlock(c) {
-				for _, rc := range c.children {
-					vi.VirtualRoutes = append(vi.VirtualRoutes, p.route(rc))
-				}
-			}
+			vi.VirtualRoutes = append(vi.VirtualRoutes, p.routeBlock(c)...)
 		case "virtual_rules":
-			if p.needBlock(c) {
-				for _, rc := range c.children {
-					vi.VirtualRules = append(vi.VirtualRules, p.rule(rc))
-				}
-			}
+			vi.VirtualRules = append(vi.VirtualRules, p.ruleBlock(c)...)
 		case "track_interface":
 			vi.TrackInterfaces = append(vi.TrackInterfaces, p.trackList(c, -253, 253)...)
 		case "track_script":
@@ -523,11 +503,49 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 	}
 }
 
-// vip parses one VIP line (keepalived.conf(5) "virtual_ipaddress").
-func (p *parser) vip(n *node, kw string) (VIP, bool) {
-	if kw == "" {
-		kw = "virtual_ipaddress"
+// vipBlock parses a block of VIP lines: virtual_ipaddress,
+// virtual_ipaddress_excluded, static_ipaddress.
+func (p *parser) vipBlock(n *node) []VIP {
+	if !p.needBlock(n) {
+		return nil
 	}
+	var out []VIP
+	for _, c := range n.children {
+		if v, ok := p.vip(c); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// routeBlock parses virtual_routes / static_routes { }.
+func (p *parser) routeBlock(n *node) []Route {
+	if !p.needBlock(n) {
+		return nil
+	}
+	var out []Route
+	for _, c := range n.children {
+		out = append(out, p.route(c))
+	}
+	return out
+}
+
+// ruleBlock parses virtual_rules / static_rules { }.
+func (p *parser) ruleBlock(n *node) []Rule {
+	if !p.needBlock(n) {
+		return nil
+	}
+	var out []Rule
+	for _, c := range n.children {
+		out = append(out, p.rule(c))
+	}
+	return out
+}
+
+// vip parses one VIP line (keepalived.conf(5) "virtual_ipaddress"); its
+// diagnostics name virtual_ipaddress whichever block it is in.
+func (p *parser) vip(n *node) (VIP, bool) {
+	const kw = "virtual_ipaddress"
 	pf, ok := prefixOf(n.kw.text)
 	if !ok {
 		p.d.errorf(n.pos(), kw, "invalid address %q (expected ADDR[/LEN])", n.kw.text)
