@@ -154,13 +154,19 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Durat
 			return res, err
 		}
 	}
-	if delay > 0 {
+	// The delay is a link property: set before the run and again after
+	// ClearFaults, which removes it with the loss.
+	setDelay := func() error {
+		if delay <= 0 {
+			return nil
+		}
 		if err := w.SetDelay("lb01", "lb02", delay, 0); err != nil {
-			return res, err
+			return err
 		}
-		if err := w.SetDelay("lb02", "lb01", delay, 0); err != nil {
-			return res, err
-		}
+		return w.SetDelay("lb02", "lb01", delay, 0)
+	}
+	if err := setDelay(); err != nil {
+		return res, err
 	}
 	if !w.RunUntil(10*time.Second, func() bool { st, _ := w.State("lb01", "VI_1"); return st.String() == "MASTER" }) {
 		return res, fmt.Errorf("lb01 never became MASTER")
@@ -185,13 +191,8 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Durat
 	w.RunFor(d)
 	end := w.Elapsed()
 	w.ClearFaults()
-	if delay > 0 {
-		if err := w.SetDelay("lb01", "lb02", delay, 0); err != nil {
-			return res, err
-		}
-		if err := w.SetDelay("lb02", "lb01", delay, 0); err != nil {
-			return res, err
-		}
+	if err := setDelay(); err != nil {
+		return res, err
 	}
 	// One Master_Down_Interval of lb02 (3 + 156/256 s) plus an advert.
 	res.healed = w.RunUntil(3609375*time.Microsecond+time.Second, func() bool {
