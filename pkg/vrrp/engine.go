@@ -328,13 +328,8 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 			continue
 		}
 		// Removed: keepalived "(VI_1) sent 0 priority", "removing VIPs".
-		if old.state == StateMaster {
-			e.sendAdvert(old, PriorityStop)
-			e.emit(ActDelVIPs{Instance: old.cfg.Name})
-		}
-		e.cancelAllTimers(old)
-		if from := old.state; from != StateInit && from != StateStopped {
-			old.state = StateStopped
+		// old is dropped with the old configuration below.
+		if from := e.halt(old, StateStopped); from != StateInit && from != StateStopped {
 			e.stateChange(old, from, "removed on reload")
 		}
 	}

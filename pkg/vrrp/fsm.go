@@ -134,16 +134,7 @@ func (e *Engine) stop() {
 		if in.state == StateStopped {
 			continue
 		}
-		from := in.state
-		if from == StateMaster {
-			e.sendAdvert(in, PriorityStop)
-			e.emit(ActDelVIPs{Instance: in.cfg.Name})
-		}
-		e.cancelAllTimers(in)
-		in.state = StateStopped
-		in.wantMaster = false
-		in.masterAdvInt = in.cfg.AdvertInt
-		if from != StateInit {
+		if from := e.halt(in, StateStopped); from != StateInit {
 			e.stateChange(in, from, "stop")
 		}
 	}
@@ -209,19 +200,27 @@ func (e *Engine) enterBackup(now time.Time, in *instance, dur time.Duration, rea
 // toFault enters FAULT (reference §2.9): a MASTER sends priority 0 and
 // releases its VIPs; no adverts are sent or processed in FAULT.
 func (e *Engine) toFault(in *instance, reason string) {
-	from := in.state
-	if from == StateFault {
+	if in.state == StateFault {
 		return
 	}
+	from := e.halt(in, StateFault)
+	e.stateChange(in, from, reason)
+}
+
+// halt takes an instance out of BACKUP/MASTER into to (FAULT or STOP)
+// without reporting it: a MASTER sends a priority-0 advert and releases its
+// VIPs, and every timer is cancelled. It returns the state left.
+func (e *Engine) halt(in *instance, to State) (from State) {
+	from = in.state
 	if from == StateMaster {
 		e.sendAdvert(in, PriorityStop)
 		e.emit(ActDelVIPs{Instance: in.cfg.Name})
 	}
 	e.cancelAllTimers(in)
-	in.state = StateFault
+	in.state = to
 	in.wantMaster = false
 	in.masterAdvInt = in.cfg.AdvertInt
-	e.stateChange(in, from, reason)
+	return from
 }
 
 func (e *Engine) enterFault(in *instance, reason string) {
