@@ -574,26 +574,14 @@ func dropFlag(fs []string, f string) []string {
 // MISC 0; delay_before_retry 1s, HTTP/SSL 3s, DNS delay_loop; warmup =
 // the checker's delay_loop).
 func (p *parser) resolveTimings(vs *VirtualServer) {
-	if vs.ConnectTimeout == unset {
-		vs.ConnectTimeout = 5 * time.Second
-	}
+	inherit(&vs.ConnectTimeout, 5*time.Second)
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]
-		if rs.DelayLoop == unset {
-			rs.DelayLoop = vs.DelayLoop
-		}
-		if rs.ConnectTimeout == unset {
-			rs.ConnectTimeout = vs.ConnectTimeout
-		}
-		if rs.Retry == unset {
-			rs.Retry = vs.Retry
-		}
-		if rs.DelayBeforeRetry == unset {
-			rs.DelayBeforeRetry = vs.DelayBeforeRetry
-		}
-		if rs.Warmup == unset {
-			rs.Warmup = vs.Warmup
-		}
+		inherit(&rs.DelayLoop, vs.DelayLoop)
+		inherit(&rs.ConnectTimeout, vs.ConnectTimeout)
+		inherit(&rs.Retry, vs.Retry)
+		inherit(&rs.DelayBeforeRetry, vs.DelayBeforeRetry)
+		inherit(&rs.Warmup, vs.Warmup)
 		if rs.Virtualhost == "" {
 			rs.Virtualhost = vs.Virtualhost
 		}
@@ -602,15 +590,9 @@ func (p *parser) resolveTimings(vs *VirtualServer) {
 			if !ck.alphaSet {
 				ck.Alpha = rs.Alpha
 			}
-			if ck.DelayLoop == unset {
-				ck.DelayLoop = rs.DelayLoop
-			}
-			if ck.ConnectTimeout == unset {
-				ck.ConnectTimeout = rs.ConnectTimeout
-			}
-			if ck.Retry == unset {
-				ck.Retry = rs.Retry
-			}
+			inherit(&ck.DelayLoop, rs.DelayLoop)
+			inherit(&ck.ConnectTimeout, rs.ConnectTimeout)
+			inherit(&ck.Retry, rs.Retry)
 			if ck.Retry == unset {
 				switch ck.Kind {
 				case "DNS_CHECK":
@@ -621,15 +603,9 @@ func (p *parser) resolveTimings(vs *VirtualServer) {
 					ck.Retry = 1
 				}
 			}
-			if ck.Warmup == unset {
-				ck.Warmup = rs.Warmup
-			}
-			if ck.Warmup == unset {
-				ck.Warmup = ck.DelayLoop
-			}
-			if ck.DelayBeforeRetry == unset {
-				ck.DelayBeforeRetry = rs.DelayBeforeRetry
-			}
+			inherit(&ck.Warmup, rs.Warmup)
+			inherit(&ck.Warmup, ck.DelayLoop)
+			inherit(&ck.DelayBeforeRetry, rs.DelayBeforeRetry)
 			if ck.DelayBeforeRetry == unset {
 				switch ck.Kind {
 				case "HTTP_GET", "SSL_GET":
@@ -661,25 +637,13 @@ func (p *parser) resolveTimings(vs *VirtualServer) {
 			}
 		}
 		// The model shows resolved values at every level.
-		if rs.Retry == unset {
-			rs.Retry = 1
-		}
-		if rs.DelayBeforeRetry == unset {
-			rs.DelayBeforeRetry = time.Second
-		}
-		if rs.Warmup == unset {
-			rs.Warmup = rs.DelayLoop
-		}
+		inherit(&rs.Retry, 1)
+		inherit(&rs.DelayBeforeRetry, time.Second)
+		inherit(&rs.Warmup, rs.DelayLoop)
 	}
-	if vs.Retry == unset {
-		vs.Retry = 1
-	}
-	if vs.DelayBeforeRetry == unset {
-		vs.DelayBeforeRetry = time.Second
-	}
-	if vs.Warmup == unset {
-		vs.Warmup = vs.DelayLoop
-	}
+	inherit(&vs.Retry, 1)
+	inherit(&vs.DelayBeforeRetry, time.Second)
+	inherit(&vs.Warmup, vs.DelayLoop)
 }
 
 func (p *parser) hasVSGroup(name string) bool {
@@ -689,4 +653,12 @@ func (p *parser) hasVSGroup(name string) bool {
 		}
 	}
 	return false
+}
+
+// inherit gives a checker timing not set at its own level (unset) the
+// value of the level above, or the default.
+func inherit[T int | time.Duration](dst *T, from T) {
+	if *dst == unset {
+		*dst = from
+	}
 }
