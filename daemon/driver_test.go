@@ -11,7 +11,8 @@ import (
 )
 
 // e1 is seed 000's first experiment, built by hand (the parser has its
-// own tests): VI_1, VRID 199, PASS, advert_int 1, VIP 172.20.0.100 with a
+// own tests) with the values pkg/config resolves, each VIP's device
+// included: VI_1, VRID 199, PASS, advert_int 1, VIP 172.20.0.100 with a
 // label, track_interface eth0, chk_down weight -2.
 func e1(prio int, state string) *config.Config {
 	return &config.Config{
@@ -26,7 +27,7 @@ func e1(prio int, state string) *config.Config {
 		Instances: []config.VRRPInstance{{
 			Name: "VI_1", State: state, Interface: "eth0", VRID: 199, Priority: prio,
 			AdvertInt: time.Second, Version: 2, AuthType: config.AuthPass, AuthPass: "1111",
-			VIPs:            []config.VIP{{Prefix: netip.MustParsePrefix("172.20.0.100/32"), Label: "eth0:0"}},
+			VIPs:            []config.VIP{{Prefix: netip.MustParsePrefix("172.20.0.100/32"), Dev: "eth0", Label: "eth0:0"}},
 			TrackInterfaces: []config.TrackRef{{Name: "eth0"}},
 			TrackScripts:    []config.TrackRef{{Name: "chk_down", Weight: -2}},
 			Notify:          config.Notify{Command: "/etc/keepalived/notify.sh"},
@@ -226,7 +227,7 @@ func TestStaleVIPPrefixExact(t *testing.T) {
 	vip := netip.MustParsePrefix("10.0.0.50/32")
 	for _, stale := range []bool{false, true} {
 		cfg := e1(255, "MASTER")
-		cfg.Instances[0].VIPs = []config.VIP{{Prefix: vip}}
+		cfg.Instances[0].VIPs = []config.VIP{{Prefix: vip, Dev: "eth0"}}
 		f := newFake(t)
 		if stale {
 			f.addrs["eth0"] = append(f.addrs["eth0"], vip)

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
-	"time"
 
 	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
@@ -37,7 +36,9 @@ type instanceMeta struct {
 }
 
 // BuildEngineConfig converts a parsed keepalived.conf into the engine's
-// configuration, applying keepalived 2.2.7's defaults and derived values.
+// configuration. keepalived 2.2.7's defaults and derived values are
+// pkg/config's (interface, version, advert_int, down_timer_adverts, each
+// VIP's device, the multicast groups); this only maps them.
 // The advert source is unicast_src_ip, else mcast_src_ip, else the primary
 // address of the instance's interface (asked of links).
 func BuildEngineConfig(cfg *config.Config, links Links) (vrrp.EngineConfig, error) {
@@ -93,23 +94,6 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: priority %d out of range 1..255", in.Name, in.Priority)
 	}
 	iface := in.Interface
-	if iface == "" {
-		iface = g.DefaultInterface
-	}
-	if iface == "" {
-		iface = "eth0" // keepalived's default_interface
-	}
-	version := in.Version
-	if version == 0 {
-		version = g.VRRPVersion
-	}
-	if version == 0 {
-		version = 2
-	}
-	advInt := in.AdvertInt
-	if advInt <= 0 {
-		advInt = time.Second
-	}
 	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, unicast: len(in.UnicastPeers) > 0, ttl: vrrp.TTLRequired}
 
 	// Advert source: unicast_src_ip, mcast_src_ip, or the interface's primary address.
@@ -139,38 +123,25 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		}
 	} else {
 		dst := in.McastDstIP
-		if !dst.IsValid() {
-			if in.IPv6 {
-				dst = g.VRRPMcastGroup6
-				if !dst.IsValid() {
-					dst = netip.MustParseAddr("ff02::12")
-				}
-			} else {
-				dst = g.VRRPMcastGroup4
-				if !dst.IsValid() {
-					dst = netip.MustParseAddr("224.0.0.18") // RFC 5798 §5.1.1.2
-				}
-			}
+		switch {
+		case dst.IsValid():
+		case in.IPv6:
+			dst = g.VRRPMcastGroup6
+		default:
+			dst = g.VRRPMcastGroup4
 		}
 		m.dsts = []netip.Addr{dst}
 	}
-	for _, list := range [][]config.VIP{in.VIPs, in.EVIPs} {
-		for _, v := range list {
-			if v.Dev == "" {
-				v.Dev = iface
-			}
-			m.addrs = append(m.addrs, v)
-		}
-	}
+	m.addrs = append(slices.Clone(in.VIPs), in.EVIPs...)
 
 	ic := vrrp.InstanceConfig{
 		Name:                 in.Name,
 		VRID:                 uint8(in.VRID),
-		Version:              uint8(version),
+		Version:              uint8(in.Version),
 		IPv6:                 in.IPv6,
 		Priority:             uint8(in.Priority),
 		WantMaster:           in.State == "MASTER",
-		AdvertInt:            advInt,
+		AdvertInt:            in.AdvertInt,
 		Nopreempt:            in.Nopreempt,
 		PreemptDelay:         in.PreemptDelay,
 		SrcAddr:              m.src,
@@ -188,12 +159,6 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		GARPLowerPrioDelay:      in.GARPLowerPrioDelay,
 		GARPLowerPrioRepeat:     in.GARPLowerPrioRepeat,
 		DontTrackPrimary:        in.DontTrackPrimary,
-	}
-	if ic.DownTimerAdverts <= 0 {
-		ic.DownTimerAdverts = g.VRRPDownTimerAdverts
-	}
-	if ic.DownTimerAdverts <= 0 {
-		ic.DownTimerAdverts = 3 // VRRP_MS_DOWN_TIMER
 	}
 	for _, v := range in.VIPs {
 		ic.VIPs = append(ic.VIPs, v.Prefix.Addr())

@@ -19,7 +19,7 @@ func TestReloadKeepsMasterAndReconcilesVIPs(t *testing.T) {
 		t.Fatal("not MASTER")
 	}
 	cfg := e1(100, "MASTER")
-	cfg.Instances[0].VIPs = []config.VIP{{Prefix: netip.MustParsePrefix("172.20.0.101/32")}}
+	cfg.Instances[0].VIPs = []config.VIP{{Prefix: netip.MustParsePrefix("172.20.0.101/32"), Dev: "eth0"}}
 	n, g := len(f.sent), len(f.garps)
 	if err := d.Reload(cfg); err != nil {
 		t.Fatal(err)
