@@ -267,9 +267,6 @@ func (p *parser) expect(pos Pos, ws []word) {
 		p.errorf(ln, "unknown expectation %q (vip, state, no split-brain, split-brain, transitions, notify, ipvs, curl)", c[0])
 		return
 	}
-	if e.Cond == nil {
-		return
-	}
 	p.add(e)
 }
 
