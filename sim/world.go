@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -285,24 +286,20 @@ func (w *World) node(name string) (*node, error) {
 // WriteFile writes a file in node's private filesystem (this is also how
 // /etc/keepalived/keepalived.conf arrives). Parent directories are implied.
 func (w *World) WriteFile(node, path string, data []byte) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	if err := n.fs.write(path, data, 0o644); err != nil {
-		return fmt.Errorf("sim: %s: write %s: %w", node, path, err)
-	}
-	w.obs.event(node, "", "file", "write "+path)
-	return nil
+	return w.writeFile(node, path, data, 0o644)
 }
 
 // WriteExecutable writes an executable file (a check or notify script).
 func (w *World) WriteExecutable(node, path string, data []byte) error {
+	return w.writeFile(node, path, data, 0o755)
+}
+
+func (w *World) writeFile(node, path string, data []byte, mode fs.FileMode) error {
 	n, err := w.node(node)
 	if err != nil {
 		return err
 	}
-	if err := n.fs.write(path, data, 0o755); err != nil {
+	if err := n.fs.write(path, data, mode); err != nil {
 		return fmt.Errorf("sim: %s: write %s: %w", node, path, err)
 	}
 	w.obs.event(node, "", "file", "write "+path)
