@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -410,7 +411,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 			vs.Protocol = "UDP"
 			name = vsName(vs)
 		}
-		if hasFlag(vs.SchedFlags, "ops") && vs.Protocol != "UDP" {
+		if slices.Contains(vs.SchedFlags, "ops") && vs.Protocol != "UDP" {
 			p.d.warnf(vs.Pos, "ops", "Virtual server %s: one packet scheduling requires UDP - resetting", name)
 			vs.SchedFlags = dropFlag(vs.SchedFlags, "ops")
 		}
@@ -548,15 +549,6 @@ func rsName(rs *RealServer, vs *VirtualServer) string {
 		return fmt.Sprintf("[%s]:%s:%d", rs.Addr, proto, rs.Port)
 	}
 	return fmt.Sprintf("%s:%s:%d", rs.Addr, proto, rs.Port)
-}
-
-func hasFlag(fs []string, f string) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
 }
 
 func dropFlag(fs []string, f string) []string {

@@ -63,7 +63,7 @@ func (p *parser) globalDefs(nodes []*node) {
 				g.NotificationEmailFrom = s
 			}
 		case "smtp_server":
-			if p.need(n, 1, 2) {
+			if p.need(n) {
 				g.SMTPServer = n.args[0].text
 				if _, err := netip.ParseAddr(g.SMTPServer); err != nil {
 					p.d.warnf(n.args[0].pos(), kw, "Invalid smtp server %s: keepalived 2.2.7 takes an IP address; the name is kept for the daemon to resolve", g.SMTPServer)
@@ -95,7 +95,7 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "enable_script_security":
 			setBool(p, n, &g.EnableScriptSecurity)
 		case "script_user":
-			if p.need(n, 1, 2) {
+			if p.need(n) {
 				g.ScriptUser = n.args[0].text
 				if len(n.args) > 1 {
 					g.ScriptGroup = n.args[1].text
@@ -191,7 +191,7 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "lvs_timeouts":
 			p.lvsTimeouts(n)
 		case "lvs_sync_daemon":
-			if p.need(n, 1, -1) {
+			if p.need(n) {
 				g.LVSSyncDaemon = nil
 				for _, a := range n.args {
 					g.LVSSyncDaemon = append(g.LVSSyncDaemon, a.text)
@@ -215,7 +215,7 @@ func (p *parser) globalDefs(nodes []*node) {
 }
 
 func (p *parser) fifo(n *node, path, script *string) {
-	if !p.need(n, 1, -1) {
+	if !p.need(n) {
 		return
 	}
 	*path = n.args[0].text
@@ -227,7 +227,7 @@ func (p *parser) fifo(n *node, path, script *string) {
 func (p *parser) lvsTimeouts(n *node) {
 	g := &p.cfg.Global
 	for i := 0; i < len(n.args); i += 2 {
-		var dst *timeDur
+		var dst *time.Duration
 		switch n.args[i].text {
 		case "tcp":
 			dst = &g.LVSTimeoutTCP
@@ -244,5 +244,3 @@ func (p *parser) lvsTimeouts(n *node) {
 		}
 	}
 }
-
-type timeDur = time.Duration

@@ -33,7 +33,7 @@ func (p *parser) ssl(n *node) {
 }
 
 func (p *parser) vsGroup(n *node) {
-	if !p.need(n, 1, 1) || !p.needBlock(n) {
+	if !p.need(n) || !p.needBlock(n) {
 		return
 	}
 	g := VirtualServerGroup{Pos: n.pos(), Name: n.args[0].text}
@@ -174,7 +174,7 @@ func (p *parser) virtualServer(n *node) {
 		case "delay_loop":
 			setTimer(p, c, &vs.DelayLoop, 0.000001, 1<<31)
 		case "lb_algo", "lvs_sched":
-			if p.need(c, 1, -1) {
+			if p.need(c) {
 				if validSched(c.args[0].text) {
 					vs.LBAlgo = c.args[0].text
 				} else {
@@ -293,7 +293,7 @@ func validSched(s string) bool {
 }
 
 func (p *parser) lvsMethod(c *node) (string, bool) {
-	if !p.need(c, 1, -1) {
+	if !p.need(c) {
 		return "", false
 	}
 	m := strings.ToUpper(c.args[0].text)
@@ -387,7 +387,7 @@ func (p *parser) checker(n *node) (Checker, bool) {
 		case "connect_ip":
 			ck.ConnectIP, _ = p.addr(c)
 		case "connect_port":
-			if p.need(c, 1, 1) {
+			if p.need(c) {
 				ck.ConnectPort, _ = p.portArg(c, 0)
 			}
 		case "bindto":
@@ -395,7 +395,7 @@ func (p *parser) checker(n *node) (Checker, bool) {
 		case "bind_if":
 			ck.BindIf, _ = p.str(c)
 		case "bind_port":
-			if p.need(c, 1, 1) {
+			if p.need(c) {
 				ck.BindPort, _ = p.portArg(c, 0)
 			}
 		case "fwmark":
@@ -468,7 +468,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 	case "MISC_CHECK":
 		switch kw {
 		case "misc_path":
-			if p.need(c, 1, -1) {
+			if p.need(c) {
 				ck.MiscPath = restString(c, 0)
 				p.checkScriptPath(c, ck.MiscPath)
 			}
@@ -477,7 +477,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 		case "misc_dynamic":
 			ck.MiscDynamic = true
 		case "user":
-			if p.need(c, 1, 2) {
+			if p.need(c) {
 				ck.User = c.args[0].text
 				if len(c.args) > 1 {
 					ck.Group = c.args[1].text

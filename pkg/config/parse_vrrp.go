@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,14 +20,14 @@ type instFlags struct {
 }
 
 func (p *parser) vrrpScript(n *node) {
-	if !p.need(n, 1, 1) || !p.needBlock(n) {
+	if !p.need(n) || !p.needBlock(n) {
 		return
 	}
 	s := VRRPScript{Pos: n.pos(), Name: n.args[0].text, Interval: time.Second, Timeout: -1, Rise: 1, Fall: 1}
 	for _, c := range n.children {
 		switch c.kw.text {
 		case "script":
-			if p.need(c, 1, -1) {
+			if p.need(c) {
 				s.Script = p.command(c)
 				p.checkScriptPath(c, s.Script)
 			}
@@ -53,7 +54,7 @@ func (p *parser) vrrpScript(n *node) {
 		case "fall":
 			setInt(p, c, &s.Fall, 1, 1<<30)
 		case "user":
-			if p.need(c, 1, 2) {
+			if p.need(c) {
 				s.User = c.args[0].text
 				if len(c.args) > 1 {
 					s.Group = c.args[1].text
@@ -81,7 +82,7 @@ func (p *parser) vrrpScript(n *node) {
 }
 
 func (p *parser) trackFileDef(n *node) {
-	if !p.need(n, 1, 1) || !p.needBlock(n) {
+	if !p.need(n) || !p.needBlock(n) {
 		return
 	}
 	t := TrackFileDef{Pos: n.pos(), Name: n.args[0].text, Weight: 1}
@@ -119,14 +120,14 @@ func (p *parser) trackFileDef(n *node) {
 }
 
 func (p *parser) trackProcessDef(n *node) {
-	if !p.need(n, 1, 1) || !p.needBlock(n) {
+	if !p.need(n) || !p.needBlock(n) {
 		return
 	}
 	t := TrackProcessDef{Pos: n.pos(), Name: n.args[0].text, Quorum: 1}
 	for _, c := range n.children {
 		switch c.kw.text {
 		case "process":
-			if p.need(c, 1, -1) {
+			if p.need(c) {
 				t.Process = c.args[0].text
 				for _, a := range c.args[1:] {
 					t.Args = append(t.Args, a.text)
@@ -172,29 +173,24 @@ func (p *parser) trackProcessDef(n *node) {
 // trackList parses track_* { NAME [weight W [reverse]] } blocks.
 func (p *parser) trackList(n *node, lo, hi int64) []TrackRef {
 	var out []TrackRef
-	add := func(c *node, name token, args int) {
-		r := TrackRef{Pos: name.pos(), Name: name.text}
-		r.Weight, r.Reverse, r.WeightSet = p.weightArgs(c, args, lo, hi)
-		out = append(out, r)
-	}
 	// keepalived also accepts the names on the keyword line.
-	if len(n.args) > 0 {
-		for _, a := range n.args {
-			out = append(out, TrackRef{Pos: a.pos(), Name: a.text})
-		}
+	for _, a := range n.args {
+		out = append(out, TrackRef{Pos: a.pos(), Name: a.text})
 	}
 	for _, c := range n.children {
 		if c.block {
 			p.d.errorf(c.pos(), n.kw.text, "unexpected block in %s", n.kw.text)
 			continue
 		}
-		add(c, c.kw, 0)
+		r := TrackRef{Pos: c.pos(), Name: c.kw.text}
+		r.Weight, r.Reverse, r.WeightSet = p.weightArgs(c, 0, lo, hi)
+		out = append(out, r)
 	}
 	return out
 }
 
 func (p *parser) syncGroup(n *node) {
-	if !p.need(n, 1, 1) || !p.needBlock(n) {
+	if !p.need(n) || !p.needBlock(n) {
 		return
 	}
 	g := SyncGroup{Pos: n.pos(), Name: n.args[0].text}
@@ -249,7 +245,7 @@ func (p *parser) syncGroup(n *node) {
 
 // instance parses vrrp_instance NAME { }.
 func (p *parser) instance(n *node) {
-	if !p.need(n, 1, 1) || !p.needBlock(n) {
+	if !p.need(n) || !p.needBlock(n) {
 		return
 	}
 	vi := VRRPInstance{Pos: n.pos(), Name: n.args[0].text, Priority: 100, AdvertInt: time.Second, UnicastTTL: 255}
@@ -700,11 +696,7 @@ func (p *parser) route(n *node) Route {
 
 func (p *parser) rule(n *node) Rule {
 	r := Rule{Pos: n.pos(), Words: append([]string{n.kw.text}, argTexts(n)...)}
-	for _, w := range r.Words {
-		if w == "no_track" {
-			r.NoTrack = true
-		}
-	}
+	r.NoTrack = slices.Contains(r.Words, "no_track")
 	return r
 }
 

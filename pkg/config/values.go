@@ -11,29 +11,26 @@ import (
 // Value helpers. Each reports an error diagnostic naming the keyword and
 // what was expected, and returns ok=false so the caller keeps the default.
 
-func (p *parser) need(n *node, min, max int) bool {
-	if len(n.args) < min {
-		if min == 1 {
-			p.d.errorf(n.pos(), n.kw.text, "missing value")
-		} else {
-			p.d.errorf(n.pos(), n.kw.text, "expected %d values, got %d", min, len(n.args))
-		}
+// need reports a keyword given without a value. Extra words are ignored
+// silently, as keepalived 2.2.7 does (seed 004 annotates values with
+// "--- ..." text on the same line).
+func (p *parser) need(n *node) bool {
+	if len(n.args) == 0 {
+		p.d.errorf(n.pos(), n.kw.text, "missing value")
 		return false
 	}
-	// Extra words are ignored silently, as keepalived 2.2.7 does (seed
-	// 004 annotates values with "--- ..." text on the same line).
 	return true
 }
 
 // str returns the first argument.
 func (p *parser) str(n *node) (string, bool) {
-	if !p.need(n, 1, 1) {
+	if !p.need(n) {
 		return "", false
 	}
 	return n.args[0].text, true
 }
 
-// rest returns all arguments joined by a space (script command lines).
+// restString returns the arguments from args[from] on joined by a space (script command lines).
 func restString(n *node, from int) string {
 	parts := make([]string, 0, len(n.args))
 	for _, a := range n.args[from:] {
@@ -62,7 +59,7 @@ func (p *parser) intArg(n *node, i int, lo, hi int64) (int, bool) {
 
 // int parses a single integer argument in [lo, hi].
 func (p *parser) int(n *node, lo, hi int64) (int, bool) {
-	if !p.need(n, 1, 1) {
+	if !p.need(n) {
 		return 0, false
 	}
 	return p.intArg(n, 0, lo, hi)
@@ -88,7 +85,7 @@ func (p *parser) timerArg(n *node, i int, lo, hi float64) (time.Duration, bool) 
 }
 
 func (p *parser) timer(n *node, lo, hi float64) (time.Duration, bool) {
-	if !p.need(n, 1, 1) {
+	if !p.need(n) {
 		return 0, false
 	}
 	return p.timerArg(n, 0, lo, hi)
@@ -124,7 +121,7 @@ func (p *parser) addrArg(n *node, i int) (netip.Addr, bool) {
 }
 
 func (p *parser) addr(n *node) (netip.Addr, bool) {
-	if !p.need(n, 1, 1) {
+	if !p.need(n) {
 		return netip.Addr{}, false
 	}
 	return p.addrArg(n, 0)
@@ -178,7 +175,7 @@ func (p *parser) weightArgs(n *node, i int, lo, hi int64) (w int, reverse, set b
 
 // notify parses a notify script line: "CMD ARGS" [user [group]] or bare words.
 func (p *parser) notify(n *node) (Notify, bool) {
-	if !p.need(n, 1, -1) {
+	if !p.need(n) {
 		return Notify{}, false
 	}
 	nt := Notify{}
