@@ -86,16 +86,23 @@ func familyIs6(src, dst netip.Addr) bool {
 
 // MessageLen is the length of the VRRP message (without IP or AH header)
 // for a with the given address family.
-func (a *Advert) MessageLen(ipv6 bool) int {
-	alen := 4
-	if ipv6 {
-		alen = 16
-	}
-	n := HeaderLen + len(a.Addrs)*alen
-	if a.Version == 2 {
+func (a *Advert) MessageLen(ipv6 bool) int { return messageLen(a.Version, len(a.Addrs), ipv6) }
+
+// messageLen is the length of a VRRP message carrying count addresses.
+func messageLen(version uint8, count int, ipv6 bool) int {
+	n := HeaderLen + count*addrLen(ipv6)
+	if version == 2 {
 		n += AuthDataLen
 	}
 	return n
+}
+
+// addrLen is the size of one address of the family on the wire.
+func addrLen(ipv6 bool) int {
+	if ipv6 {
+		return 16
+	}
+	return 4
 }
 
 // Marshal encodes a as a VRRP message (no IP header) with the checksum
@@ -246,14 +253,8 @@ func (a *Advert) Unmarshal(b []byte, src, dst netip.Addr, opt ParseOptions) erro
 	default:
 		return newPacketError(RejectVersion, "unknown VRRP version %d", a.Version)
 	}
-	alen := 4
-	if ipv6 {
-		alen = 16
-	}
-	want := HeaderLen + count*alen
-	if a.Version == 2 {
-		want += AuthDataLen
-	}
+	alen := addrLen(ipv6)
+	want := messageLen(a.Version, count, ipv6)
 	// Decode what is there, even on a length mismatch, for diagnostics.
 	n := min(count, (len(b)-HeaderLen)/alen)
 	if cap(a.Addrs) < n {
