@@ -293,11 +293,17 @@ func (n *node) setLink(ifc *nodeIface, up bool) error {
 		state = "up"
 	}
 	n.w.obs.event(n.name, "", "link", ifc.name+" "+state)
-	if p := n.proc; p != nil {
-		gen := p.gen
-		// The kernel's netlink message reaches the daemon as an event, not
-		// from inside this call.
-		n.w.schedule(n.w.now, func() { n.dispatch(gen, func() { p.drv.LinkChanged(ifc.name, up) }) })
-	}
+	n.netlink(func(d driver) { d.LinkChanged(ifc.name, up) })
 	return nil
+}
+
+// netlink tells the running daemon, if any, what the kernel's netlink
+// message would: as an event of its own, not from inside the call that
+// changed the link or address, and only to the daemon running now.
+func (n *node) netlink(tell func(driver)) {
+	p := n.proc
+	if p == nil {
+		return
+	}
+	n.w.schedule(n.w.now, func() { n.dispatch(p.gen, func() { tell(p.drv) }) })
 }

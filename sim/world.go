@@ -451,10 +451,7 @@ func (w *World) DelAddress(node, iface string, addr netip.Prefix) error {
 	if err := (&platform{n: n, gen: n.gen}).DelAddress(iface, addr); err != nil {
 		return err
 	}
-	if p := n.proc; p != nil {
-		gen := p.gen
-		w.schedule(w.now, func() { n.dispatch(gen, func() { p.drv.AddressDeleted(iface, addr) }) })
-	}
+	n.netlink(func(d driver) { d.AddressDeleted(iface, addr) })
 	return nil
 }
 
