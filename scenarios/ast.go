@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -337,7 +338,7 @@ type CurlCond struct {
 func (c VIPCond) condString() string {
 	who := "nobody"
 	if len(c.Nodes) > 0 {
-		who = joinWords(c.Nodes)
+		who = strings.Join(c.Nodes, " ")
 	}
 	return fmt.Sprintf("vip %s on %s", c.Addr, who)
 }
@@ -408,7 +409,7 @@ func (s WaitStep) Position() Pos      { return s.Pos }
 func (s MarkStep) Position() Pos      { return s.Pos }
 func (s ExpectStep) Position() Pos    { return s.Pos }
 
-func (s DaemonStep) String() string { return string(s.Op) + " " + joinWords(s.Nodes) }
+func (s DaemonStep) String() string { return string(s.Op) + " " + strings.Join(s.Nodes, " ") }
 func (s LinkStep) String() string {
 	st := "down"
 	if s.Up {
@@ -439,13 +440,13 @@ func (s PartitionStep) String() string {
 		if i > 0 {
 			out += " |"
 		}
-		out += " " + joinWords(g)
+		out += " " + strings.Join(g, " ")
 	}
 	return out
 }
 func (s HealStep) String() string { return "heal" }
 func (s BridgeStep) String() string {
-	return fmt.Sprintf("bridge %s | %s | %s", joinWords(s.Left), s.Middle, joinWords(s.Right))
+	return fmt.Sprintf("bridge %s | %s | %s", strings.Join(s.Left, " "), s.Middle, strings.Join(s.Right, " "))
 }
 func (s ClockStep) String() string { return fmt.Sprintf("clock %s %g", s.Node, s.Rate) }
 func (s FirewallStep) String() string {
@@ -476,20 +477,9 @@ func (s FileStep) String() string {
 	}
 	return fmt.Sprintf("%s %s %s", s.Op, s.Node, s.Path)
 }
-func (s WaitStep) String() string   { return "wait " + fmtDur(s.D) }
+func (s WaitStep) String() string   { return "wait " + s.D.String() }
 func (s MarkStep) String() string   { return "mark " + s.Name }
 func (s ExpectStep) String() string { return s.Text }
-
-func joinWords(ws []string) string {
-	out := ""
-	for i, w := range ws {
-		if i > 0 {
-			out += " "
-		}
-		out += w
-	}
-	return out
-}
 
 func quoteWords(ws []string) string {
 	out := ""
@@ -497,7 +487,7 @@ func quoteWords(ws []string) string {
 		if i > 0 {
 			out += " "
 		}
-		if w == "" || containsSpace(w) {
+		if w == "" || strings.ContainsAny(w, " \t") {
 			out += fmt.Sprintf("%q", w)
 		} else {
 			out += w
@@ -505,15 +495,3 @@ func quoteWords(ws []string) string {
 	}
 	return out
 }
-
-func containsSpace(s string) bool {
-	for _, r := range s {
-		if r == ' ' || r == '\t' {
-			return true
-		}
-	}
-	return false
-}
-
-// fmtDur prints a virtual duration compactly: 3.609375s, 500ms.
-func fmtDur(d time.Duration) string { return d.String() }

@@ -104,7 +104,7 @@ func (p *parser) expect(pos Pos, ws []word) {
 		p.errorf(ln, "expectation without a condition")
 		return
 	}
-	text := joinWords(quoteAll(ws))
+	text := strings.Join(quoteAll(ws), " ")
 	e := ExpectStep{Pos: pos, Text: text, Timing: t}
 	c := strs(cond)
 	switch c[0] {
