@@ -697,7 +697,7 @@ func (d *Driver) announce(a vrrp.ActStateChange) {
 	if m == nil {
 		return
 	}
-	m.state, m.prio = a.To, a.Priority
+	m.state = a.To
 	// keepalived's exact lines; the engine's reason goes in an attribute
 	// (keepalived only says "(init)").
 	if a.Reason == "master down timer expired" {
@@ -775,7 +775,6 @@ func (d *Driver) priorityChange(a vrrp.ActPriorityChange) {
 	if m == nil {
 		return
 	}
-	m.prio = a.To
 	// notify_priority_changes: the generic notify script runs again with
 	// the current state and the new priority.
 	if m.cfg.NotifyPriorityChanges || d.cfg.Global.VRRPNotifyPriorityChanges {

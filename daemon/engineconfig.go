@@ -32,7 +32,6 @@ type instanceMeta struct {
 	// addrs are the VIPs then the eVIPs, each with its device resolved.
 	addrs []config.VIP
 	state vrrp.State
-	prio  uint8
 }
 
 // BuildEngineConfig converts a parsed keepalived.conf into the engine's
@@ -190,7 +189,6 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	if len(in.TrackProcesses) > 0 || len(in.TrackBFDs) > 0 {
 		log.Warn(fmt.Sprintf("(%s) track_process / track_bfd are not supported yet; ignored", in.Name))
 	}
-	m.prio = ic.Priority
 	return ic, m, nil
 }
 

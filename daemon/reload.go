@@ -32,7 +32,7 @@ func (d *Driver) Reload(cfg *config.Config) error {
 	old := d.byName
 	for _, m := range metas {
 		if o := old[m.name]; o != nil {
-			m.state, m.prio = o.state, o.prio
+			m.state = o.state
 		}
 	}
 	// Removed instances' actions (priority 0, VIP release) still need
