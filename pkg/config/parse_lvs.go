@@ -67,23 +67,7 @@ func addrRange(s string) (netip.Addr, netip.Addr, bool) {
 		if err != nil {
 			return netip.Addr{}, netip.Addr{}, false
 		}
-		pf = pf.Masked()
-		first := pf.Addr()
-		last := first
-		for a := first; pf.Contains(a); a = a.Next() {
-			last = a
-			if !a.Next().IsValid() {
-				break
-			}
-			if a.Is4() && pf.Bits() < 16 {
-				// avoid walking huge ranges: compute the end directly
-				return first, lastOf(pf), true
-			}
-			if a.Is6() && pf.Bits() < 112 {
-				return first, lastOf(pf), true
-			}
-		}
-		return first, last, true
+		return pf.Masked().Addr(), lastOf(pf), true
 	}
 	base, end, ok := strings.Cut(s, "-")
 	a, err := netip.ParseAddr(base)
@@ -118,6 +102,7 @@ func addrRange(s string) (netip.Addr, netip.Addr, bool) {
 	return a, b, true
 }
 
+// lastOf is the highest address of pf.
 func lastOf(pf netip.Prefix) netip.Addr {
 	bs := pf.Masked().Addr().AsSlice()
 	for i := pf.Bits(); i < len(bs)*8; i++ {
