@@ -315,7 +315,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 	e.acts = e.acts[:0]
 	running := false
 	for _, in := range e.insts {
-		running = running || (in.state != StateInit && in.state != StateStopped)
+		running = running || in.state.started()
 	}
 	for name, st := range ne.trackers {
 		if old := e.trackers[name]; old != nil {
@@ -329,13 +329,13 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		}
 		// Removed: keepalived "(VI_1) sent 0 priority", "removing VIPs".
 		// old is dropped with the old configuration below.
-		if from := e.halt(old, StateStopped); from != StateInit && from != StateStopped {
+		if from := e.halt(old, StateStopped); from.started() {
 			e.stateChange(old, from, "removed on reload")
 		}
 	}
 	for _, nin := range ne.insts {
 		old := e.byName[nin.cfg.Name]
-		if !sameRouter(old, nin) || old.state == StateInit || old.state == StateStopped {
+		if !sameRouter(old, nin) || !old.state.started() {
 			continue
 		}
 		kept[nin] = true

@@ -33,6 +33,10 @@ type instance struct {
 	advertBoxPrio uint8
 }
 
+// started reports whether s is past EvStart and before EvStop: BACKUP,
+// MASTER or FAULT.
+func (s State) started() bool { return s != StateInit && s != StateStopped }
+
 func (in *instance) running() bool { return in.state == StateBackup || in.state == StateMaster }
 
 func (in *instance) advert(prio uint8) Advert {
@@ -78,13 +82,13 @@ func (e *Engine) stateChange(in *instance, from State, reason string) {
 // fault puts the group in FAULT.
 func (e *Engine) start(now time.Time) {
 	for _, in := range e.insts {
-		if in.state == StateInit || in.state == StateStopped {
+		if !in.state.started() {
 			eff, f := e.computePriority(in)
 			in.eff, in.faulted = eff, f
 		}
 	}
 	for _, in := range e.insts {
-		if in.group != nil || (in.state != StateInit && in.state != StateStopped) {
+		if in.group != nil || in.state.started() {
 			continue
 		}
 		switch {
@@ -97,7 +101,7 @@ func (e *Engine) start(now time.Time) {
 		}
 	}
 	for _, g := range e.groups {
-		if g.state != StateInit && g.state != StateStopped {
+		if g.state.started() {
 			continue
 		}
 		faulted, allOwners := false, true

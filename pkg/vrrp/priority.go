@@ -208,7 +208,7 @@ func (e *Engine) setEffective(now time.Time, in *instance, eff uint8) {
 	from := in.eff
 	oldSkew := in.skew()
 	in.eff = eff
-	if in.state == StateInit || in.state == StateStopped {
+	if !in.state.started() {
 		return
 	}
 	e.emit(ActPriorityChange{Instance: in.cfg.Name, From: from, To: eff})

@@ -68,7 +68,7 @@ func (e *Engine) syncBackup(now time.Time, in *instance) {
 // Any member with a fault reason puts every member in FAULT; the group
 // leaves FAULT (every member to BACKUP) only when no member has one.
 func (e *Engine) syncFault(now time.Time, g *group) {
-	if g.state != StateBackup && g.state != StateMaster && g.state != StateFault {
+	if !g.state.started() {
 		return
 	}
 	var faulty *instance
