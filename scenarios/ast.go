@@ -255,8 +255,9 @@ type Timing struct {
 	Since string // mark name; "" = when the step starts
 }
 
-// Cond is a condition over the observed world.
-type Cond interface{ condString() string }
+// Cond is a condition over the observed world: one of the *Cond types
+// below. An expectation prints as written (ExpectStep.Text).
+type Cond interface{ isCond() }
 
 // VIPCond: the set of nodes holding Addr is exactly Nodes (empty = nobody).
 type VIPCond struct {
@@ -311,10 +312,6 @@ type RejectsCond struct {
 	N            int
 }
 
-func (c RejectsCond) condString() string {
-	return fmt.Sprintf("rejects %s %s %s %d", c.Node, c.Reason, c.Op, c.N)
-}
-
 // IPVSCond: `ipvs NODE has VIP:PORT -> RIP:PORT route|masq|tunnel WEIGHT`
 // (or `ipvs NODE lacks ...`). Parsed now; run by backends with IPVS.
 type IPVSCond struct {
@@ -335,62 +332,15 @@ type CurlCond struct {
 	Body   []string // any of these bodies (alternation: "a" | "b")
 }
 
-func (c VIPCond) condString() string {
-	who := "nobody"
-	if len(c.Nodes) > 0 {
-		who = strings.Join(c.Nodes, " ")
-	}
-	return fmt.Sprintf("vip %s on %s", c.Addr, who)
-}
-
-func (c StateCond) condString() string {
-	return fmt.Sprintf("state %s %s %s", c.Node, c.Inst, c.State)
-}
-
-func (c SplitBrainCond) condString() string {
-	s := "split-brain"
-	if c.Negate {
-		s = "no split-brain"
-	}
-	if c.Addr.IsValid() {
-		s += " on " + c.Addr.String()
-	}
-	return s
-}
-
-func (c DetectedCond) condString() string {
-	if c.Node == "" {
-		return "split-brain detected"
-	}
-	return "split-brain detected by " + c.Node
-}
-
-func (c TransitionsCond) condString() string {
-	return fmt.Sprintf("transitions %s %s %s %d", c.Node, c.Inst, c.Op, c.N)
-}
-
-func (c NotifyCond) condString() string {
-	s := fmt.Sprintf("notify %s %s", c.Node, quoteWords(c.Args))
-	if c.Never {
-		s = "no " + s
-	}
-	if c.Op != "" {
-		s += fmt.Sprintf(" count %s %d", c.Op, c.Count)
-	}
-	return s
-}
-
-func (c IPVSCond) condString() string {
-	verb := "has"
-	if !c.Has {
-		verb = "lacks"
-	}
-	return fmt.Sprintf("ipvs %s %s %s -> %s %s %d", c.Node, verb, c.Service, c.Real, c.Forward, c.Weight)
-}
-
-func (c CurlCond) condString() string {
-	return fmt.Sprintf("curl %s gets %s", c.Target, quoteWords(c.Body))
-}
+func (VIPCond) isCond()         {}
+func (StateCond) isCond()       {}
+func (SplitBrainCond) isCond()  {}
+func (DetectedCond) isCond()    {}
+func (TransitionsCond) isCond() {}
+func (NotifyCond) isCond()      {}
+func (RejectsCond) isCond()     {}
+func (IPVSCond) isCond()        {}
+func (CurlCond) isCond()        {}
 
 // Position implementations.
 func (s DaemonStep) Position() Pos    { return s.Pos }
