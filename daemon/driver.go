@@ -521,9 +521,6 @@ func (d *Driver) sendAdvert(a vrrp.ActSendAdvert) {
 	}
 	for _, dst := range m.dsts {
 		pkt := Packet{Iface: m.iface, Src: m.src, Dst: dst, TTL: m.ttl, Advert: a.Advert}
-		if !m.unicast {
-			pkt.TTL = vrrp.TTLRequired
-		}
 		if err := d.p.SendAdvert(pkt); err != nil {
 			d.log.Debug(fmt.Sprintf("(%s) send advert to %s failed", m.name, dst), "err", err)
 			continue

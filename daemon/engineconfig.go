@@ -26,9 +26,9 @@ type instanceMeta struct {
 	src   netip.Addr
 	// dsts are the advert destinations: the multicast group, or every
 	// unicast peer (one packet each, like keepalived).
-	dsts    []netip.Addr
-	ttl     uint8
-	unicast bool
+	dsts []netip.Addr
+	// ttl is 255 (RFC 5798 §5.1.1.3), or unicast_ttl for unicast peers.
+	ttl uint8
 	// addrs are the VIPs then the eVIPs, each with its device resolved.
 	addrs []config.VIP
 	state vrrp.State
@@ -93,11 +93,12 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: priority %d out of range 1..255", in.Name, in.Priority)
 	}
 	iface := in.Interface
-	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, unicast: len(in.UnicastPeers) > 0, ttl: vrrp.TTLRequired}
+	unicast := len(in.UnicastPeers) > 0
+	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, ttl: vrrp.TTLRequired}
 
 	// Advert source: unicast_src_ip, mcast_src_ip, or the interface's primary address.
 	switch {
-	case m.unicast && in.UnicastSrcIP.IsValid():
+	case unicast && in.UnicastSrcIP.IsValid():
 		m.src = in.UnicastSrcIP
 	case in.McastSrcIP.IsValid():
 		m.src = in.McastSrcIP
@@ -113,7 +114,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 			}
 		}
 	}
-	if m.unicast {
+	if unicast {
 		for _, p := range in.UnicastPeers {
 			m.dsts = append(m.dsts, p.Addr)
 		}
@@ -144,7 +145,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		Nopreempt:            in.Nopreempt,
 		PreemptDelay:         in.PreemptDelay,
 		SrcAddr:              m.src,
-		Unicast:              m.unicast,
+		Unicast:              unicast,
 		DownTimerAdverts:     in.DownTimerAdverts,
 		LowerPrioNoAdvert:    in.LowerPrioNoAdvert,
 		HigherPrioSendAdvert: in.HigherPrioSendAdvert,
