@@ -109,24 +109,24 @@ func (e *Engine) start(now time.Time) {
 			faulted = faulted || m.faulted
 			allOwners = allOwners && m.base == PriorityOwner && m.cfg.WantMaster
 		}
+		to := StateBackup
+		switch {
+		case faulted:
+			to = StateFault
+		case allOwners:
+			to = StateMaster
+		}
 		for _, m := range g.members {
-			switch {
-			case faulted:
+			switch to {
+			case StateFault:
 				e.toFault(m, "init")
-			case allOwners:
+			case StateMaster:
 				e.becomeMaster(now, m, "init: address owner")
 			default:
 				e.enterBackup(now, m, m.masterDown(), "init")
 			}
 		}
-		switch {
-		case faulted:
-			e.setGroupState(g, StateFault)
-		case allOwners:
-			e.setGroupState(g, StateMaster)
-		default:
-			e.setGroupState(g, StateBackup)
-		}
+		e.setGroupState(g, to)
 	}
 }
 
