@@ -255,13 +255,7 @@ func (d *dumper) global(g *GlobalDefs) {
 	d.flag("no_email_faults", g.NoEmailFaults)
 	d.flag("checker_log_all_failures", g.CheckerLogAllFailures)
 	d.flag("enable_script_security", g.EnableScriptSecurity)
-	if g.ScriptUser != "" {
-		if g.ScriptGroup != "" {
-			d.line("script_user", quote(g.ScriptUser), quote(g.ScriptGroup))
-		} else {
-			d.line("script_user", quote(g.ScriptUser))
-		}
-	}
+	d.kvOpt("script_user", g.ScriptUser, g.ScriptGroup)
 	d.kv("default_interface", g.DefaultInterface)
 	if g.DynamicInterfaces {
 		if g.DynamicInterfacesChange {
@@ -293,17 +287,13 @@ func (d *dumper) global(g *GlobalDefs) {
 	}
 	d.dur("vrrp_garp_master_refresh", g.VRRPGARPMasterRefresh)
 	d.line("vrrp_garp_master_refresh_repeat", itoa(g.VRRPGARPMasterRefreshRepeat))
-	d.fifo("vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript)
-	d.fifo("notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript)
-	d.fifo("lvs_notify_fifo", g.LVSNotifyFIFO, g.LVSNotifyFIFOScript)
+	d.kvOpt("vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript)
+	d.kvOpt("notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript)
+	d.kvOpt("lvs_notify_fifo", g.LVSNotifyFIFO, g.LVSNotifyFIFOScript)
 	d.flag("vrrp_notify_priority_changes", g.VRRPNotifyPriorityChanges)
-	if g.StartupScript != "" {
-		d.line("startup_script", quote(g.StartupScript))
-	}
+	d.kv("startup_script", g.StartupScript)
 	d.dur("startup_script_timeout", g.StartupScriptTimeout)
-	if g.ShutdownScript != "" {
-		d.line("shutdown_script", quote(g.ShutdownScript))
-	}
+	d.kv("shutdown_script", g.ShutdownScript)
 	d.dur("shutdown_script_timeout", g.ShutdownScriptTimeout)
 	d.flag("lvs_flush", g.LVSFlush)
 	d.flag("lvs_flush_on_stop", g.LVSFlushOnStop)
@@ -320,14 +310,15 @@ func (d *dumper) global(g *GlobalDefs) {
 	d.close()
 }
 
-func (d *dumper) fifo(kw, path, script string) {
-	if path == "" {
-		return
-	}
-	if script != "" {
-		d.line(kw, quote(path), quote(script))
-	} else {
-		d.line(kw, quote(path))
+// kvOpt writes "kw v [opt]" (script_user USER [GROUP], a FIFO and its
+// script), nothing when v is empty.
+func (d *dumper) kvOpt(kw, v, opt string) {
+	switch {
+	case v == "":
+	case opt == "":
+		d.line(kw, quote(v))
+	default:
+		d.line(kw, quote(v), quote(opt))
 	}
 }
 
@@ -339,13 +330,7 @@ func (d *dumper) script(s VRRPScript) {
 	d.weight(s.Weight, s.Reverse)
 	d.line("rise", itoa(s.Rise))
 	d.line("fall", itoa(s.Fall))
-	if s.User != "" {
-		if s.Group != "" {
-			d.line("user", quote(s.User), quote(s.Group))
-		} else {
-			d.line("user", quote(s.User))
-		}
-	}
+	d.kvOpt("user", s.User, s.Group)
 	d.flag("init_fail", s.InitFail)
 	d.close()
 }
@@ -714,13 +699,7 @@ func (d *dumper) checkerRest(ck *Checker) {
 		d.dur("misc_timeout", ck.MiscTimeout)
 	}
 	d.flag("misc_dynamic", ck.MiscDynamic)
-	if ck.User != "" {
-		if ck.Group != "" {
-			d.line("user", quote(ck.User), quote(ck.Group))
-		} else {
-			d.line("user", quote(ck.User))
-		}
-	}
+	d.kvOpt("user", ck.User, ck.Group)
 	d.kv("helo_name", ck.HeloName)
 	d.kv("type", ck.DNSType)
 	d.kv("name", ck.DNSName)
