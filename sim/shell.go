@@ -25,8 +25,10 @@ import (
 // `[[ -f /etc/keepalived/down ]]` on lvs1 sees lvs1's files only. External
 // commands are executable files in that filesystem (run by the same
 // interpreter) or one of a few built-in utilities (touch, rm, cat, sleep,
-// mkdir, logger); anything else exits 127 "command not found". `sleep`
-// advances the script's virtual runtime instead of the real clock.
+// mkdir, logger here; grep, wc and the process tools ps, pidof, pgrep,
+// killall, pkill, systemctl, service in procs.go); anything else exits 127
+// "command not found". `sleep` advances the script's virtual runtime
+// instead of the real clock.
 
 // errTooManySteps stops a script that runs too many commands.
 var errTooManySteps = errors.New("script ran more than 10000 commands (endless loop?)")
