@@ -110,7 +110,6 @@ func (w *World) runUntil(end time.Duration, cond func() bool) bool {
 	if end > w.now {
 		w.now = end
 	}
-	w.obs.tick()
 	return false
 }
 

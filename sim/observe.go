@@ -131,7 +131,3 @@ func (o *observer) splitBrains() []SplitBrain {
 	}
 	return out
 }
-
-// tick is called when a run ends; nothing to do yet (room for periodic
-// invariant checks).
-func (o *observer) tick() {}
