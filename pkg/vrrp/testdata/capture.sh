@@ -112,25 +112,18 @@ capture() {
 	echo "$name: $(tcpdump -r "$here/$name.pcap" 2>/dev/null | wc -l) packets"
 }
 
-if [ $# -gt 0 ]; then
-	for name in "$@"; do
-		case $name in
-		v2_prio0) iface="any -y LINUX_SLL" ;;
-		v3_ipv6_unicast) iface=any ;;
-		*) iface=vb0 ;;
-		esac
-		# shellcheck disable=SC2086 # iface carries options on purpose
-		capture "$name" $iface
-	done
-	exit 0
-fi
+# iface_for NAME: the capture interface for NAME (with tcpdump options).
+iface_for() {
+	case $1 in
+	v2_prio0) echo "any -y LINUX_SLL" ;;
+	v3_ipv6_unicast) echo any ;;
+	*) echo vb0 ;;
+	esac
+}
 
-capture v2_pass vb0
-capture v2_ah vb0
-capture v3_mcast4 vb0
-capture v3_unicast4 vb0
-capture v3_ipv6 vb0
-capture v2_prio0 any -y LINUX_SLL
-capture v2_ah_unicast vb0
-capture v3_unicast4_oldcsum vb0
-capture v3_ipv6_unicast any
+[ $# -gt 0 ] || set -- v2_pass v2_ah v3_mcast4 v3_unicast4 v3_ipv6 v2_prio0 \
+	v2_ah_unicast v3_unicast4_oldcsum v3_ipv6_unicast
+for name in "$@"; do
+	# shellcheck disable=SC2046 # the interface carries options on purpose
+	capture "$name" $(iface_for "$name")
+done
