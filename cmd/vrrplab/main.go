@@ -19,7 +19,7 @@ import (
 
 const usage = `usage:
   vrrplab run [--seed N] [--runs N] [--trace] [--summary] [--quiet] [--log] [--pcap DIR] [--backend sim] FILE|DIR|DIR/... ...
-  vrrplab sweep [--seed N] [--duration D] [--runs N]
+  vrrplab sweep [--seed N] [--runs N] [--duration D] [--delay D]
 
 run      runs scenario files (*.scn) in the simulator: a timeline, a verdict
          per expectation, and with --summary who held each VIP when and how
