@@ -255,9 +255,7 @@ func (p *parser) virtualServer(n *node) {
 			if rs, ok := p.realServer(c); ok {
 				vs.RealServers = append(vs.RealServers, rs)
 			}
-		case "ops":
-			vs.SchedFlags = append(vs.SchedFlags, "ops")
-		case "hashed", "flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback":
+		case "ops", "hashed", "flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback":
 			vs.SchedFlags = append(vs.SchedFlags, kw)
 		case "snmp_name":
 			p.ignored(c)
