@@ -8,8 +8,8 @@
 //     $NAME=value parameters and ${NAME} use, ~SEQ / ~LST line replication,
 //     comments, Unicode spaces;
 //   - tokenising into a tree of statements and blocks (lex.go, tree.go);
-//   - building the model from the tree with one table of keyword handlers per
-//     block (parse_*.go), unknown keywords being warnings as in keepalived;
+//   - building the model from the tree with one keyword switch per block
+//     (parse_*.go), unknown keywords being warnings as in keepalived;
 //   - defaults and derived values (defaults.go) and the semantic checks
 //     keepalived makes at load time (validate.go).
 //
