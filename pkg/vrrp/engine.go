@@ -224,17 +224,6 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 	return e.acts
 }
 
-// EvSetPriority changes an instance's base (configured) priority, as a
-// reload with a new `priority` does. The effective priority is recomputed
-// from it and the trackers; 0 is ignored. Tests use it to drive priority
-// arithmetic without trackers.
-type EvSetPriority struct {
-	Instance string
-	Priority uint8
-}
-
-func (EvSetPriority) isEvent() {}
-
 // Status returns a snapshot of the named instance.
 func (e *Engine) Status(name string) (Status, bool) {
 	in := e.byName[name]

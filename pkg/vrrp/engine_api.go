@@ -2,7 +2,7 @@ package vrrp
 
 // This file is the contract between the pure engine and its drivers
 // (daemon/ with the Linux or the simulated platform). The implementation is
-// in fsm.go, engine.go, priority.go, sync.go.
+// in engine.go, fsm.go, timers.go, check.go, priority.go and sync.go.
 
 import (
 	"net/netip"
@@ -197,19 +197,29 @@ type EvInterface struct {
 	Up       bool
 }
 
+// EvSetPriority changes an instance's base (configured) priority, as a
+// reload with a new `priority` does. The effective priority is recomputed
+// from it and the trackers; 0 is ignored. Tests use it to drive priority
+// arithmetic without trackers.
+type EvSetPriority struct {
+	Instance string
+	Priority uint8
+}
+
 // EvVIPDeleted reports that a VIP of a MASTER instance was deleted
 // externally (keepalived: → BACKUP, priority 0 advert, Skew_Time down timer).
 type EvVIPDeleted struct {
 	Instance string
 }
 
-func (EvStart) isEvent()      {}
-func (EvStop) isEvent()       {}
-func (EvAdvert) isEvent()     {}
-func (EvTimer) isEvent()      {}
-func (EvTracker) isEvent()    {}
-func (EvInterface) isEvent()  {}
-func (EvVIPDeleted) isEvent() {}
+func (EvStart) isEvent()       {}
+func (EvStop) isEvent()        {}
+func (EvAdvert) isEvent()      {}
+func (EvTimer) isEvent()       {}
+func (EvTracker) isEvent()     {}
+func (EvInterface) isEvent()   {}
+func (EvVIPDeleted) isEvent()  {}
+func (EvSetPriority) isEvent() {}
 
 // Action is an output of Engine.Step, to be performed by the driver in order.
 type Action interface{ isAction() }
