@@ -88,9 +88,6 @@ type Result struct {
 	VIPs      []VIPHistory
 	Failovers []Failover
 	Actions   []Action
-	// Warnings are the daemons' warnings and errors (config diagnostics,
-	// script failures), also shown in the timeline.
-	Warnings []Event
 }
 
 // Action is a step that changed the world (not a wait or an expectation).

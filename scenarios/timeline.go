@@ -45,7 +45,6 @@ func (r *runner) flush() {
 	evs := r.b.Events(r.printed)
 	r.printed += len(evs)
 	if w := *r.warnings; len(w) > 0 {
-		r.res.Warnings = append(r.res.Warnings, w...)
 		evs = append(slices.Clone(w), evs...)
 		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
 		*r.warnings = (*r.warnings)[:0]
