@@ -1,8 +1,10 @@
 package vrrp
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,8 +20,7 @@ var (
 func genTrackers(t *rapid.T, label string) []TrackerRef {
 	n := rapid.IntRange(0, 3).Draw(t, label+"_n")
 	var out []TrackerRef
-	for i := range n {
-		_ = i
+	for range n {
 		kind := TrackScript
 		name := rapid.SampledFrom(propTrackers).Draw(t, label+"_name")
 		if name == "if1" {
@@ -222,13 +223,7 @@ func (m *propModel) sortedTimers() []timerKey {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b timerKey) int {
-		if a.inst != b.inst {
-			if a.inst < b.inst {
-				return -1
-			}
-			return 1
-		}
-		return int(a.kind) - int(b.kind)
+		return cmp.Or(strings.Compare(a.inst, b.inst), cmp.Compare(a.kind, b.kind))
 	})
 	return keys
 }
@@ -337,7 +332,6 @@ func TestPropEngineInvariants(t *testing.T) {
 // cluster is N engines, one instance each, on a simulated LAN that
 // delivers adverts at once unless a node is cut off.
 type cluster struct {
-	t      *rapid.T
 	now    time.Time
 	nodes  []*clusterNode
 	queue  []delivery
@@ -419,7 +413,7 @@ func TestPropClusterConverges(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(2, 4).Draw(t, "nodes")
 		version := rapid.SampledFrom([]uint8{2, 3}).Draw(t, "version")
-		c := &cluster{t: t, now: t0}
+		c := &cluster{now: t0}
 		for i := range n {
 			ic := baseCfg()
 			ic.Version = version
