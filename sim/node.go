@@ -243,6 +243,18 @@ func (n *node) stop() error {
 	return nil
 }
 
+// restart stops a running daemon (kills a paused one) and starts a fresh one.
+func (n *node) restart() error {
+	if n.proc != nil {
+		if n.proc.paused {
+			n.kill()
+		} else if err := n.stop(); err != nil {
+			return err
+		}
+	}
+	return n.start()
+}
+
 func (n *node) kill() error {
 	if n.proc == nil {
 		return fmt.Errorf("sim: %s: %w: no daemon running", n.name, ErrDaemonState)

@@ -115,7 +115,7 @@ func (sr *shellRun) control(name, action string) int {
 				}
 			}
 		case "restart":
-			fn = func() { n.w.RestartDaemon(n.name) }
+			fn = func() { n.restart() }
 		default:
 			return 1
 		}

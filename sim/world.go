@@ -332,82 +332,56 @@ const ConfigPath = "/etc/keepalived/keepalived.conf"
 
 // StartDaemon parses the node's /etc/keepalived/keepalived.conf (config id
 // = node name) and starts a daemon on it.
-func (w *World) StartDaemon(node string) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	return n.start()
+func (w *World) StartDaemon(name string) error {
+	return w.onNode(name, (*node).start)
 }
 
 // StopDaemon stops the node's daemon gracefully (SIGTERM): masters send a
 // priority-0 advert and release their VIPs. A paused daemon stops when it
 // is resumed.
-func (w *World) StopDaemon(node string) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	return n.stop()
+func (w *World) StopDaemon(name string) error {
+	return w.onNode(name, (*node).stop)
 }
 
 // KillDaemon kills the node's daemon (kill -9): no clean-up, its VIPs stay
 // on the node's interfaces, its timers and running scripts die.
-func (w *World) KillDaemon(node string) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	return n.kill()
+func (w *World) KillDaemon(name string) error {
+	return w.onNode(name, (*node).kill)
 }
 
 // PauseDaemon freezes the node's daemon (SIGSTOP): timers that expire and
 // packets that arrive are held until ResumeDaemon (packets up to the socket
 // buffer; the rest are dropped).
-func (w *World) PauseDaemon(node string) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	return n.pause()
+func (w *World) PauseDaemon(name string) error {
+	return w.onNode(name, (*node).pause)
 }
 
 // ResumeDaemon resumes a paused daemon (SIGCONT): held timers fire and held
 // packets are delivered, in order, at the current time.
-func (w *World) ResumeDaemon(node string) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	return n.resume()
+func (w *World) ResumeDaemon(name string) error {
+	return w.onNode(name, (*node).resume)
 }
 
 // RestartDaemon stops the daemon gracefully if it runs (or clears a killed
 // one) and starts a fresh one, re-reading the configuration. Like
 // keepalived, the new daemon removes configured VIPs it finds at start.
-func (w *World) RestartDaemon(node string) error {
-	n, err := w.node(node)
-	if err != nil {
-		return err
-	}
-	if n.proc != nil {
-		if n.proc.paused {
-			n.kill()
-		} else if err := n.stop(); err != nil {
-			return err
-		}
-	}
-	return n.start()
+func (w *World) RestartDaemon(name string) error {
+	return w.onNode(name, (*node).restart)
 }
 
 // ReloadDaemon re-reads the node's keepalived.conf and reloads the running
 // daemon keeping its state (SIGHUP).
-func (w *World) ReloadDaemon(node string) error {
-	n, err := w.node(node)
+func (w *World) ReloadDaemon(name string) error {
+	return w.onNode(name, (*node).reload)
+}
+
+// onNode runs a daemon operation on the named node.
+func (w *World) onNode(name string, op func(*node) error) error {
+	n, err := w.node(name)
 	if err != nil {
 		return err
 	}
-	return n.reload()
+	return op(n)
 }
 
 // DaemonRunning reports whether node has a live (possibly paused) daemon.
