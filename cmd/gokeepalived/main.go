@@ -97,14 +97,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // script security violation wins over other findings (measured: a config
 // with both an unknown keyword and unsecured scripts exits 6).
 func exitCode(diags config.Diagnostics) int {
-	code := exitOK
-	for _, d := range diags {
-		if d.Keyword == "enable_script_security" && strings.HasPrefix(d.Msg, "SECURITY VIOLATION") {
-			return exitScriptSecurity
-		}
-		code = exitConfigErrors
+	switch {
+	case diags.ScriptSecurityViolation():
+		return exitScriptSecurity
+	case len(diags) > 0:
+		return exitConfigErrors
 	}
-	return code
+	return exitOK
 }
 
 func shortHostname() string {

@@ -329,12 +329,11 @@ func TestDumpRoundTrip(t *testing.T) {
 // testStatus is cmd/gokeepalived's exit status for these diagnostics
 // (keepalived 2.2.7 -t: 6 script security, 5 any other finding, 0 clean).
 func testStatus(ds Diagnostics) int {
-	code := 0
-	for _, d := range ds {
-		if strings.HasPrefix(d.Msg, "SECURITY VIOLATION") {
-			return 6
-		}
-		code = 5
+	switch {
+	case ds.ScriptSecurityViolation():
+		return 6
+	case len(ds) > 0:
+		return 5
 	}
-	return code
+	return 0
 }

@@ -73,6 +73,18 @@ func (ds Diagnostics) HasErrors() bool {
 	return false
 }
 
+// ScriptSecurityViolation reports whether ds holds keepalived's "SECURITY
+// VIOLATION" finding: scripts configured without enable_script_security,
+// for which keepalived 2.2.7 -t exits 6 whatever else is wrong.
+func (ds Diagnostics) ScriptSecurityViolation() bool {
+	for _, d := range ds {
+		if d.Keyword == "enable_script_security" && d.Msg == securityViolation {
+			return true
+		}
+	}
+	return false
+}
+
 // Errors returns only the errors.
 func (ds Diagnostics) Errors() Diagnostics { return ds.filter(Error) }
 

@@ -195,8 +195,11 @@ func (p *parser) scriptSecurity() {
 	if pos.Line == 0 && len(p.cfg.Files) > 0 {
 		pos = Pos{File: p.cfg.Files[0], Line: 1, Col: 1}
 	}
-	p.d.warnf(pos, "enable_script_security", "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+	p.d.warnf(pos, "enable_script_security", securityViolation)
 }
+
+// securityViolation is keepalived's message, word for word.
+const securityViolation = "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
 
 func (p *parser) hasScripts() bool {
 	c := p.cfg
