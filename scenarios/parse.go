@@ -338,18 +338,19 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 		p.add(ClockStep{Pos: pos, Node: args[0].s, Rate: rate})
 	case "drop-vrrp", "firewall":
 		// drop-vrrp A -> B: VRRP from A is dropped at B, ARP passes.
-		if len(args) != 3 || (args[1].s != "->" && args[1].s != "<->") {
+		var dir Direction
+		ok := len(args) == 3
+		if ok {
+			dir, ok = parseArrow(args[1].s)
+		}
+		if !ok {
 			p.errorf(ln, "usage: drop-vrrp A ->|<-> B (a firewall on B dropping VRRP from A; ARP still passes)")
 			return
 		}
 		if !p.checkNode(ln, args[0].s) || !p.checkNode(ln, args[2].s) {
 			return
 		}
-		st := FirewallStep{Pos: pos, From: args[0].s, To: args[2].s}
-		if args[1].s == "<->" {
-			st.Dir = BothWays
-		}
-		p.add(st)
+		p.add(FirewallStep{Pos: pos, From: args[0].s, To: args[2].s, Dir: dir})
 	case "ip":
 		// ip NODE addr add|del PREFIX dev IFACE [label L]
 		usage := "usage: ip NODE addr add|del ADDR/PREFIX dev IFACE [label LABEL]"
@@ -539,12 +540,8 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 		return
 	}
 	s := NetStep{Pos: pos, Fault: f, From: args[0].s, To: args[2].s}
-	switch args[1].s {
-	case "->":
-		s.Dir = OneWay
-	case "<->":
-		s.Dir = BothWays
-	default:
+	var ok bool
+	if s.Dir, ok = parseArrow(args[1].s); !ok {
 		p.errorf(ln, "%s", usage)
 		return
 	}
@@ -653,6 +650,18 @@ func (p *parser) bridge(pos Pos, args []word) {
 		return
 	}
 	p.add(BridgeStep{Pos: pos, Left: groups[0], Middle: groups[1][0], Right: groups[2]})
+}
+
+// parseArrow reads a fault's direction: "->" one way, "<->" both ways
+// (Direction.arrow prints them back).
+func parseArrow(s string) (Direction, bool) {
+	switch s {
+	case "->":
+		return OneWay, true
+	case "<->":
+		return BothWays, true
+	}
+	return OneWay, false
 }
 
 // parseDur accepts Go durations ("3.609375s", "500ms", "1m30s").
