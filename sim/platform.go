@@ -177,9 +177,9 @@ func (p *platform) ReadFile(path string) ([]byte, error) { return p.n.fs.read(pa
 // runtime, or at the timeout.
 func (p *platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptResult)) {
 	w := p.w()
-	argv := append(strings.Fields(req.Cmd), req.Args...)
 	res := p.n.runShell(req.Cmd, req.Args)
 	if req.Kind == daemon.ScriptNotify {
+		argv := append(strings.Fields(req.Cmd), req.Args...)
 		w.obs.notifies = append(w.obs.notifies, NotifyCall{At: w.now, Node: p.n.name, Argv: argv})
 		txt := strings.Join(argv, " ")
 		if res.exit != 0 || res.err != nil {
