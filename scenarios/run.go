@@ -285,23 +285,22 @@ func (r *runner) step(st Step) {
 		r.stepError(st, err)
 	}
 	r.flush()
+	if isAction(st, r.b.Elapsed()) {
+		r.action(st)
+	}
 	var err error
 	switch s := st.(type) {
 	case DaemonStep:
-		r.action(s)
 		for _, n := range s.Nodes {
 			if e := r.b.Daemon(n, s.Op); e != nil {
 				err = errors.Join(err, fmt.Errorf("%s %s: %w", s.Op, n, e))
 			}
 		}
 	case LinkStep:
-		r.action(s)
 		err = r.b.SetLink(s.Node, s.Iface, s.Up)
 	case NetStep:
-		r.action(s)
 		err = r.netStep(s)
 	case PartitionStep:
-		r.action(s)
 		switch {
 		case s.Isolate != "":
 			err = r.b.Partition([][]string{{s.Isolate}})
@@ -311,37 +310,27 @@ func (r *runner) step(st Step) {
 			err = r.b.Partition(s.Groups)
 		}
 	case HealStep:
-		r.action(s)
 		err = r.b.Heal()
 	case BridgeStep:
-		r.action(s)
 		err = r.b.Bridge(s.Left, s.Middle, s.Right)
 	case ClockStep:
-		r.action(s)
 		err = r.b.SetClockRate(s.Node, s.Rate)
 	case ClockJumpStep:
-		r.action(s)
 		err = r.b.BumpClock(s.Node, s.D)
 	case FirewallStep:
-		r.action(s)
 		err = r.b.DropVRRP(s.From, s.To)
 		if err == nil && s.Dir == BothWays {
 			err = r.b.DropVRRP(s.To, s.From)
 		}
 	case AddrStep:
-		r.action(s)
 		if s.Add {
 			err = r.b.AddAddress(s.Node, s.Iface, s.Prefix, s.Label)
 		} else {
 			err = r.b.DelAddress(s.Node, s.Iface, s.Prefix)
 		}
 	case ServiceStep:
-		r.action(s)
 		err = r.b.SetService(s.Node, s.Name, s.Running)
 	case FileStep:
-		if r.b.Elapsed() > 0 || s.Op != "write" {
-			r.action(s)
-		}
 		if s.Config {
 			r.confLine[s.Node] = Pos{File: s.Pos.File, Line: s.Pos.Line + 1}
 		}
@@ -382,6 +371,19 @@ func (r *runner) step(st Step) {
 	if err != nil {
 		r.stepError(st, err)
 	}
+}
+
+// isAction reports whether a step changes the world (and so counts as the
+// cause of what follows): not a wait, a mark or an expectation, and not a
+// file written before anything ran (set-up).
+func isAction(st Step, now time.Duration) bool {
+	switch s := st.(type) {
+	case WaitStep, MarkStep, ExpectStep:
+		return false
+	case FileStep:
+		return now > 0 || s.Op != "write"
+	}
+	return true
 }
 
 func (r *runner) netStep(s NetStep) error {
