@@ -22,12 +22,9 @@ type timer struct {
 // with the effective priority. Integer division in the same order keeps
 // the rounding identical.
 func (in *instance) skew() time.Duration {
-	return skewCalc(in.cfg.Version, int64(256-int(in.eff)), in.masterAdvInt)
-}
-
-func skewCalc(version uint8, p int64, masterAdvInt time.Duration) time.Duration {
-	if version == 3 {
-		cs := int64(masterAdvInt / (10 * time.Millisecond))
+	p := int64(256 - int(in.eff))
+	if in.cfg.Version == 3 {
+		cs := int64(in.masterAdvInt / (10 * time.Millisecond))
 		return time.Duration(p*cs*625/16) * time.Microsecond
 	}
 	return time.Duration(p*1000000/256) * time.Microsecond
