@@ -109,21 +109,26 @@ func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
 // scriptUsed: keepalived only runs vrrp_scripts some instance or group
 // tracks ("Warning - script %s is not used").
 func (d *Driver) scriptUsed(name string) bool {
+	if d.anyTrackScript(func(r config.TrackRef) bool { return r.Name == name }) {
+		return true
+	}
+	d.log.Warn(fmt.Sprintf("Warning - script %s is not used", name))
+	return false
+}
+
+// anyTrackScript reports whether f holds for a track_script entry of some
+// instance or sync group.
+func (d *Driver) anyTrackScript(f func(config.TrackRef) bool) bool {
 	for _, in := range d.cfg.Instances {
-		for _, r := range in.TrackScripts {
-			if r.Name == name {
-				return true
-			}
+		if slices.ContainsFunc(in.TrackScripts, f) {
+			return true
 		}
 	}
 	for _, g := range d.cfg.SyncGroups {
-		for _, r := range g.TrackScripts {
-			if r.Name == name {
-				return true
-			}
+		if slices.ContainsFunc(g.TrackScripts, f) {
+			return true
 		}
 	}
-	d.log.Warn(fmt.Sprintf("Warning - script %s is not used", name))
 	return false
 }
 
@@ -201,36 +206,17 @@ func (d *Driver) begin() {
 // scriptUnweighted: some instance or sync group tracks the script with
 // weight 0 (failure means FAULT).
 func (d *Driver) scriptUnweighted(name string) bool {
-	unweighted := func(refs []config.TrackRef) bool {
-		for _, r := range refs {
-			if r.Name != name {
-				continue
-			}
-			w := r.Weight
-			if !r.WeightSet {
-				for _, s := range d.cfg.Scripts {
-					if s.Name == name {
-						w = s.Weight
-					}
-				}
-			}
-			if w == 0 {
-				return true
-			}
+	def := d.cfg.Script(name)
+	return d.anyTrackScript(func(r config.TrackRef) bool {
+		if r.Name != name {
+			return false
 		}
-		return false
-	}
-	for _, in := range d.cfg.Instances {
-		if unweighted(in.TrackScripts) {
-			return true
+		w := r.Weight
+		if !r.WeightSet && def != nil {
+			w = def.Weight // sync groups' entries do not inherit it in pkg/config
 		}
-	}
-	for _, g := range d.cfg.SyncGroups {
-		if unweighted(g.TrackScripts) {
-			return true
-		}
-	}
-	return false
+		return w == 0
+	})
 }
 
 // Stop is an orderly shutdown (SIGTERM): masters send priority 0 and
