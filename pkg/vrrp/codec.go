@@ -76,7 +76,8 @@ func ReasonOf(err error) RejectReason {
 // when the IP addresses needed for the family or the checksum are missing.
 var ErrNeedAddrs = errors.New("vrrp: VRRPv3 needs valid IP source and destination addresses of one family")
 
-// isIPv6 decides the address family of a message from its IP addresses.
+// familyIs6 decides the address family of a message from its IP addresses:
+// dst's if valid, else src's.
 func familyIs6(src, dst netip.Addr) bool {
 	if dst.IsValid() {
 		return dst.Is6()
