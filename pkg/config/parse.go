@@ -151,13 +151,9 @@ func (p *parser) top(nodes []*node) {
 		case "SSL":
 			p.ssl(n)
 		case "net_namespace":
-			if s, ok := p.str(n); ok {
-				p.cfg.Global.NetNamespace = s
-			}
+			setStr(p, n, &p.cfg.Global.NetNamespace)
 		case "instance":
-			if s, ok := p.str(n); ok {
-				p.cfg.Global.Instance = s
-			}
+			setStr(p, n, &p.cfg.Global.Instance)
 		case "child_wait_time":
 			setTimer(p, n, &p.cfg.Global.ChildWaitTime, 0, 1<<31)
 		case "bfd_instance", "garp_group", "track_group", "linkbeat_interfaces", "net_namespace_ipvs",

@@ -41,9 +41,7 @@ func (p *parser) globalDefs(nodes []*node) {
 	for _, n := range nodes {
 		switch kw := n.kw.text; kw {
 		case "router_id":
-			if s, ok := p.str(n); ok {
-				g.RouterID = s
-			}
+			setStr(p, n, &g.RouterID)
 		case "notification_email":
 			if n.block && len(n.args) > 0 {
 				p.d.warnf(n.args[0].pos(), kw, "text %q before the block ignored", restString(n, 0))
@@ -59,9 +57,7 @@ func (p *parser) globalDefs(nodes []*node) {
 				}
 			}
 		case "notification_email_from":
-			if s, ok := p.str(n); ok {
-				g.NotificationEmailFrom = s
-			}
+			setStr(p, n, &g.NotificationEmailFrom)
 		case "smtp_server":
 			if p.need(n) {
 				g.SMTPServer = n.args[0].text
@@ -75,9 +71,7 @@ func (p *parser) globalDefs(nodes []*node) {
 				}
 			}
 		case "smtp_helo_name":
-			if s, ok := p.str(n); ok {
-				g.SMTPHeloName = s
-			}
+			setStr(p, n, &g.SMTPHeloName)
 		case "smtp_connect_timeout":
 			setTimer(p, n, &g.SMTPConnectTimeout, 1, 1<<31)
 		case "smtp_alert":
@@ -102,9 +96,7 @@ func (p *parser) globalDefs(nodes []*node) {
 				}
 			}
 		case "default_interface":
-			if s, ok := p.str(n); ok {
-				g.DefaultInterface = s
-			}
+			setStr(p, n, &g.DefaultInterface)
 		case "dynamic_interfaces":
 			g.DynamicInterfaces = true
 			if len(n.args) > 0 && n.args[0].text == "allow_if_changes" {

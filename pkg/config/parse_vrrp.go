@@ -264,9 +264,7 @@ func (p *parser) instance(n *node) {
 				}
 			}
 		case "interface":
-			if s, ok := p.str(c); ok {
-				vi.Interface = s
-			}
+			setStr(p, c, &vi.Interface)
 		case "virtual_router_id":
 			fl.vridPos = c.pos()
 			if v, ok := p.int(c, 1, 255); ok {
@@ -422,9 +420,7 @@ func (p *parser) instance(n *node) {
 			vi.PromoteSecondaries = true
 		case "lvs_sync_daemon_interface":
 			p.d.warnf(c.pos(), kw, "lvs_sync_daemon_interface is deprecated; use lvs_sync_daemon in global_defs")
-			if s, ok := p.str(c); ok {
-				vi.LVSSyncDaemonInterface = s
-			}
+			setStr(p, c, &vi.LVSSyncDaemonInterface)
 		case "debug":
 			if len(c.args) > 0 {
 				if v, ok := p.intArg(c, 0, 0, 4); ok {

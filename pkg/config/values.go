@@ -235,3 +235,10 @@ func setTimer(p *parser, n *node, dst *time.Duration, lo, hi float64) {
 		*dst = v
 	}
 }
+
+// setStr stores a single-word value.
+func setStr(p *parser, n *node, dst *string) {
+	if s, ok := p.str(n); ok {
+		*dst = s
+	}
+}
