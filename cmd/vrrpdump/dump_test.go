@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"net/netip"
@@ -10,6 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
 
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
@@ -67,25 +71,20 @@ func TestGoldens(t *testing.T) {
 	}
 }
 
-// rawPcap writes a LINKTYPE_RAW pcap holding the given datagrams.
+// rawPcap writes a LINKTYPE_RAW pcap with nanosecond timestamps holding
+// the given datagrams.
 func rawPcap(t *testing.T, pkts ...[]byte) string {
 	t.Helper()
 	var b bytes.Buffer
-	h := make([]byte, 24)
-	binary.LittleEndian.PutUint32(h[0:], 0xa1b23c4d) // nanosecond timestamps
-	binary.LittleEndian.PutUint16(h[4:], 2)
-	binary.LittleEndian.PutUint16(h[6:], 4)
-	binary.LittleEndian.PutUint32(h[16:], 65535)
-	binary.LittleEndian.PutUint32(h[20:], 101)
-	b.Write(h)
+	w := pcapgo.NewWriterNanos(&b)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeRaw); err != nil {
+		t.Fatal(err)
+	}
 	for i, p := range pkts {
-		r := make([]byte, 16)
-		binary.LittleEndian.PutUint32(r[0:], 1700000000)
-		binary.LittleEndian.PutUint32(r[4:], uint32(i))
-		binary.LittleEndian.PutUint32(r[8:], uint32(len(p)))
-		binary.LittleEndian.PutUint32(r[12:], uint32(len(p)))
-		b.Write(r)
-		b.Write(p)
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, int64(i)), CaptureLength: len(p), Length: len(p)}
+		if err := w.WritePacket(ci, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	name := filepath.Join(t.TempDir(), "raw.pcap")
 	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
