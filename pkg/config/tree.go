@@ -7,9 +7,6 @@ type node struct {
 	args     []token
 	block    bool
 	children []*node
-	// end is the position of the closing brace (or of the keyword when
-	// the statement has no block).
-	end Pos
 }
 
 func (n *node) pos() Pos { return n.kw.pos() }
@@ -71,7 +68,6 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 			n.args = append(n.args, b.toks[b.i])
 			b.i++
 		}
-		n.end = n.kw.pos()
 		nodes = append(nodes, n)
 		open := false
 		if b.i < len(b.toks) && b.toks[b.i].kind == tOpen {
@@ -98,7 +94,6 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 				b.d.errorf(openPos, n.kw.text, "missing '}' for the block opened here")
 				return nodes, false
 			}
-			n.end = b.toks[b.i-1].pos()
 			// Words after the closing brace on the same line.
 			for b.i < len(b.toks) && b.toks[b.i].kind == tWord {
 				b.d.warnf(b.toks[b.i].pos(), n.kw.text, "text %q after '}' ignored", b.toks[b.i].text)
