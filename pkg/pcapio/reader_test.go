@@ -122,7 +122,6 @@ func TestCorrupt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var err error
 			r, err := NewReader(bytes.NewReader(tt.data))
 			for err == nil {
 				_, err = r.Next()
