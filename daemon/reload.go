@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 
@@ -29,22 +30,17 @@ func (d *Driver) Reload(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("daemon: reload: %w", err)
 	}
+	// Kept instances keep their state. Removed instances' actions
+	// (priority 0, VIP release) still need their old metadata while the
+	// reload's actions run.
 	old := d.byName
+	merged := maps.Clone(old)
 	for _, m := range metas {
-		if o := old[m.name]; o != nil {
+		o := old[m.name]
+		if o != nil {
 			m.state = o.state
 		}
-	}
-	// Removed instances' actions (priority 0, VIP release) still need
-	// their old metadata while the reload's actions run.
-	merged := make(map[string]*instanceMeta, len(old)+len(metas))
-	for k, v := range old {
-		merged[k] = v
-	}
-	newNames := map[string]bool{}
-	for _, m := range metas {
-		newNames[m.name] = true
-		if o := old[m.name]; o == nil || o.cfg.VRID == m.cfg.VRID {
+		if o == nil || o.cfg.VRID == m.cfg.VRID {
 			merged[m.name] = m
 		}
 	}
@@ -54,7 +50,7 @@ func (d *Driver) Reload(cfg *config.Config) error {
 	d.cfg = cfg
 	d.index(metas)
 	for k, t := range d.timers {
-		if !newNames[k.inst] {
+		if d.byName[k.inst] == nil {
 			t.cancel()
 			delete(d.timers, k)
 		}
