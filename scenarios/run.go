@@ -318,10 +318,7 @@ func (r *runner) step(st Step) {
 	case ClockJumpStep:
 		err = r.b.BumpClock(s.Node, s.D)
 	case FirewallStep:
-		err = r.b.DropVRRP(s.From, s.To)
-		if err == nil && s.Dir == BothWays {
-			err = r.b.DropVRRP(s.To, s.From)
-		}
+		err = eachWay(s.Dir, s.From, s.To, r.b.DropVRRP)
 	case AddrStep:
 		if s.Add {
 			err = r.b.AddAddress(s.Node, s.Iface, s.Prefix, s.Label)
@@ -387,7 +384,7 @@ func isAction(st Step, now time.Duration) bool {
 }
 
 func (r *runner) netStep(s NetStep) error {
-	apply := func(from, to string) error {
+	return eachWay(s.Dir, s.From, s.To, func(from, to string) error {
 		switch s.Fault {
 		case FaultLoss:
 			return r.b.SetLoss(from, to, s.Percent)
@@ -396,12 +393,16 @@ func (r *runner) netStep(s NetStep) error {
 		default:
 			return r.b.SetDelay(from, to, s.Delay, s.Jitter)
 		}
-	}
-	if err := apply(s.From, s.To); err != nil {
+	})
+}
+
+// eachWay applies a per-path fault from → to and, for BothWays, to → from.
+func eachWay(d Direction, from, to string, apply func(from, to string) error) error {
+	if err := apply(from, to); err != nil {
 		return err
 	}
-	if s.Dir == BothWays {
-		return apply(s.To, s.From)
+	if d == BothWays {
+		return apply(to, from)
 	}
 	return nil
 }

@@ -160,10 +160,7 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Durat
 		if delay <= 0 {
 			return nil
 		}
-		if err := w.SetDelay("lb01", "lb02", delay, 0); err != nil {
-			return err
-		}
-		return w.SetDelay("lb02", "lb01", delay, 0)
+		return eachWay(BothWays, "lb01", "lb02", func(from, to string) error { return w.SetDelay(from, to, delay, 0) })
 	}
 	if err := setDelay(); err != nil {
 		return res, err
@@ -173,19 +170,14 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Durat
 	}
 	w.RunFor(2 * time.Second)
 	start := w.Elapsed()
-	var err error
+	from, to, way := "lb01", "lb02", OneWay
 	switch dir {
-	case MasterToBackup:
-		err = w.SetLoss("lb01", "lb02", loss)
 	case BackupToMaster:
-		err = w.SetLoss("lb02", "lb01", loss)
-	default:
-		err = w.SetLoss("lb01", "lb02", loss)
-		if err == nil {
-			err = w.SetLoss("lb02", "lb01", loss)
-		}
+		from, to = "lb02", "lb01"
+	case BothDirections:
+		way = BothWays
 	}
-	if err != nil {
+	if err := eachWay(way, from, to, func(from, to string) error { return w.SetLoss(from, to, loss) }); err != nil {
 		return res, err
 	}
 	w.RunFor(d)
