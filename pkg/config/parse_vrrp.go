@@ -14,7 +14,7 @@ type instFlags struct {
 	lpnaSet, hpsaSet, dtaSet, checkUcSet, smtpSet                    bool
 	garpDelaySet, garpRepeatSet, garpRefreshSet, garpRefRepSet       bool
 	lpDelaySet, lpRepeatSet                                          bool
-	nopreemptPos, statePos, priorityPos, advertPos, vridPos          Pos
+	nopreemptPos, statePos, advertPos, vridPos                       Pos
 	preemptDelayPos, authPos, unicastPos, unicastSrcPos              Pos
 	vridSet, notifyPrioSet                                           bool
 }
@@ -272,7 +272,7 @@ func (p *parser) instance(n *node) {
 			}
 		case "priority":
 			if v, ok := p.int(c, 1, 255); ok {
-				vi.Priority, fl.prioritySet, fl.priorityPos = v, true, c.pos()
+				vi.Priority, fl.prioritySet = v, true
 			}
 		case "advert_int":
 			if v, ok := p.timer(c, 0.01, 255); ok {
