@@ -181,8 +181,9 @@ func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
 // must perform, in order.
 //
 // The returned slice is owned by the engine and valid only until the next
-// call to Step: the engine reuses it so that a steady-state Step does not
-// allocate. A driver that keeps actions longer must copy them. Adverts in
+// call to Step: the engine reuses it (and a MASTER's boxed advert), so a
+// steady-state Step allocates only the boxed ActSetTimer it re-arms. A
+// driver that keeps actions longer must copy them. Adverts in
 // ActSendAdvert share the engine's read-only VIP slice; do not modify
 // Advert.Addrs.
 func (e *Engine) Step(now time.Time, ev Event) []Action {
