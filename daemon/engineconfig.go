@@ -202,10 +202,7 @@ func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts map[string]
 			log.Warn(fmt.Sprintf("(%s) track_script %s not found, ignoring...", owner, r.Name))
 			continue
 		}
-		w, rev := r.Weight, r.Reverse
-		if !r.WeightSet {
-			w, rev = s.Weight, s.Reverse
-		}
+		w, rev := inherit(r, s.Weight, s.Reverse)
 		out = append(out, vrrp.TrackerRef{Name: scriptTracker(r.Name), Kind: vrrp.TrackScript, Weight: w, Reverse: rev})
 	}
 	for _, r := range ifs {
@@ -217,13 +214,19 @@ func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts map[string]
 			log.Warn(fmt.Sprintf("(%s) track_file %s not found, ignoring...", owner, r.Name))
 			continue
 		}
-		w, rev := r.Weight, r.Reverse
-		if !r.WeightSet {
-			w, rev = f.Weight, f.Reverse
-		}
+		w, rev := inherit(r, f.Weight, f.Reverse)
 		out = append(out, vrrp.TrackerRef{Name: fileTracker(r.Name), Kind: vrrp.TrackFile, Weight: w, Reverse: rev})
 	}
 	return out
+}
+
+// inherit: an entry without "weight" takes the tracked object's weight
+// and reverse (pkg/config resolves this for instances, not sync groups).
+func inherit(r config.TrackRef, weight int, reverse bool) (int, bool) {
+	if r.WeightSet {
+		return r.Weight, r.Reverse
+	}
+	return weight, reverse
 }
 
 func family(v6 bool) string {
