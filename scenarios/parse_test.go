@@ -121,6 +121,8 @@ func TestParseErrors(t *testing.T) {
 		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\npartition a | a b\n", "x.scn:3: node a is in two groups"},
 		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\nbridge a | b | a\n", "x.scn:3: node a is named twice"},
 		{"node a eth0@lan 10.0.0.1/24\npartition a | zz\n", "x.scn:2: unknown node \"zz\""},
+		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\ndrop-vrrp a => b\n", "x.scn:3: usage: drop-vrrp A ->|<-> B"},
+		{"node a eth0@lan 10.0.0.1/24\nnode b eth0@lan 10.0.0.2/24\nloss a <- b 10%\n", "x.scn:3: usage: loss NODE ->|<-> NODE PERCENT%"},
 	}
 	for _, c := range cases {
 		_, err := Parse("x.scn", []byte(c.src))
