@@ -760,7 +760,8 @@ func (d *Driver) priorityChange(a vrrp.ActPriorityChange) {
 	}
 	// notify_priority_changes: the generic notify script runs again with
 	// the current state and the new priority.
-	if m.cfg.NotifyPriorityChanges || d.cfg.Global.VRRPNotifyPriorityChanges {
+	// pkg/config resolves the instance value from vrrp_notify_priority_changes.
+	if m.cfg.NotifyPriorityChanges {
 		switch m.state {
 		case vrrp.StateMaster, vrrp.StateBackup, vrrp.StateFault:
 			d.notify(m.cfg.Notify, []string{"INSTANCE", m.name, m.state.String(), fmt.Sprint(a.To)})

@@ -3,6 +3,7 @@ package daemon
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -418,6 +419,25 @@ func TestNotifyPriorityChanges(t *testing.T) {
 	got := f.notifies()
 	if last := got[len(got)-1]; last != "/etc/keepalived/notify.sh INSTANCE VI_1 MASTER 98" {
 		t.Errorf("last notify %q", last)
+	}
+}
+
+// keepalived.conf(5): notify_priority_changes in an instance overrides
+// vrrp_notify_priority_changes; pkg/config resolves it, so an instance
+// that turns it off gets no priority notifies even when the global is on.
+func TestNotifyPriorityChangesInstanceOff(t *testing.T) {
+	cfg := e1(100, "MASTER")
+	cfg.Global.VRRPNotifyPriorityChanges = true
+	cfg.Instances[0].NotifyPriorityChanges = false
+	_, f := start(t, cfg)
+	f.advance(4 * time.Second)
+	before := len(f.notifies())
+	f.exit[cfg.Scripts[0].Script] = 1
+	f.advance(1100 * time.Millisecond)
+	for _, n := range f.notifies()[before:] {
+		if strings.HasSuffix(n, " 98") {
+			t.Errorf("priority notify despite the instance turning it off: %q", n)
+		}
 	}
 }
 

@@ -46,5 +46,9 @@
 // Nothing inside a World runs on another goroutine (except the sides of a
 // shell pipeline, inside one script run), reads the real clock or uses a
 // random source other than the world's; the package must never open a
-// socket or touch the kernel.
+// socket or touch the kernel. One exception, a safety net only: a script
+// run is cut off after 5 s of wall-clock time (scriptWallCap), so that a
+// script looping without running commands (the 10,000-command cap catches
+// the rest) cannot hang the simulator. A run that hits it is reported as a
+// script failure and is not reproducible; no script in the seeds comes near.
 package sim
