@@ -156,8 +156,6 @@ func (p *parser) virtualServer(n *node) {
 	for _, c := range n.children {
 		kw := c.kw.text
 		switch kw {
-		case "delay_loop":
-			setTimer(p, c, &vs.DelayLoop, 0.000001, 1<<31)
 		case "lb_algo", "lvs_sched":
 			if p.need(c) {
 				if validSched(c.args[0].text) {
@@ -195,15 +193,6 @@ func (p *parser) virtualServer(n *node) {
 			vs.PersistenceGranularity, _ = p.str(c)
 		case "persistence_engine":
 			vs.PersistenceEngine, _ = p.str(c)
-		case "connect_timeout":
-			setTimer(p, c, &vs.ConnectTimeout, 0.000001, 1<<31)
-		case "retry", "nb_get_retry":
-			p.deprecatedRetry(c)
-			setInt(p, c, &vs.Retry, 0, 1<<31-1)
-		case "delay_before_retry":
-			setTimer(p, c, &vs.DelayBeforeRetry, 0, 1<<31)
-		case "warmup":
-			setTimer(p, c, &vs.Warmup, 0, 1<<31)
 		case "sorry_server":
 			if a, ok := p.addrArg(c, 0); ok {
 				var port uint16
@@ -261,7 +250,9 @@ func (p *parser) virtualServer(n *node) {
 			p.ignored(c)
 			vs.Other = append(vs.Other, keep(c))
 		default:
-			p.unknown(c)
+			if !p.timing(c, &vs.DelayLoop, &vs.ConnectTimeout, &vs.Retry, &vs.DelayBeforeRetry, &vs.Warmup) {
+				p.unknown(c)
+			}
 		}
 	}
 	p.cfg.VirtualServers = append(p.cfg.VirtualServers, vs)
@@ -331,24 +322,15 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 			rs.smtpAlertSet = true
 		case "virtualhost":
 			rs.Virtualhost, _ = p.str(c)
-		case "delay_loop":
-			setTimer(p, c, &rs.DelayLoop, 0.000001, 1<<31)
-		case "connect_timeout":
-			setTimer(p, c, &rs.ConnectTimeout, 0.000001, 1<<31)
-		case "retry", "nb_get_retry":
-			p.deprecatedRetry(c)
-			setInt(p, c, &rs.Retry, 0, 1<<31-1)
-		case "delay_before_retry":
-			setTimer(p, c, &rs.DelayBeforeRetry, 0, 1<<31)
-		case "warmup":
-			setTimer(p, c, &rs.Warmup, 0, 1<<31)
 		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "SMTP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK",
 			"PING_CHECK", "FILE_CHECK", "BFD_CHECK":
 			if ck, ok := p.checker(c); ok {
 				rs.Checkers = append(rs.Checkers, ck)
 			}
 		default:
-			p.unknown(c)
+			if !p.timing(c, &rs.DelayLoop, &rs.ConnectTimeout, &rs.Retry, &rs.DelayBeforeRetry, &rs.Warmup) {
+				p.unknown(c)
+			}
 		}
 	}
 	return rs, true
@@ -385,24 +367,14 @@ func (p *parser) checker(n *node) (Checker, bool) {
 			if v, ok := p.int(c, 0, 1<<32-1); ok {
 				ck.FWMark = uint32(v)
 			}
-		case "connect_timeout":
-			setTimer(p, c, &ck.ConnectTimeout, 0.000001, 1<<31)
-		case "retry", "nb_get_retry":
-			p.deprecatedRetry(c)
-			setInt(p, c, &ck.Retry, 0, 1<<31-1)
-		case "delay_before_retry":
-			setTimer(p, c, &ck.DelayBeforeRetry, 0, 1<<31)
-		case "warmup":
-			setTimer(p, c, &ck.Warmup, 0, 1<<31)
-		case "delay_loop":
-			setTimer(p, c, &ck.DelayLoop, 0.000001, 1<<31)
 		case "alpha":
 			setBool(p, c, &ck.Alpha)
 			ck.alphaSet = true
 		case "log_all_failures":
 			setBool(p, c, &ck.LogAllFailures)
 		default:
-			if !p.checkerSpecific(&ck, c) {
+			if !p.timing(c, &ck.DelayLoop, &ck.ConnectTimeout, &ck.Retry, &ck.DelayBeforeRetry, &ck.Warmup) &&
+				!p.checkerSpecific(&ck, c) {
 				p.unknown(c)
 			}
 		}
@@ -589,6 +561,28 @@ func (p *parser) url(n *node) (URL, bool) {
 // deprecatedRetry warns about nb_get_retry, the old name of retry
 // (keepalived 2.2.7: "nb_get_retry is deprecated - please use 'retry'";
 // in TCP_CHECK 2.2.7 does not know it at all, we take its plain meaning).
+// timing parses the check timings a virtual server, a real server and a
+// checker each take (an inner level inherits what it leaves unset, see
+// resolveTimings); false when c is none of them.
+func (p *parser) timing(c *node, delayLoop, connectTimeout *time.Duration, retry *int, delayBeforeRetry, warmup *time.Duration) bool {
+	switch c.kw.text {
+	case "delay_loop":
+		setTimer(p, c, delayLoop, 0.000001, 1<<31)
+	case "connect_timeout":
+		setTimer(p, c, connectTimeout, 0.000001, 1<<31)
+	case "retry", "nb_get_retry":
+		p.deprecatedRetry(c)
+		setInt(p, c, retry, 0, 1<<31-1)
+	case "delay_before_retry":
+		setTimer(p, c, delayBeforeRetry, 0, 1<<31)
+	case "warmup":
+		setTimer(p, c, warmup, 0, 1<<31)
+	default:
+		return false
+	}
+	return true
+}
+
 func (p *parser) deprecatedRetry(c *node) {
 	if c.kw.text == "nb_get_retry" {
 		p.d.warnf(c.pos(), c.kw.text, "nb_get_retry is deprecated - please use 'retry'")
