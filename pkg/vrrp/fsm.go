@@ -18,9 +18,12 @@ type instance struct {
 	faulted   bool // a tracker or the interface puts it in FAULT
 	ifDown    bool
 
-	masterAdvInt time.Duration // Master_Adver_Interval (v3: adopted from the master)
-	advIntCS     uint16        // local advert_int in centiseconds
-	masterAddr   netip.Addr    // last accepted master
+	// masterAdvInt is Master_Adver_Interval: the local advert_int except
+	// in a v3 BACKUP, which adopts the master's (adoptInterval); becoming
+	// MASTER and halt restore it, so every other state holds advert_int.
+	masterAdvInt time.Duration
+	advIntCS     uint16     // local advert_int in centiseconds
+	masterAddr   netip.Addr // last accepted master
 
 	timers    [numTimers]timer
 	preemptAt time.Time // keepalived preempt_time; zero = delay not started
@@ -196,7 +199,6 @@ func (e *Engine) enterBackup(now time.Time, in *instance, dur time.Duration, rea
 	in.state = StateBackup
 	in.wantMaster = false
 	in.preemptAt = time.Time{}
-	in.masterAdvInt = in.cfg.AdvertInt
 	e.stateChange(in, from, reason)
 	e.armDown(now, in, dur)
 }
@@ -241,7 +243,6 @@ func (e *Engine) leaveFault(now time.Time, in *instance) {
 	if in.state != StateFault {
 		return
 	}
-	in.masterAdvInt = in.cfg.AdvertInt
 	dur := in.masterDown()
 	if in.base == PriorityOwner && in.cfg.WantMaster {
 		dur = in.ownerDown()
@@ -266,7 +267,6 @@ func (e *Engine) onVIPDeleted(now time.Time, in *instance) {
 	}
 	// keepalived 2.2.7 (reference §2.7): an externally deleted VIP → BACKUP
 	// with a priority-0 advert and a Skew_Time-only down timer.
-	in.masterAdvInt = in.cfg.AdvertInt
 	e.leaveMasterToBackup(now, in, in.skew(), true, "virtual address deleted")
 	e.syncBackup(now, in)
 }

@@ -57,7 +57,6 @@ func (e *Engine) syncBackup(now time.Time, in *instance) {
 	e.logf("", "VRRP_Group(%s) Syncing instances to BACKUP state", g.cfg.Name)
 	for _, m := range g.members {
 		if m != in && m.state == StateMaster {
-			m.masterAdvInt = m.cfg.AdvertInt
 			e.leaveMasterToBackup(now, m, m.masterDown(), false, "sync group "+g.cfg.Name)
 		}
 	}
