@@ -170,6 +170,27 @@ func (p *parser) trackProcessDef(n *node) {
 	p.cfg.TrackProcesses = append(p.cfg.TrackProcesses, t)
 }
 
+// tracks appends a track_* block of an instance or a sync group to its
+// list, with keepalived's weight range for that kind of tracker (±254 for
+// files and processes, ±253 otherwise); false when c is none of them.
+func (p *parser) tracks(c *node, ifaces, scripts, files, procs, bfds *[]TrackRef) bool {
+	switch c.kw.text {
+	case "track_interface":
+		*ifaces = append(*ifaces, p.trackList(c, -253, 253)...)
+	case "track_script":
+		*scripts = append(*scripts, p.trackList(c, -253, 253)...)
+	case "track_file":
+		*files = append(*files, p.trackList(c, -254, 254)...)
+	case "track_process":
+		*procs = append(*procs, p.trackList(c, -254, 254)...)
+	case "track_bfd":
+		*bfds = append(*bfds, p.trackList(c, -253, 253)...)
+	default:
+		return false
+	}
+	return true
+}
+
 // trackList parses track_* { NAME [weight W [reverse]] } blocks.
 func (p *parser) trackList(n *node, lo, hi int64) []TrackRef {
 	var out []TrackRef
@@ -206,16 +227,6 @@ func (p *parser) syncGroup(n *node) {
 					g.Group = append(g.Group, a.text)
 				}
 			}
-		case "track_interface":
-			g.TrackInterfaces = append(g.TrackInterfaces, p.trackList(c, -253, 253)...)
-		case "track_script":
-			g.TrackScripts = append(g.TrackScripts, p.trackList(c, -253, 253)...)
-		case "track_file":
-			g.TrackFiles = append(g.TrackFiles, p.trackList(c, -254, 254)...)
-		case "track_process":
-			g.TrackProcesses = append(g.TrackProcesses, p.trackList(c, -254, 254)...)
-		case "track_bfd":
-			g.TrackBFDs = append(g.TrackBFDs, p.trackList(c, -253, 253)...)
 		case "notify_master":
 			g.NotifyMaster, _ = p.notify(c)
 		case "notify_backup":
@@ -237,7 +248,9 @@ func (p *parser) syncGroup(n *node) {
 			g.GlobalTracking = true
 			g.TrackingWeight = true
 		default:
-			p.unknown(c)
+			if !p.tracks(c, &g.TrackInterfaces, &g.TrackScripts, &g.TrackFiles, &g.TrackProcesses, &g.TrackBFDs) {
+				p.unknown(c)
+			}
 		}
 	}
 	p.cfg.SyncGroups = append(p.cfg.SyncGroups, g)
@@ -331,16 +344,6 @@ func (p *parser) instance(n *node) {
 			vi.VirtualRoutes = append(vi.VirtualRoutes, p.routeBlock(c)...)
 		case "virtual_rules":
 			vi.VirtualRules = append(vi.VirtualRules, p.ruleBlock(c)...)
-		case "track_interface":
-			vi.TrackInterfaces = append(vi.TrackInterfaces, p.trackList(c, -253, 253)...)
-		case "track_script":
-			vi.TrackScripts = append(vi.TrackScripts, p.trackList(c, -253, 253)...)
-		case "track_file":
-			vi.TrackFiles = append(vi.TrackFiles, p.trackList(c, -254, 254)...)
-		case "track_process":
-			vi.TrackProcesses = append(vi.TrackProcesses, p.trackList(c, -254, 254)...)
-		case "track_bfd":
-			vi.TrackBFDs = append(vi.TrackBFDs, p.trackList(c, -253, 253)...)
 		case "track_src_ip":
 			vi.TrackSrcIP = true
 		case "dont_track_primary":
@@ -432,7 +435,9 @@ func (p *parser) instance(n *node) {
 			p.ignored(c)
 			vi.Other = append(vi.Other, keep(c))
 		default:
-			p.unknown(c)
+			if !p.tracks(c, &vi.TrackInterfaces, &vi.TrackScripts, &vi.TrackFiles, &vi.TrackProcesses, &vi.TrackBFDs) {
+				p.unknown(c)
+			}
 		}
 	}
 	p.cfg.Instances = append(p.cfg.Instances, vi)
