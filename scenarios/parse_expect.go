@@ -264,7 +264,7 @@ func (p *parser) expect(pos Pos, ws []word) {
 		}
 		e.Cond = cc
 	default:
-		p.errorf(ln, "unknown expectation %q (vip, state, no split-brain, split-brain, transitions, notify, ipvs, curl)", c[0])
+		p.errorf(ln, "unknown expectation %q (vip, state, no split-brain, split-brain, transitions, notify, no notify, rejects, ipvs, curl)", c[0])
 		return
 	}
 	p.add(e)
