@@ -39,7 +39,7 @@ func TestFSMReceiveChecks(t *testing.T) {
 		{"type 2", nil, func(e *EvAdvert) { e.Advert.Type = 2 }, RejectType},
 		// keepalived: "Expected unicast packet but received multicast".
 		{"multicast to unicast instance", func(c *InstanceConfig) { c.Unicast = true },
-			func(e *EvAdvert) { e.Dst = mcast4 }, RejectUnicastMcast},
+			func(e *EvAdvert) { e.Dst = group4 }, RejectUnicastMcast},
 		{"unicast to multicast instance", nil, func(e *EvAdvert) { e.Dst = srcMid }, RejectUnicastMcast},
 		// keepalived 2.2.7 vrrp_check_packet: the count comes before the
 		// unicast/multicast check, the VIP list after it.

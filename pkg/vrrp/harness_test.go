@@ -153,7 +153,6 @@ var (
 	srcHigh = netip.MustParseAddr("192.0.2.3")
 	vip1    = netip.MustParseAddr("192.0.2.100")
 	vip2    = netip.MustParseAddr("192.0.2.101")
-	mcast4  = netip.MustParseAddr("224.0.0.18")
 )
 
 // baseCfg is a keepalived tutorial instance: v2, VRID 51, priority 100,
@@ -179,7 +178,7 @@ func advFrom(ic InstanceConfig, src netip.Addr, prio uint8) EvAdvert {
 		a.AuthType = ic.AuthType
 		a.AuthData = ic.AuthPass
 	}
-	dst := mcast4
+	dst := group4
 	if ic.Unicast {
 		dst = ic.SrcAddr
 	}

@@ -369,7 +369,7 @@ func (c *cluster) step(i int, ev Event) {
 			}
 			for j, o := range c.nodes {
 				if j != i && !o.cut {
-					c.queue = append(c.queue, delivery{j, EvAdvert{Instance: "VI_1", Src: n.addr, Dst: mcast4, TTL: 255, Advert: a.Advert}})
+					c.queue = append(c.queue, delivery{j, EvAdvert{Instance: "VI_1", Src: n.addr, Dst: group4, TTL: 255, Advert: a.Advert}})
 				}
 			}
 		}
