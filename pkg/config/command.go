@@ -117,3 +117,7 @@ func unescape(s string, b *strings.Builder) int {
 	}
 	return 1
 }
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}

@@ -95,7 +95,3 @@ func lex(lines []srcLine, d *diags) []token {
 	}
 	return toks
 }
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
