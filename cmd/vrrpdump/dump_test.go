@@ -48,7 +48,7 @@ func TestGoldens(t *testing.T) {
 	}
 	// Every line is one valid advert with all documented keys.
 	keys := []string{"time", "src", "dst", "ttl", "version", "vrid", "priority", "count", "advert_int_cs",
-		"auth_type", "auth", "addrs", "checksum_ok", "error"}
+		"auth_type", "auth", "addrs", "checksum_ok", "error", "detail"}
 	for i, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
