@@ -508,7 +508,7 @@ func (p *parser) vipBlock(n *node) []VIP {
 	}
 	var out []VIP
 	for _, c := range n.children {
-		if v, ok := p.vip(c); ok {
+		if v, ok := p.vip(n.kw.text, c); ok {
 			out = append(out, v)
 		}
 	}
@@ -522,7 +522,7 @@ func (p *parser) routeBlock(n *node) []Route {
 	}
 	var out []Route
 	for _, c := range n.children {
-		out = append(out, p.route(c))
+		out = append(out, p.route(n.kw.text, c))
 	}
 	return out
 }
@@ -540,9 +540,9 @@ func (p *parser) ruleBlock(n *node) []Rule {
 }
 
 // vip parses one VIP line (keepalived.conf(5) "virtual_ipaddress"); its
-// diagnostics name virtual_ipaddress whichever block it is in.
-func (p *parser) vip(n *node) (VIP, bool) {
-	const kw = "virtual_ipaddress"
+// diagnostics name the block it is in (kw: virtual_ipaddress,
+// virtual_ipaddress_excluded, static_ipaddress).
+func (p *parser) vip(kw string, n *node) (VIP, bool) {
 	pf, ok := prefixOf(n.kw.text)
 	if !ok {
 		p.d.errorf(n.pos(), kw, "invalid address %q (expected ADDR[/LEN])", n.kw.text)
@@ -644,7 +644,7 @@ func (p *parser) vip(n *node) (VIP, bool) {
 }
 
 // route parses a virtual_routes / static_routes line.
-func (p *parser) route(n *node) Route {
+func (p *parser) route(kw string, n *node) Route {
 	r := Route{Pos: n.pos(), Words: append([]string{n.kw.text}, argTexts(n)...)}
 	w := r.Words
 	dstWord := ""
@@ -654,7 +654,7 @@ func (p *parser) route(n *node) Route {
 				i++
 				return w[i]
 			}
-			p.d.errorf(n.pos(), "virtual_routes", "missing value after %q", w[i])
+			p.d.errorf(n.pos(), kw, "missing value after %q", w[i])
 			return ""
 		}
 		switch w[i] {
@@ -687,10 +687,10 @@ func (p *parser) route(n *node) Route {
 		}
 	}
 	if !r.Dst.IsValid() {
-		p.d.errorf(n.pos(), "virtual_routes", "route %q has no destination", strings.Join(w, " "))
+		p.d.errorf(n.pos(), kw, "route %q has no destination", strings.Join(w, " "))
 	}
 	if r.Dev == "" && !r.NoTrack && !isUnroutedType(w[0]) {
-		p.d.warnf(n.pos(), "virtual_routes", "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
+		p.d.warnf(n.pos(), kw, "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
 	}
 	return r
 }

@@ -279,3 +279,23 @@ func TestShellSyntaxScriptNamed(t *testing.T) {
 		t.Errorf("no shell-syntax warning on line 2:\n%s", ds)
 	}
 }
+
+// Diagnostics name the block a bad address line is in, not always
+// virtual_ipaddress / virtual_routes.
+func TestAddressLineDiagnosticNamesItsBlock(t *testing.T) {
+	src := []byte("static_ipaddress {\n    10.0.0.999/24 dev eth0\n}\nstatic_routes {\n    via 10.0.0.1\n}\n" +
+		"vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        10.0.0.3\n    }\n" +
+		"    virtual_ipaddress_excluded {\n        10.0.0.300\n    }\n}\n")
+	_, ds, err := Parse("blocks.conf", src, Options{})
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []struct {
+		line int
+		kw   string
+	}{{2, "static_ipaddress"}, {5, "static_routes"}, {14, "virtual_ipaddress_excluded"}} {
+		if !hasDiag(ds, Error, want.line, want.kw) {
+			t.Errorf("no error on line %d naming %s:\n%s", want.line, want.kw, ds)
+		}
+	}
+}
