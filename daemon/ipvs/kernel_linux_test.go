@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/gokeepalived/gokeepalived/daemon/ipvs"
 	"github.com/gokeepalived/gokeepalived/pkg/lvs"
@@ -72,7 +73,7 @@ func TestKernelIPVS(t *testing.T) {
 	k, err := ipvs.Open(path)
 	require.NoError(t, err)
 	t.Cleanup(k.Close)
-	nl, err := netlink.NewHandleAt(ns)
+	nl, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	require.NoError(t, err)
 	t.Cleanup(nl.Close)
 
@@ -105,19 +106,29 @@ func TestKernelIPVS(t *testing.T) {
 		require.NoError(t, err)
 		proc := readInNetns(t, ns, "/proc/thread-self/net/ip_vs")
 		t.Logf("/proc/net/ip_vs:\n%s", proc)
-		// ip_vs_info_seq_show: "persistent %d %08X" with ntohl(netmask).
-		require.Regexp(t, regexp.MustCompile(`(?m)^FWM\s+00000008 wlc persistent 600 FFFFFF00`), proc)
+		// ip_vs_info_seq_show: "persistent %d %08X" with the timeout in
+		// jiffies and ntohl(netmask): the mask reached the kernel in
+		// network order. Read back (genetlink) the timeout is seconds.
+		require.Regexp(t, regexp.MustCompile(`(?m)^FWM\s+00000008 wlc persistent \d+ FFFFFF00`), proc)
+		tb, err := lvs.Read(k)
+		require.NoError(t, err)
+		fwm := tb.Find(lvs.ServiceKey{Family: lvs.Inet, FWMark: 8})
+		require.NotNil(t, fwm)
+		require.Equal(t, uint32(600), fwm.Service.Timeout)
+		require.Equal(t, uint32(0xffffff00), fwm.Service.Netmask)
 		require.Regexp(t, regexp.MustCompile(`(?m)^TCP\s+0A0000D2:0050 rr\s*$`), proc)
 		require.Regexp(t, regexp.MustCompile(`(?m)^\s+-> 0A0000C9:0050\s+Route\s+1`), proc)
 		require.Regexp(t, regexp.MustCompile(`(?m)^\s+-> 0A0000CD:0050\s+Masq\s+2`), proc)
 		e.Step(lvs.EvStop{})
 		_, err = r.Reconcile()
 		require.NoError(t, err)
-		tb, err := lvs.Read(k)
+		tb, err = lvs.Read(k)
 		require.NoError(t, err)
-		require.Empty(t, tb.Entries, "%s", tb)
+		require.Len(t, tb.Entries, 1, "only the foreign service is left: %s", tb)
 	})
 	t.Run("unsupported tunnel types", func(t *testing.T) {
+		svc := svc
+		svc.Key.Port = 8443
 		require.NoError(t, k.AddService(svc))
 		defer k.DelService(svc.Key)
 		err := k.AddDest(svc.Key, lvs.Destination{Key: lvs.DestKey{Addr: netip.MustParseAddr("10.0.0.201"), Port: 80}, Forward: lvs.Tunnel, TunType: lvs.TunGUE, TunPort: 6080})
