@@ -288,4 +288,3 @@ func (k *Kernel) SetTimeouts(tcp, tcpFin, udp time.Duration) error {
 	}
 	return nil
 }
-
