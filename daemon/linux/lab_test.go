@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/vishvananda/netlink"

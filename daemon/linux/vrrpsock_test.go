@@ -191,10 +191,10 @@ func TestVRRPMulticastFilters(t *testing.T) {
 			uniA := openSender(t, a, SenderConfig{Ifname: a.ifname, IPv6: ipv6})
 			mcB := openSender(t, b, SenderConfig{Ifname: b.ifname, IPv6: ipv6, Multicast: true})
 
-			send(t, uniA, addr(a), addr(b), 10, 0)  // unicast: only chUni
-			send(t, mcA, addr(a), other, 20, 0)     // other group: only chOther
-			send(t, mcA, addr(a), group, 30, 0)     // marker for b; a's own: not looped back
-			send(t, mcB, addr(b), group, 40, 0)     // marker for a
+			send(t, uniA, addr(a), addr(b), 10, 0) // unicast: only chUni
+			send(t, mcA, addr(a), other, 20, 0)    // other group: only chOther
+			send(t, mcA, addr(a), group, 30, 0)    // marker for b; a's own: not looped back
+			send(t, mcB, addr(b), group, 40, 0)    // marker for a
 
 			if d := next(t, chUni, "unicast"); d.Dst != addr(b) {
 				t.Errorf("unicast socket: first datagram to %s, want %s", d.Dst, addr(b))
