@@ -182,6 +182,9 @@ func (n *Netlink) AddAddr(ifindex int, a Addr) error {
 
 // DelAddr removes the address p (address and prefix length must match)
 // from the interface; a missing one is an error wrapping EADDRNOTAVAIL.
+// Deleting a primary IPv4 address deletes its secondaries too unless
+// net.ipv4.conf.IF.promote_secondaries is 1 (the kernel's rule; keepalived
+// sets it on its VMACs).
 func (n *Netlink) DelAddr(ifindex int, p netip.Prefix) error {
 	na, err := Addr{Prefix: p}.nl(ifindex)
 	if err != nil {
