@@ -127,7 +127,9 @@ func TestMonitorLinkDownAndAddrs(t *testing.T) {
 	side, err := lb.br.h.LinkByName(node.peer)
 	must(t, err)
 	_, v := startMonitor(t, node.testNS, MonitorConfig{})
-	if !v.check(func(v *view) bool { return v.links["eth0"].Up() && v.addrs[node.ifindex][netip.PrefixFrom(node.v4, 24)] }) {
+	if !v.check(func(v *view) bool {
+		return v.links["eth0"].Up() && v.addrs[node.ifindex][netip.PrefixFrom(node.v4, 24)]
+	}) {
 		t.Fatal("initial state lacks eth0 up with 10.99.0.1/24")
 	}
 	eth := func(e Event) bool { return e.Kind == LinkChanged && e.Link.Name == "eth0" }
