@@ -163,7 +163,9 @@ func TestGARPAndNAOnTheWire(t *testing.T) {
 		return err
 	})
 	must(t, ann.SendNA(a.ifindex, a.mac, vip6, fwd))
-	got = capture(func(f []byte) bool { return len(f) == NAFrameLen && f[12] == 0x86 && f[13] == 0xdd && f[20] == 58 && f[54] == 136 })
+	got = capture(func(f []byte) bool {
+		return len(f) == NAFrameLen && f[12] == 0x86 && f[13] == 0xdd && f[20] == 58 && f[54] == 136
+	})
 	flags := byte(0x20)
 	if fwd {
 		flags |= 0x80
