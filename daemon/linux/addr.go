@@ -23,33 +23,55 @@ const maxLabelLen = unix.IFNAMSIZ - 1
 // (NLM_F_DUMP_INTR: the table changed while it was being read).
 const dumpRetries = 5
 
-// Netlink is the rtnetlink handle of one network namespace: addresses,
-// routes, rules and links. Safe for concurrent use (each request locks
-// the socket).
+// Netlink is the kernel handle of one network namespace: addresses,
+// routes, rules, links, and the interface sysctls that go with them. Safe
+// for concurrent use (each request locks the socket).
 type Netlink struct {
 	h *netlink.Handle
+	// ns is a private copy of the namespace handle for /proc/sys writes,
+	// or netns.None() for the process's own namespace.
+	ns netns.NsHandle
 }
 
-// NewNetlink opens a handle in the calling thread's network namespace.
+// NewNetlink opens a handle in the process's network namespace.
 func NewNetlink() (*Netlink, error) {
 	h, err := netlink.NewHandle()
 	if err != nil {
 		return nil, fmt.Errorf("netlink: open handle: %w", err)
 	}
-	return &Netlink{h: h}, nil
+	return &Netlink{h: h, ns: netns.None()}, nil
 }
 
 // NewNetlinkAt opens a handle in ns; it can then be used from any thread.
+// ns stays the caller's to close.
 func NewNetlinkAt(ns netns.NsHandle) (*Netlink, error) {
+	fd, err := unix.FcntlInt(uintptr(ns), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("netlink: duplicate namespace handle %v: %w", ns, err)
+	}
 	h, err := netlink.NewHandleAt(ns)
 	if err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("netlink: open handle in %v: %w", ns, err)
 	}
-	return &Netlink{h: h}, nil
+	return &Netlink{h: h, ns: netns.NsHandle(fd)}, nil
 }
 
 // Close releases the handle's sockets.
-func (n *Netlink) Close() { n.h.Close() }
+func (n *Netlink) Close() {
+	n.h.Close()
+	if n.ns.IsOpen() {
+		n.ns.Close()
+	}
+}
+
+// inNS runs fn where /proc/sys/net shows this handle's namespace.
+func (n *Netlink) inNS(fn func() error) error {
+	if !n.ns.IsOpen() {
+		return fn()
+	}
+	return InNamespace(n.ns, fn)
+}
 
 // LinkIndex returns the index of the interface called name.
 func (n *Netlink) LinkIndex(name string) (int, error) {
