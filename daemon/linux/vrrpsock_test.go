@@ -73,7 +73,7 @@ func next(t *testing.T, ch <-chan recvd, what string) recvd {
 
 // advert builds the datagram a node sends: the whole IPv4 packet, or the
 // IPv6 VRRP message. prio tells adverts apart.
-func advert(t *testing.T, src, dst netip.Addr, prio uint8, ttl uint8, nAddrs int) []byte {
+func advert(t testing.TB, src, dst netip.Addr, prio uint8, ttl uint8, nAddrs int) []byte {
 	t.Helper()
 	a := vrrp.Advert{Version: 3, Type: vrrp.TypeAdvertisement, VRID: 51, Priority: prio, AdvertIntCS: 100}
 	for i := range nAddrs {
@@ -129,7 +129,6 @@ func checkAdvert(t *testing.T, d recvd, src, dst netip.Addr, ifindex int, ttl, p
 // peers get unicast_ttl. Both directions, both families.
 func TestVRRPExchange(t *testing.T) {
 	l := newLab(t, 2)
-	type endpoint struct{ src, dst netip.Addr }
 	cases := []struct {
 		name    string
 		ipv6    bool
