@@ -227,3 +227,36 @@ func TestVRRPTruncatedCounted(t *testing.T) {
 		t.Fatalf("stats %+v, want 1 truncated and 1 delivered", st)
 	}
 }
+
+// auth_type AH: keepalived opens IPPROTO_AH sockets for the instance and
+// builds the AH header itself; the receiver gets the whole datagram (IP,
+// AH, VRRP) and the ICV verifies. A VRRP (112) socket does not see it.
+func TestVRRPAuthAH(t *testing.T) {
+	l := newLab(t, 2)
+	a, b := l.nodes[0], l.nodes[1]
+	group := vrrp.MulticastGroup(false)
+	_, chAH := startReceiver(t, b, ReceiverConfig{Ifname: b.ifname, Proto: vrrp.IPProtoAH})
+	_, chVRRP := startReceiver(t, b, ReceiverConfig{Ifname: b.ifname})
+	ah := openSender(t, a, SenderConfig{Ifname: a.ifname, Proto: vrrp.IPProtoAH, Multicast: true})
+	plain := openSender(t, a, SenderConfig{Ifname: a.ifname, Multicast: true})
+
+	key := vrrp.PassKey("secret")
+	adv := vrrp.Advert{Version: 2, Type: vrrp.TypeAdvertisement, VRID: 7, Priority: 150, AdvertIntCS: 100,
+		AuthType: vrrp.AuthAH, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.7")}}
+	pkt, err := adv.MarshalIPv4(a.v4, group, vrrp.IPv4Params{ID: 1, AH: &vrrp.AHParams{Seq: 1, Key: key}}, vrrp.MarshalOptions{})
+	must(t, err)
+	must(t, ah.SendIPv4(pkt))
+	send(t, plain, a.v4, group, 90, 0) // marker on 112
+
+	d := next(t, chAH, "AH advert")
+	if r := vrrp.VerifyAH(d.data, key, false); r != vrrp.RejectNone {
+		t.Fatalf("VerifyAH of the received datagram: %v", r)
+	}
+	p, err := vrrp.ParsePacket(d.data, vrrp.ParseOptions{})
+	if err != nil || !p.HasAH || p.Advert.VRID != 7 || d.TTL != 255 || d.TOS != 0xc0 {
+		t.Fatalf("AH datagram: %+v ttl %d tos %#x: %v", p.Advert, d.TTL, d.TOS, err)
+	}
+	if m := next(t, chVRRP, "plain marker"); m.data[9] != vrrp.IPProtoVRRP {
+		t.Errorf("VRRP socket received protocol %d first", m.data[9])
+	}
+}
