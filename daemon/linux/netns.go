@@ -14,7 +14,8 @@ import (
 //
 // If the thread cannot be switched back, it stays locked so that the Go
 // runtime retires it with the goroutine instead of reusing a thread in the
-// wrong namespace, and the error says so. Children started inside fn run in
+// wrong namespace, and the error says so: the calling goroutine should
+// then end without touching the network. Children started inside fn run in
 // ns (exec.Cmd.Start forks from the locked thread).
 func InNamespace(ns netns.NsHandle, fn func() error) error {
 	runtime.LockOSThread()

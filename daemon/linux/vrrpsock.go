@@ -293,7 +293,8 @@ func (r *Receiver) Run(ctx context.Context, fn func(d *Datagram)) error {
 
 // Read blocks until the next valid datagram and fills d (d.Data aliases
 // the receiver's buffer until the next Read). Truncated and malformed
-// datagrams are counted and skipped.
+// datagrams are counted and skipped. One reader at a time: Run and Read
+// share the receiver's buffers.
 func (r *Receiver) Read(d *Datagram) error {
 	for {
 		if err := r.rc.Read(r.readFn); err != nil {
