@@ -153,6 +153,9 @@ type Report struct {
 	Reason   vrrp.RejectReason
 	Addr     netip.Addr // advert source / VIP / GARP address
 	Text     string     // human-readable detail
+	// Cause is why an instance changed state (ReportState); Text holds its
+	// String. Observers compare Cause, never Text.
+	Cause vrrp.CauseKind
 }
 
 // Reporter receives the driver's reports.

@@ -26,21 +26,20 @@ func (d *Driver) Reload(cfg *config.Config) error {
 		return fmt.Errorf("daemon: reload: %w", err)
 	}
 	d.log.Info("Reloading")
+	wasMaster := map[string]bool{}
+	for _, m := range d.insts {
+		wasMaster[m.name] = d.isMaster(m.name)
+	}
 	acts, err := d.eng.Reload(d.now(), ec)
 	if err != nil {
 		return fmt.Errorf("daemon: reload: %w", err)
 	}
-	// Kept instances keep their state. Removed instances' actions
-	// (priority 0, VIP release) still need their old metadata while the
-	// reload's actions run.
+	// Removed instances' actions (priority 0, VIP release) still need
+	// their old metadata while the reload's actions run.
 	old := d.byName
 	merged := maps.Clone(old)
 	for _, m := range metas {
-		o := old[m.name]
-		if o != nil {
-			m.state = o.state
-		}
-		if o == nil || o.cfg.VRID == m.cfg.VRID {
+		if o := old[m.name]; o == nil || o.cfg.VRID == m.cfg.VRID {
 			merged[m.name] = m
 		}
 	}
@@ -56,7 +55,7 @@ func (d *Driver) Reload(cfg *config.Config) error {
 		}
 	}
 	for _, m := range metas {
-		if o := old[m.name]; o != nil && o.state == vrrp.StateMaster && m.state == vrrp.StateMaster {
+		if o := old[m.name]; o != nil && wasMaster[m.name] && d.isMaster(m.name) {
 			d.reconcileVIPs(o, m)
 		}
 	}
@@ -145,7 +144,7 @@ func (d *Driver) reloadTrackers() {
 	d.scripts = scripts
 	for _, s := range fresh {
 		if s.def.InitFail {
-			d.step(vrrp.EvTracker{Name: scriptTracker(s.def.Name), OK: false})
+			d.step(vrrp.EvTracker{ID: scriptID(s.def.Name), OK: false})
 		}
 		d.runScript(s)
 	}

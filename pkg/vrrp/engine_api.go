@@ -37,7 +37,8 @@ func (s State) String() string {
 }
 
 // TrackerKind says what a tracker watches. The engine only cares about the
-// arithmetic; the driver produces EvTracker events for each kind.
+// arithmetic (track_file adds value × weight; the others OK or failed);
+// the driver produces EvTracker events for each kind.
 type TrackerKind uint8
 
 const (
@@ -56,6 +57,9 @@ type TrackerRef struct {
 	Weight  int  // -254..254; 0 means failure → FAULT
 	Reverse bool // keepalived's "reverse"
 }
+
+// ID is the tracker's identity (kind and name), as EvTracker names it.
+func (r TrackerRef) ID() TrackerID { return TrackerID{Kind: r.Kind, Name: r.Name} }
 
 // InstanceConfig is everything the state machine needs to know about one
 // vrrp_instance. The daemon builds it from pkg/config; interface names, VIP
@@ -94,7 +98,6 @@ type InstanceConfig struct {
 	LowerPrioNoAdvert    bool // vrrp_lower_prio_no_advert
 	HigherPrioSendAdvert bool // vrrp_higher_prio_send_advert
 	SkipCheckAdvAddr     bool // vrrp_skip_check_adv_addr / skip_check_adv_addr
-	Strict               bool // vrrp_strict / strict_mode
 
 	// Gratuitous ARP / NA policy (keepalived defaults: delay 5s, repeat 5,
 	// refresh 0 = off, refresh_repeat 1, lower_prio_repeat = repeat).
@@ -107,8 +110,8 @@ type InstanceConfig struct {
 
 	// Trackers contributing to the effective priority or to FAULT.
 	Trackers []TrackerRef
-	// TrackInterfaceDown: the instance's own interface (unless
-	// dont_track_primary) is tracked unweighted: down → FAULT.
+	// DontTrackPrimary is dont_track_primary: without it the instance's
+	// own interface is tracked unweighted (EvInterface down → FAULT).
 	DontTrackPrimary bool
 }
 
@@ -183,9 +186,9 @@ type EvTimer struct {
 }
 
 // EvTracker reports a tracker's new status. It affects every instance and
-// sync group that references Name. Value is used by track_file.
+// sync group that tracks ID. Value is used by track_file.
 type EvTracker struct {
-	Name  string
+	ID    TrackerID
 	OK    bool
 	Value int
 }
@@ -197,10 +200,14 @@ type EvInterface struct {
 	Up       bool
 }
 
-// EvSetPriority changes an instance's base (configured) priority, as a
-// reload with a new `priority` does. The effective priority is recomputed
-// from it and the trackers; 0 is ignored. Tests use it to drive priority
-// arithmetic without trackers.
+// EvSetPriority changes an instance's base (configured) priority at run
+// time, without a reload; the effective priority is recomputed from it and
+// the trackers through the same path as a tracker change (ActPriorityChange,
+// the down timer moved in place); 0 is ignored. Engine.Reload does not use
+// it (a reload rebuilds the instance and recomputes its priority itself).
+// No driver sends it today; the property and FSM tests use it to drive the
+// priority arithmetic without trackers, and a control-socket "set
+// priority" command would be its caller.
 type EvSetPriority struct {
 	Instance string
 	Priority uint8
@@ -257,16 +264,31 @@ type ActCancelTimer struct {
 	Timer    TimerKind
 }
 
-// ActStateChange reports a transition; the driver logs it in keepalived's
-// words ("(VI_1) Entering MASTER STATE") and runs notify scripts.
+// ActStateChange reports a transition at the point keepalived logs it
+// ("(VI_1) Entering MASTER STATE"): becoming MASTER, after the first advert
+// and before the VIPs are added; leaving MASTER, before the priority-0
+// advert and the VIPs' removal. The driver logs and reports it; the notify
+// scripts run later, at the transition's ActNotify.
 type ActStateChange struct {
 	Instance string
 	From, To State
 	Priority uint8 // effective priority at the time of the change
-	Reason   string
+	Reason   Cause
 }
 
-// ActGroupStateChange reports a sync group transition (notify GROUP ...).
+// ActNotify: run the notify scripts of a finished transition of Instance
+// to State (keepalived send_instance_notifies: after the VIPs are set and
+// announced, or removed).
+type ActNotify struct {
+	Instance string
+	State    State
+	Priority uint8 // effective priority, the notify script's $4
+}
+
+// ActGroupStateChange reports a sync group transition once its members
+// have moved (keepalived send_group_notifies: the driver reports it and
+// runs the group's notify scripts). keepalived's "VRRP_Group(G) Syncing
+// instances to MASTER state" line is an ActLog, where keepalived prints it.
 type ActGroupStateChange struct {
 	Group    string
 	From, To State
@@ -280,7 +302,8 @@ type ActPriorityChange struct {
 }
 
 // ActReject reports an advert rejected by the instance-level checks; the
-// driver counts it per reason and logs it.
+// driver counts it per Reason and logs it. Detail is keepalived's log text
+// without the "(VI_1) " prefix, for people: nothing branches on it.
 type ActReject struct {
 	Instance string
 	Src      netip.Addr
@@ -297,6 +320,7 @@ type ActLog struct {
 }
 
 func (ActLog) isAction()              {}
+func (ActNotify) isAction()           {}
 func (ActSendAdvert) isAction()       {}
 func (ActAddVIPs) isAction()          {}
 func (ActDelVIPs) isAction()          {}
@@ -348,7 +372,8 @@ func (r RejectReason) String() string {
 }
 
 // Status is a read-only snapshot of one instance (for the control socket,
-// simulator observers and tests).
+// simulator observers and tests). It allocates nothing; Engine.Faults
+// lists why an instance is in FAULT.
 type Status struct {
 	Name              string
 	State             State
@@ -356,5 +381,4 @@ type Status struct {
 	EffectivePriority uint8
 	MasterAddr        netip.Addr // last accepted master (BACKUP)
 	MasterAdvertInt   time.Duration
-	FaultReasons      []string
 }
