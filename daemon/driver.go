@@ -40,7 +40,14 @@ type Driver struct {
 	initWait   map[string]bool        // unweighted scripts that have not reported yet
 	linkState  map[string]bool        // last known carrier per interface we care about
 	splitSeen  map[splitKey]time.Time // last split-brain report, for rate limiting
+
+	held map[string]*held // per MASTER instance: what it installed (addresses.go)
+
+	rx vrrp.Packet // the receive path's decoded datagram, reused
+	tx []byte      // the send path's encoding buffer, reused
 }
+
+var _ Runner = (*Driver)(nil)
 
 // New builds a driver for cfg on p. It converts the configuration (see
 // BuildEngineConfig) and builds the engine; nothing runs until Start.
@@ -65,6 +72,7 @@ func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
 		byName:    map[string]*instanceMeta{},
 		timers:    map[timerKey]*driverTimer{},
 		linkState: map[string]bool{},
+		held:      map[string]*held{},
 	}
 	d.index(metas)
 	for i := range cfg.Scripts {
@@ -279,24 +287,6 @@ func (d *Driver) apply(a vrrp.Action) {
 		d.log.Info(a.Msg)
 	default:
 		d.log.Warn(fmt.Sprintf("unknown engine action %T", a))
-	}
-}
-
-func (d *Driver) sendAdvert(a vrrp.ActSendAdvert) {
-	m := d.byName[a.Instance]
-	if m == nil {
-		return
-	}
-	for _, dst := range m.dsts {
-		pkt := Packet{Iface: m.iface, Src: m.src, Dst: dst, TTL: m.ttl, Advert: a.Advert}
-		if err := d.p.SendAdvert(pkt); err != nil {
-			d.log.Debug(fmt.Sprintf("(%s) send advert to %s failed", m.name, dst), "err", err)
-			continue
-		}
-		if a.Advert.Priority == vrrp.PriorityStop {
-			d.log.Info(fmt.Sprintf("(%s) sent 0 priority", m.name))
-		}
-		d.p.Report(Report{Kind: ReportAdvertSent, Instance: m.name, Addr: dst, Priority: a.Advert.Priority})
 	}
 }
 

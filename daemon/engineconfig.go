@@ -25,6 +25,8 @@ type instanceMeta struct {
 	ttl uint8
 	// addrs are the VIPs then the eVIPs, each with its device resolved.
 	addrs []config.VIP
+	// wire is the driver's per-instance wire state (receive.go).
+	wire *wireState
 }
 
 // BuildEngineConfig converts a parsed keepalived.conf into the engine's
@@ -87,7 +89,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	}
 	iface := in.Interface
 	unicast := len(in.UnicastPeers) > 0
-	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, ttl: vrrp.TTLRequired}
+	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, ttl: vrrp.TTLRequired, wire: &wireState{}}
 
 	// Advert source: unicast_src_ip, mcast_src_ip, or the interface's primary address.
 	switch {
@@ -139,6 +141,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		PreemptDelay:         in.PreemptDelay,
 		SrcAddr:              m.src,
 		Unicast:              unicast,
+		CheckUnicastSrc:      in.CheckUnicastSrc,
 		DownTimerAdverts:     in.DownTimerAdverts,
 		LowerPrioNoAdvert:    in.LowerPrioNoAdvert,
 		HigherPrioSendAdvert: in.HigherPrioSendAdvert,
@@ -154,6 +157,15 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	}
 	for _, v := range in.VIPs {
 		ic.VIPs = append(ic.VIPs, v.Prefix.Addr())
+	}
+	for _, p := range in.UnicastPeers {
+		// keepalived's unicast_peer defaults: min_ttl 0, max_ttl 255
+		// (pkg/config leaves an absent max_ttl 0).
+		maxTTL := p.MaxTTL
+		if maxTTL == 0 {
+			maxTTL = 255
+		}
+		ic.Peers = append(ic.Peers, vrrp.Peer{Addr: p.Addr, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(maxTTL)})
 	}
 	switch in.AuthType {
 	case config.AuthPass:

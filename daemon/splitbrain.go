@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 type splitKey struct {
@@ -16,11 +18,11 @@ type splitKey struct {
 // the seeds"): a MASTER that sees another router advertise one of its VIPs
 // under a different VRID reports it, whatever the VRID. Same-VRID adverts
 // are the election's business.
-func (d *Driver) detectForeignAdvert(pkt Packet) {
-	for _, a := range pkt.Advert.Addrs {
+func (d *Driver) detectForeignAdvert(p *vrrp.Packet) {
+	for _, a := range p.Advert.Addrs {
 		for _, m := range d.byAddr[a] {
-			if d.isMaster(m.name) && m.cfg.VRID != int(pkt.Advert.VRID) && pkt.Src != m.src {
-				d.splitBrain(m, a, fmt.Sprintf("advertised by %s in VRID %d", pkt.Src, pkt.Advert.VRID))
+			if d.isMaster(m.name) && m.cfg.VRID != int(p.Advert.VRID) && p.Src != m.src {
+				d.splitBrain(m, a, fmt.Sprintf("advertised by %s in VRID %d", p.Src, p.Advert.VRID))
 			}
 		}
 	}

@@ -79,6 +79,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		if _, dup := e.byName[ic.Name]; dup {
 			return nil, fmt.Errorf("vrrp: duplicate instance %q", ic.Name)
 		}
+		if err := checkPeers(&ic); err != nil {
+			return nil, err
+		}
+		ic.Peers = append([]Peer(nil), ic.Peers...)
 		in := &instance{
 			cfg:          ic,
 			state:        StateInit,
@@ -176,6 +180,16 @@ func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
 		return ic, wrap("negative GARP repeat/delay or preempt_delay")
 	}
 	return ic, nil
+}
+
+// checkPeers validates the unicast peers of ic.
+func checkPeers(ic *InstanceConfig) error {
+	for _, p := range ic.Peers {
+		if !p.Addr.IsValid() || p.MinTTL > p.MaxTTL {
+			return fmt.Errorf("vrrp instance %s: unicast peer %v: min_ttl %d max_ttl %d", ic.Name, p.Addr, p.MinTTL, p.MaxTTL)
+		}
+	}
+	return nil
 }
 
 // Step feeds one event into the engine and returns the actions the driver
@@ -351,6 +365,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		nin.state, nin.wantMaster, nin.ifDown = old.state, old.wantMaster, old.ifDown
 		nin.masterAddr, nin.preemptAt = old.masterAddr, old.preemptAt
 		nin.timers, nin.eff = old.timers, old.eff
+		nin.ahSeq = old.ahSeq // keepalived vrrp.c: the ipsecah_counter survives a reload
 		if nin.state == StateBackup && nin.cfg.Version == 3 {
 			nin.masterAdvInt = old.masterAdvInt // adopted from the master (RFC 5798 §6.4.2)
 		}

@@ -87,6 +87,13 @@ type InstanceConfig struct {
 	SrcAddr netip.Addr
 	// Unicast is true when unicast_peer is configured.
 	Unicast bool
+	// Peers are the unicast_peer entries, with their min_ttl / max_ttl.
+	Peers []Peer
+	// CheckUnicastSrc is check_unicast_src (or vrrp_check_unicast_src): a
+	// unicast advert must come from one of Peers, with a TTL in that
+	// peer's range (keepalived 2.2.7 checks both only then, and only where
+	// it checks the VIP list; reference §2.3).
+	CheckUnicastSrc bool
 
 	// VIPs are the addresses carried in adverts and checked on receive.
 	VIPs []netip.Addr
@@ -113,6 +120,14 @@ type InstanceConfig struct {
 	// DontTrackPrimary is dont_track_primary: without it the instance's
 	// own interface is tracked unweighted (EvInterface down → FAULT).
 	DontTrackPrimary bool
+}
+
+// Peer is one unicast_peer line: ADDR [min_ttl N] [max_ttl N]. The range
+// is inclusive; the config layer passes keepalived's defaults (0 and 255)
+// for a bound that was not given.
+type Peer struct {
+	Addr           netip.Addr
+	MinTTL, MaxTTL uint8
 }
 
 // SyncGroupConfig is a vrrp_sync_group: its members move together.
@@ -169,14 +184,19 @@ type EvStop struct{}
 
 // EvAdvert is an advert received for Instance (the driver demultiplexes by
 // interface, family and VRID). Src/Dst are the IP header addresses; TTL the
-// IP TTL / hop limit. The packet has passed codec-level validation
-// (length, version/type decode, checksum); Step applies the instance-level
-// checks of keepalived's pipeline and reports rejections as ActReject.
+// IP TTL / hop limit. The driver has applied the checks that need the
+// datagram's bytes (length, decode, checksum with the instance's
+// old-unicast-checksum state, AH presence, ICV and SPI); Step applies the
+// instance-level checks of keepalived's pipeline, in its order, and
+// reports rejections as ActReject.
 type EvAdvert struct {
 	Instance string
 	Src, Dst netip.Addr
 	TTL      uint8
 	Advert   Advert
+	// AHSeq is the AH sequence number, for an instance with auth_type AH
+	// (keepalived's anti-replay check; the counter is the engine's).
+	AHSeq uint32
 }
 
 // EvTimer is the expiry of a timer the engine armed.
@@ -236,6 +256,9 @@ type Action interface{ isAction() }
 type ActSendAdvert struct {
 	Instance string
 	Advert   Advert
+	// AHSeq is the AH sequence number to seal it with (auth_type AH):
+	// keepalived counts one per advert, whatever the number of peers.
+	AHSeq uint32
 }
 
 // ActAddVIPs: add the instance's VIPs, eVIPs, virtual routes and rules.
@@ -341,7 +364,7 @@ const (
 	RejectNone         RejectReason = iota
 	RejectTruncated                 // shorter than the headers / declared length
 	RejectBadLength                 // length does not match Count × addrlen (+auth)
-	RejectTTL                       // TTL/hop limit != 255 on a multicast advert
+	RejectTTL                       // TTL/hop limit != 255 (multicast), or outside a peer's min_ttl..max_ttl
 	RejectVersion                   // version differs from the configured one
 	RejectType                      // type != ADVERTISEMENT
 	RejectAuthType                  // auth type invalid or != configured
@@ -355,13 +378,15 @@ const (
 	RejectStateIgnored              // instance in INIT or FAULT: packet ignored
 	RejectOwnAddress                // equal priority from our own address
 	RejectAHMismatch                // AH presence does not match configured auth type
+	RejectUnicastSrc                // check_unicast_src: the source is not a unicast peer
+	RejectNotVRRP                   // not VRRP: another IP protocol, or AH for another protocol
 )
 
 var rejectNames = [...]string{
 	"none", "truncated", "bad_length", "invalid_ttl", "wrong_version", "invalid_type",
 	"auth_type", "auth_failure", "advert_interval", "checksum", "addr_count",
 	"addr_mismatch", "unicast_multicast", "unknown_vrid", "state_ignored", "own_address",
-	"ah_mismatch",
+	"ah_mismatch", "unicast_src", "not_vrrp",
 }
 
 func (r RejectReason) String() string {

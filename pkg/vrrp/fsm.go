@@ -34,6 +34,12 @@ type instance struct {
 	// steady-state advert tick does not allocate.
 	advertBox     Action
 	advertBoxPrio uint8
+
+	// ahSeq is keepalived's ipsecah_counter.seq_number (auth_type AH): one
+	// counter for both directions. Each advert sent takes the next number;
+	// an accepted advert's number, if higher, becomes the counter, and a
+	// number not above it is a replay (vrrp.c vrrp_in_chk_ipsecah).
+	ahSeq uint32
 }
 
 // started reports whether s is past EvStart and before EvStop: BACKUP,
@@ -62,6 +68,15 @@ func (in *instance) advert(prio uint8) Advert {
 }
 
 func (e *Engine) sendAdvert(in *instance, prio uint8) {
+	if in.cfg.AuthType == AuthAH {
+		// keepalived vrrp_update_pkt: one sequence number per advert; it
+		// stops counting at 0xFFFFFFFE (136 years at one advert a second).
+		if in.ahSeq <= 0xFFFFFFFD {
+			in.ahSeq++
+		}
+		e.emit(ActSendAdvert{Instance: in.cfg.Name, Advert: in.advert(prio), AHSeq: in.ahSeq})
+		return
+	}
 	if prio != 0 && in.advertBox != nil && in.advertBoxPrio == prio {
 		e.emit(in.advertBox)
 		return
@@ -399,6 +414,12 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 				suffix = ""
 			}
 			e.logf(c.Name, "(%s) Received advert from %s with lower priority %d, ours %d%s", c.Name, ev.Src, p, in.eff, suffix)
+		}
+		if c.AuthType == AuthAH {
+			// keepalived: "IPSEC-AH : Syncing seq_num - Increment seq", so
+			// that the other master accepts our next advert.
+			e.logf(c.Name, "(%s) IPSEC-AH : Syncing seq_num - Increment seq", c.Name)
+			in.ahSeq = ev.AHSeq + 1
 		}
 		if !c.LowerPrioNoAdvert {
 			e.sendAdvert(in, in.eff)
