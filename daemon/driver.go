@@ -39,9 +39,12 @@ type Driver struct {
 	garpQueue  map[string]*garpQueue  // per interface, when garp_interval spaces them
 	initWait   map[string]bool        // unweighted scripts that have not reported yet
 	linkState  map[string]bool        // last known carrier per interface we care about
-	splitSeen  map[splitKey]time.Time // last split-brain report, for rate limiting
+	splitSeen  map[splitKey]time.Time // last split-brain report, for rate limiting (bounded: splitbrain.go)
+	// splitPruneAt: a full splitSeen has nothing to expire before then.
+	splitPruneAt time.Time
 
 	held map[string]*held // per MASTER instance: what it installed (addresses.go)
+	logs logLimiter       // rate limit of lines about rejected packets (ratelimit.go)
 
 	rx vrrp.Packet // the receive path's decoded datagram, reused
 	tx []byte      // the send path's encoding buffer, reused
@@ -233,6 +236,7 @@ func (d *Driver) Stop() {
 			s.cancel = nil
 		}
 	}
+	d.stopLogs()
 	d.log.Info("Stopped")
 }
 

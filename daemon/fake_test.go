@@ -32,6 +32,10 @@ type fakePlatform struct {
 	// exit codes per script command; missing = 0.
 	exit map[string]int
 
+	// countOnly: Report counts by kind instead of keeping (floods).
+	countOnly bool
+	counts    map[ReportKind]int
+
 	sent    []sentPacket
 	garps   []netip.Addr
 	routes  []string // "add route …", "del rule …", in order
@@ -191,7 +195,16 @@ func (f *fakePlatform) RunScript(req ScriptRequest, done func(ScriptResult)) {
 	code := f.exit[req.Cmd]
 	f.AfterFunc(f.now.Add(time.Millisecond), func() { done(ScriptResult{ExitCode: code}) })
 }
-func (f *fakePlatform) Report(r Report) { f.reports = append(f.reports, r) }
+func (f *fakePlatform) Report(r Report) {
+	if f.countOnly {
+		if f.counts == nil {
+			f.counts = map[ReportKind]int{}
+		}
+		f.counts[r.Kind]++
+		return
+	}
+	f.reports = append(f.reports, r)
+}
 
 func (f *fakePlatform) has(iface, addr string) bool {
 	for _, p := range f.addrs[iface] {

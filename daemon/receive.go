@@ -80,7 +80,9 @@ func (d *Driver) bogus(iface string, src netip.Addr, err error) {
 	if r == vrrp.RejectNone && errors.Is(err, vrrp.ErrNotVRRP) {
 		r = vrrp.RejectNotVRRP
 	}
-	d.log.Info(fmt.Sprintf("bogus VRRP packet received on %s from %s: %v", iface, src, err))
+	if d.allow(limitKey(r)) {
+		d.log.Info(fmt.Sprintf("bogus VRRP packet received on %s from %s: %v", iface, src, err))
+	}
 	d.p.Report(Report{Kind: ReportReject, Reason: r, Addr: src, Text: err.Error()})
 }
 
@@ -140,6 +142,8 @@ func (d *Driver) reject(inst string, r vrrp.RejectReason, src netip.Addr, detail
 		detail = r.String()
 	}
 	msg := fmt.Sprintf("(%s) %s", inst, detail)
-	d.log.Info(msg)
+	if d.allow(limitKey(r)) {
+		d.log.Info(msg)
+	}
 	d.p.Report(Report{Kind: ReportReject, Instance: inst, Reason: r, Addr: src, Text: msg})
 }

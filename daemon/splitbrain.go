@@ -55,8 +55,36 @@ func (d *Driver) splitBrain(m *instanceMeta, a netip.Addr, how string) {
 	if d.splitSeen == nil {
 		d.splitSeen = map[splitKey]time.Time{}
 	}
+	if _, ok := d.splitSeen[k]; !ok && len(d.splitSeen) >= splitSeenMax && !d.pruneSplitSeen(now) {
+		// A flood of distinct senders: the table is full of fresh
+		// entries. Report nothing new until they expire.
+		d.allow(limitSplitBrain)
+		return
+	}
 	d.splitSeen[k] = now
 	msg := fmt.Sprintf("(%s) split brain: VIP %s %s while we are MASTER", m.name, a, how)
-	d.log.Warn(msg)
+	if d.allow(limitSplitBrain) {
+		d.log.Warn(msg)
+	}
 	d.p.Report(Report{Kind: ReportSplitBrain, Instance: m.name, Addr: a, Text: msg})
+}
+
+// pruneSplitSeen drops the entries older than splitBrainQuiet and reports
+// whether there is room for one more. A full table is walked at most once
+// per expiry of its oldest entry, so a flood costs O(1) per packet.
+func (d *Driver) pruneSplitSeen(now time.Time) bool {
+	if now.Before(d.splitPruneAt) {
+		return false
+	}
+	var oldest time.Time
+	for k, last := range d.splitSeen {
+		switch {
+		case now.Sub(last) >= splitBrainQuiet:
+			delete(d.splitSeen, k)
+		case oldest.IsZero() || last.Before(oldest):
+			oldest = last
+		}
+	}
+	d.splitPruneAt = oldest.Add(splitBrainQuiet)
+	return len(d.splitSeen) < splitSeenMax
 }

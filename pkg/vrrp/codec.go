@@ -16,6 +16,11 @@ const (
 	MaxAdvertIntV3 = 0x0fff
 	// MaxAddrs is the largest Count IPvX Addr (an 8-bit field).
 	MaxAddrs = 255
+
+	// maxMessageLen is the longest VRRP message an IP packet without a
+	// jumbogram carries: the IPv4 total length and the IPv6 payload
+	// length are 16 bits (the IPv4 pseudo-header's length field too).
+	maxMessageLen = 0xffff
 )
 
 // MarshalOptions select keepalived's checksum variants.
@@ -323,6 +328,9 @@ func VerifyChecksum(msg []byte, src, dst netip.Addr, opt ParseOptions) error {
 	if len(msg) < HeaderLen {
 		return newPacketError(RejectTruncated, "VRRP message of %d bytes is shorter than the %d-byte header", len(msg), HeaderLen)
 	}
+	if len(msg) > maxMessageLen {
+		return newPacketError(RejectBadLength, "VRRP message of %d bytes: no IP packet carries it", len(msg))
+	}
 	v := msg[0] >> 4
 	if v != 2 && v != 3 {
 		return newPacketError(RejectVersion, "unknown VRRP version %d", v)
@@ -341,7 +349,7 @@ func VerifyChecksum(msg []byte, src, dst netip.Addr, opt ParseOptions) error {
 // Marshal), independently of the message's other checks. It is false for a
 // message too short to hold a header or of an unknown version.
 func ChecksumOK(msg []byte, src, dst netip.Addr, opt ParseOptions) bool {
-	if len(msg) < HeaderLen {
+	if len(msg) < HeaderLen || len(msg) > maxMessageLen {
 		return false
 	}
 	v := msg[0] >> 4
