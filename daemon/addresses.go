@@ -57,7 +57,7 @@ func (d *Driver) removeStale(m *instanceMeta) {
 		}
 		for _, a := range have {
 			if a == v.Prefix {
-				if err := d.p.DelAddress(v.Dev, a); err == nil {
+				if err := d.p.DelVIP(v); err == nil {
 					d.log.Info(fmt.Sprintf("(%s) removing stale VIP %s on %s", m.name, a, v.Dev))
 					d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: a.Addr(), Text: a.String() + " dev " + v.Dev + " (stale at start)"})
 				}
@@ -165,7 +165,7 @@ func (d *Driver) reconcileHeld(m *instanceMeta) {
 // addAddr adds one address for inst and reports it; note is appended to
 // the report's text. It reports whether the platform added it.
 func (d *Driver) addAddr(inst string, v config.VIP, note string) bool {
-	if err := d.p.AddAddress(v.Dev, v.Prefix, v.Label); err != nil {
+	if err := d.p.AddVIP(v); err != nil {
 		if note == "" {
 			d.log.Warn(fmt.Sprintf("(%s) add VIP %s on %s failed", inst, v.Prefix, v.Dev), "err", err)
 			d.p.Report(Report{Kind: ReportError, Instance: inst, Addr: v.Prefix.Addr(), Text: err.Error()})
@@ -177,7 +177,7 @@ func (d *Driver) addAddr(inst string, v config.VIP, note string) bool {
 }
 
 func (d *Driver) delAddr(inst string, v config.VIP, note string) {
-	if err := d.p.DelAddress(v.Dev, v.Prefix); err != nil {
+	if err := d.p.DelVIP(v); err != nil {
 		if note == "" {
 			d.log.Warn(fmt.Sprintf("(%s) delete VIP %s on %s failed", inst, v.Prefix, v.Dev), "err", err)
 			d.p.Report(Report{Kind: ReportError, Instance: inst, Addr: v.Prefix.Addr(), Text: err.Error()})

@@ -149,7 +149,9 @@ func datagram(t *testing.T, src, dst string, ttl uint8, a vrrp.Advert) []byte {
 	}
 	return b
 }
-func (f *fakePlatform) AddAddress(iface string, a netip.Prefix, label string) error {
+func (f *fakePlatform) AddVIP(v config.VIP) error { return f.addAddress(v.Dev, v.Prefix, v.Label) }
+func (f *fakePlatform) DelVIP(v config.VIP) error { return f.delAddress(v.Dev, v.Prefix) }
+func (f *fakePlatform) addAddress(iface string, a netip.Prefix, label string) error {
 	if slices.Contains(f.addrs[iface], a) {
 		return fmt.Errorf("exists")
 	}
@@ -157,7 +159,7 @@ func (f *fakePlatform) AddAddress(iface string, a netip.Prefix, label string) er
 	f.labels[a.Addr()] = label
 	return nil
 }
-func (f *fakePlatform) DelAddress(iface string, a netip.Prefix) error {
+func (f *fakePlatform) delAddress(iface string, a netip.Prefix) error {
 	i := slices.Index(f.addrs[iface], a)
 	if i < 0 {
 		return fmt.Errorf("not there")

@@ -119,13 +119,20 @@ type Transport interface {
 }
 
 // AddressManager adds and removes addresses on interfaces (netlink on
-// Linux). Label is the IPv4 label ("eth0:1"), empty for none. The driver
-// keeps the desired state (which addresses, routes and rules each MASTER
-// holds) and hands the platform only the changes, so a reload or a
-// restart costs no platform-side bookkeeping.
+// Linux). The driver keeps the desired state (which addresses, routes and
+// rules each MASTER holds) and hands the platform only the changes, one
+// item at a time, so that each gets keepalived's log line and its own
+// report or error; a reload or a restart costs the platform no
+// bookkeeping. An address already there (EEXIST) or already gone
+// (EADDRNOTAVAIL) is an error the driver reports, as keepalived logs it.
 type AddressManager interface {
-	AddAddress(iface string, addr netip.Prefix, label string) error
-	DelAddress(iface string, addr netip.Prefix) error
+	// AddVIP adds one address line of virtual_ipaddress(_excluded) on
+	// v.Dev, with everything its line says (prefix, label, brd, scope,
+	// peer, -nodad, preferred_lft, …: pkg/config resolved each).
+	AddVIP(v config.VIP) error
+	// DelVIP removes v.Prefix (that exact prefix length, as RTM_DELADDR
+	// does) from v.Dev.
+	DelVIP(v config.VIP) error
 	// Addresses lists the addresses currently on iface.
 	Addresses(iface string) ([]netip.Prefix, error)
 }

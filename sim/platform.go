@@ -106,6 +106,14 @@ func (p *platform) delWords(list *[]string, what string, words []string) error {
 	return nil
 }
 
+// AddVIP adds v's prefix with its label (the simulator models no scope,
+// broadcast or lifetimes).
+func (p *platform) AddVIP(v config.VIP) error { return p.AddAddress(v.Dev, v.Prefix, v.Label) }
+
+// DelVIP removes v's exact prefix.
+func (p *platform) DelVIP(v config.VIP) error { return p.DelAddress(v.Dev, v.Prefix) }
+
+// AddAddress adds an address as `ip addr add` does.
 func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) error {
 	ifc, err := p.iface(iface)
 	if err != nil {
@@ -124,6 +132,7 @@ func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) err
 	return nil
 }
 
+// DelAddress removes an address as `ip addr del` does.
 func (p *platform) DelAddress(iface string, addr netip.Prefix) error {
 	ifc, err := p.iface(iface)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,7 +47,7 @@ type Reactor struct {
 
 	mu     sync.Mutex
 	posted []func()
-	closed bool
+	closed atomic.Bool
 	wake   chan struct{} // Run's: something was posted
 
 	// Reactor goroutine only.
@@ -107,7 +108,7 @@ func (r *Reactor) remove(t *timer) {
 // before it. It is safe from any goroutine; after Close it does nothing.
 func (r *Reactor) Post(fn func()) {
 	r.mu.Lock()
-	if r.closed {
+	if r.closed.Load() {
 		r.mu.Unlock()
 		return
 	}
@@ -128,7 +129,7 @@ func (r *Reactor) Post(fn func()) {
 func (r *Reactor) Drain() {
 	for {
 		r.mu.Lock()
-		if len(r.posted) == 0 || r.closed {
+		if len(r.posted) == 0 || r.closed.Load() {
 			r.mu.Unlock()
 			return
 		}
@@ -188,7 +189,7 @@ func (r *Reactor) Pending() int { return len(r.byID) }
 // next Fire, which finds them gone).
 func (r *Reactor) Close() {
 	r.mu.Lock()
-	r.closed = true
+	r.closed.Store(true)
 	r.posted = nil
 	r.mu.Unlock()
 	if r.wake != nil {
@@ -199,11 +200,7 @@ func (r *Reactor) Close() {
 	}
 }
 
-func (r *Reactor) isClosed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.closed
-}
+func (r *Reactor) isClosed() bool { return r.closed.Load() }
 
 // Run drives a reactor made by New on the calling goroutine until ctx is
 // done or Close is called: it runs posted work as it arrives and each

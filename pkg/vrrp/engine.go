@@ -42,11 +42,17 @@ const (
 //   - Trackers and interfaces: report the initial status of every tracker
 //     (EvTracker) and of down interfaces (EvInterface) before EvStart; a
 //     tracker never reported counts as OK with value 0, an interface as up.
-//   - Adverts: EvAdvert carries a packet that passed the codec's checks
-//     (length, checksum, AH ICV, SPI); the engine applies the
-//     instance-level checks. An invalid EvAdvert.Dst skips the
-//     unicast/multicast check. InstanceConfig.SrcAddr must be this node's
-//     advert source: it breaks equal-priority ties.
+//   - Adverts: EvAdvert carries an advert that passed the checks that
+//     need the datagram's bytes (decoding, length, checksum, AH ICV and
+//     SPI); the engine applies the instance-level checks, the AH sequence
+//     number and the unicast peer checks included. An invalid
+//     EvAdvert.Dst skips the unicast/multicast check.
+//     InstanceConfig.SrcAddr must be this node's advert source: it breaks
+//     equal-priority ties. ActSendAdvert.AHSeq is the sequence number to
+//     seal an AH instance's advert with.
+//   - Transitions: ActStateChange comes where keepalived logs "Entering
+//     … STATE", ActNotify where it runs the notify scripts; ActLog lines
+//     (with LogActions) come where keepalived prints them.
 //   - Configuration: zero fields get keepalived's defaults as described at
 //     DefaultPriority; everything else (strict mode's consequences,
 //     nopreempt being cleared for `state MASTER`, …) is the config layer's
