@@ -32,9 +32,10 @@ type fakePlatform struct {
 	// exit codes per script command; missing = 0.
 	exit map[string]int
 
-	// countOnly: Report counts by kind instead of keeping (floods).
-	countOnly bool
-	counts    map[ReportKind]int
+	// countOnly: Report counts by kind instead of keeping (floods);
+	// keepNone: SendVRRP keeps nothing (benchmarks).
+	countOnly, keepNone bool
+	counts              map[ReportKind]int
 
 	sent    []sentPacket
 	garps   []netip.Addr
@@ -110,6 +111,9 @@ type sentPacket struct {
 func (f *fakePlatform) SendVRRP(d Datagram) error {
 	if !f.links[d.Iface] {
 		return fmt.Errorf("%s down", d.Iface)
+	}
+	if f.keepNone {
+		return nil
 	}
 	raw := slices.Clone(d.Data)
 	p, err := vrrp.ParsePacket(raw, vrrp.ParseOptions{OldUnicastChecksum: true})
