@@ -145,7 +145,7 @@ func (f *fakePlatform) DelRule(r config.Rule) error {
 }
 
 // datagram encodes a as the IPv4 datagram a peer would send.
-func datagram(t *testing.T, src, dst string, ttl uint8, a vrrp.Advert) []byte {
+func datagram(t testing.TB, src, dst string, ttl uint8, a vrrp.Advert) []byte {
 	t.Helper()
 	b, err := a.MarshalIPv4(netip.MustParseAddr(src), netip.MustParseAddr(dst), vrrp.IPv4Params{ID: 1, TTL: ttl}, vrrp.MarshalOptions{})
 	if err != nil {

@@ -34,7 +34,7 @@ func ahAdvert(vrid, prio uint8) vrrp.Advert {
 }
 
 // ahDatagram is an AH-sealed IPv4 advert from 10.0.0.51 to 224.0.0.18.
-func ahDatagram(t *testing.T, key string, seq uint32, a vrrp.Advert) []byte {
+func ahDatagram(t testing.TB, key string, seq uint32, a vrrp.Advert) []byte {
 	t.Helper()
 	b, err := a.MarshalIPv4(netip.MustParseAddr("10.0.0.51"), netip.MustParseAddr("224.0.0.18"),
 		vrrp.IPv4Params{ID: 7, AH: &vrrp.AHParams{Seq: seq, Key: vrrp.PassKey(key)}}, vrrp.MarshalOptions{})
