@@ -116,7 +116,7 @@ func TestMasterYieldsToHigherPriority(t *testing.T) {
 		t.Fatal("not MASTER")
 	}
 	n := len(f.sent)
-	d.Receive(Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.51"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, Advert: advert(199, 150)})
+	d.Receive("eth0", datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(199, 150)))
 	if got := state(t, d); got != vrrp.StateBackup {
 		t.Fatalf("state %v, want BACKUP", got)
 	}
@@ -289,7 +289,7 @@ func TestUnicastPerPeer(t *testing.T) {
 // keepalived: an advert for a VRID no instance has is ignored (counted).
 func TestUnknownVRIDIgnored(t *testing.T) {
 	d, f := start(t, e1(100, "MASTER"))
-	d.Receive(Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.51"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, Advert: advert(42, 200)})
+	d.Receive("eth0", datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(42, 200)))
 	found := false
 	for _, r := range f.reports {
 		if r.Kind == ReportReject && r.Reason == vrrp.RejectUnknownVRID {
@@ -351,7 +351,7 @@ func TestStartupDelay(t *testing.T) {
 	if st, _ := d.Status("VI_1"); st.State != vrrp.StateInit {
 		t.Fatalf("state during startup delay %v, want INIT", st.State)
 	}
-	d.Receive(Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.51"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, Advert: advert(199, 150)})
+	d.Receive("eth0", datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(199, 150)))
 	f.advance(2 * time.Second)
 	if st, _ := d.Status("VI_1"); st.State != vrrp.StateBackup || st.MasterAddr.IsValid() {
 		t.Fatalf("after the delay: %+v, want BACKUP with no master recorded", st)
@@ -381,20 +381,15 @@ func TestGARPInterval(t *testing.T) {
 	}
 }
 
-// ReceiveRaw decodes with the codec; a bad checksum is counted and dropped
-// before the engine (keepalived: "Invalid VRRPv2 checksum").
-func TestReceiveRaw(t *testing.T) {
+// The receive path decodes the whole datagram; a bad checksum is counted
+// and dropped before the engine (keepalived: "Invalid VRRPv2 checksum").
+func TestReceiveChecksum(t *testing.T) {
 	d, f := start(t, e1(100, "MASTER"))
 	f.advance(4 * time.Second)
-	src, dst := netip.MustParseAddr("10.0.0.51"), netip.MustParseAddr("224.0.0.18")
-	a := advert(199, 150)
-	raw, err := a.Marshal(src, dst, vrrp.MarshalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(199, 150))
 	bad := append([]byte(nil), raw...)
-	bad[6] ^= 0xff
-	d.ReceiveRaw("eth0", src, dst, 255, bad)
+	bad[20+6] ^= 0xff
+	d.Receive("eth0", bad)
 	if state(t, d) != vrrp.StateMaster {
 		t.Fatal("a corrupted advert changed the state")
 	}
@@ -402,7 +397,7 @@ func TestReceiveRaw(t *testing.T) {
 	if last.Kind != ReportReject || last.Reason != vrrp.RejectChecksum {
 		t.Errorf("last report %+v, want a checksum reject", last)
 	}
-	d.ReceiveRaw("eth0", src, dst, 255, raw)
+	d.Receive("eth0", raw)
 	if state(t, d) != vrrp.StateBackup {
 		t.Errorf("a valid higher-priority advert left the state %v", state(t, d))
 	}
@@ -499,7 +494,7 @@ func TestSplitBrainDetection(t *testing.T) {
 	for range 5 {
 		d.ARPAnnounced("eth0", vip, "lvs2")
 	}
-	d.Receive(Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.51"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, Advert: advert(200, 99)})
+	d.Receive("eth0", datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(200, 99)))
 	n := 0
 	for _, r := range f.reports {
 		if r.Kind == ReportSplitBrain {

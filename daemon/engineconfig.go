@@ -10,12 +10,6 @@ import (
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
-// Tracker names are namespaced by kind in the engine, because a
-// vrrp_script and an interface may share a name.
-func scriptTracker(name string) string { return "script:" + name }
-func ifaceTracker(name string) string  { return "iface:" + name }
-func fileTracker(name string) string   { return "file:" + name }
-
 // instanceMeta is what the driver keeps per instance beyond the engine's
 // view: where adverts go, which addresses to set, which scripts to notify.
 type instanceMeta struct {
@@ -31,7 +25,8 @@ type instanceMeta struct {
 	ttl uint8
 	// addrs are the VIPs then the eVIPs, each with its device resolved.
 	addrs []config.VIP
-	state vrrp.State
+	// wire is the driver's per-instance wire state (receive.go).
+	wire *wireState
 }
 
 // BuildEngineConfig converts a parsed keepalived.conf into the engine's
@@ -94,7 +89,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	}
 	iface := in.Interface
 	unicast := len(in.UnicastPeers) > 0
-	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, ttl: vrrp.TTLRequired}
+	m := &instanceMeta{cfg: in, name: in.Name, iface: iface, ipv6: in.IPv6, ttl: vrrp.TTLRequired, wire: &wireState{}}
 
 	// Advert source: unicast_src_ip, mcast_src_ip, or the interface's primary address.
 	switch {
@@ -146,11 +141,11 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		PreemptDelay:         in.PreemptDelay,
 		SrcAddr:              m.src,
 		Unicast:              unicast,
+		CheckUnicastSrc:      in.CheckUnicastSrc,
 		DownTimerAdverts:     in.DownTimerAdverts,
 		LowerPrioNoAdvert:    in.LowerPrioNoAdvert,
 		HigherPrioSendAdvert: in.HigherPrioSendAdvert,
 		SkipCheckAdvAddr:     in.SkipCheckAdvAddr,
-		Strict:               in.Strict,
 
 		GARPMasterDelay:         in.GARPMasterDelay,
 		GARPMasterRepeat:        in.GARPMasterRepeat,
@@ -162,6 +157,15 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	}
 	for _, v := range in.VIPs {
 		ic.VIPs = append(ic.VIPs, v.Prefix.Addr())
+	}
+	for _, p := range in.UnicastPeers {
+		// keepalived's unicast_peer defaults: min_ttl 0, max_ttl 255
+		// (pkg/config leaves an absent max_ttl 0).
+		maxTTL := p.MaxTTL
+		if maxTTL == 0 {
+			maxTTL = 255
+		}
+		ic.Peers = append(ic.Peers, vrrp.Peer{Addr: p.Addr, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(maxTTL)})
 	}
 	switch in.AuthType {
 	case config.AuthPass:
@@ -175,8 +179,8 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	// keepalived (reference §2.9): the interface of a VIP or eVIP other
 	// than the instance's own is tracked unweighted unless no_track.
 	for _, v := range m.addrs {
-		name := ifaceTracker(v.Dev)
-		if v.Dev == iface || v.NoTrack || slices.ContainsFunc(ic.Trackers, func(t vrrp.TrackerRef) bool { return t.Name == name }) {
+		id := ifaceID(v.Dev)
+		if v.Dev == iface || v.NoTrack || slices.ContainsFunc(ic.Trackers, func(t vrrp.TrackerRef) bool { return t.ID() == id }) {
 			continue
 		}
 		if links != nil {
@@ -185,7 +189,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 				continue
 			}
 		}
-		ic.Trackers = append(ic.Trackers, vrrp.TrackerRef{Name: name, Kind: vrrp.TrackInterface})
+		ic.Trackers = append(ic.Trackers, vrrp.TrackerRef{Name: v.Dev, Kind: vrrp.TrackInterface})
 	}
 	if len(in.TrackProcesses) > 0 || len(in.TrackBFDs) > 0 {
 		log.Warn(fmt.Sprintf("(%s) track_process / track_bfd are not supported yet; ignored", in.Name))
@@ -203,10 +207,10 @@ func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts map[string]
 			continue
 		}
 		w, rev := inherit(r, s.Weight, s.Reverse)
-		out = append(out, vrrp.TrackerRef{Name: scriptTracker(r.Name), Kind: vrrp.TrackScript, Weight: w, Reverse: rev})
+		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackScript, Weight: w, Reverse: rev})
 	}
 	for _, r := range ifs {
-		out = append(out, vrrp.TrackerRef{Name: ifaceTracker(r.Name), Kind: vrrp.TrackInterface, Weight: r.Weight, Reverse: r.Reverse})
+		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackInterface, Weight: r.Weight, Reverse: r.Reverse})
 	}
 	for _, r := range fls {
 		f, ok := files[r.Name]
@@ -215,7 +219,7 @@ func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts map[string]
 			continue
 		}
 		w, rev := inherit(r, f.Weight, f.Reverse)
-		out = append(out, vrrp.TrackerRef{Name: fileTracker(r.Name), Kind: vrrp.TrackFile, Weight: w, Reverse: rev})
+		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackFile, Weight: w, Reverse: rev})
 	}
 	return out
 }

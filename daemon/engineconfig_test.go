@@ -102,9 +102,9 @@ vrrp_instance VI_2 {
 		t.Errorf("addresses to set %+v", m1.addrs)
 	}
 	want := []vrrp.TrackerRef{
-		{Name: "script:chk_down", Kind: vrrp.TrackScript, Weight: -2},
-		{Name: "script:chk_www", Kind: vrrp.TrackScript, Weight: 5},
-		{Name: "iface:eth1", Kind: vrrp.TrackInterface, Weight: -20}, // own eth0 is dropped (keepalived ignores it)
+		{Name: "chk_down", Kind: vrrp.TrackScript, Weight: -2},
+		{Name: "chk_www", Kind: vrrp.TrackScript, Weight: 5},
+		{Name: "eth1", Kind: vrrp.TrackInterface, Weight: -20}, // own eth0 is dropped (keepalived ignores it)
 	}
 	if len(i1.Trackers) != len(want) {
 		t.Fatalf("trackers %+v", i1.Trackers)

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // fakePlatform is a minimal deterministic Platform: a manual clock with a
@@ -29,8 +32,14 @@ type fakePlatform struct {
 	// exit codes per script command; missing = 0.
 	exit map[string]int
 
-	sent    []Packet
+	// countOnly: Report counts by kind instead of keeping (floods);
+	// keepNone: SendVRRP keeps nothing (benchmarks).
+	countOnly, keepNone bool
+	counts              map[ReportKind]int
+
+	sent    []sentPacket
 	garps   []netip.Addr
+	routes  []string // "add route …", "del rule …", in order
 	scripts []ScriptRequest
 	reports []Report
 }
@@ -89,14 +98,64 @@ func (f *fakePlatform) advance(d time.Duration) {
 	f.now = end
 }
 
-func (f *fakePlatform) SendAdvert(p Packet) error {
-	if !f.links[p.Iface] {
-		return fmt.Errorf("%s down", p.Iface)
+// sentPacket is one datagram the driver sent, decoded again.
+type sentPacket struct {
+	Iface    string
+	Src, Dst netip.Addr
+	TTL      uint8
+	Advert   vrrp.Advert
+	Raw      []byte
+	Pkt      vrrp.Packet
+}
+
+func (f *fakePlatform) SendVRRP(d Datagram) error {
+	if !f.links[d.Iface] {
+		return fmt.Errorf("%s down", d.Iface)
 	}
-	f.sent = append(f.sent, p)
+	if f.keepNone {
+		return nil
+	}
+	raw := slices.Clone(d.Data)
+	p, err := vrrp.ParsePacket(raw, vrrp.ParseOptions{OldUnicastChecksum: true})
+	if err != nil {
+		f.t.Errorf("driver sent an invalid datagram: %v", err)
+	}
+	if p.Src != d.Src || p.Dst != d.Dst || p.TTL != d.TTL {
+		f.t.Errorf("datagram header %v > %v TTL %d, Datagram says %v > %v TTL %d", p.Src, p.Dst, p.TTL, d.Src, d.Dst, d.TTL)
+	}
+	f.sent = append(f.sent, sentPacket{Iface: d.Iface, Src: d.Src, Dst: d.Dst, TTL: d.TTL, Advert: p.Advert, Raw: raw, Pkt: p})
 	return nil
 }
-func (f *fakePlatform) AddAddress(iface string, a netip.Prefix, label string) error {
+
+func (f *fakePlatform) AddRoute(r config.Route) error {
+	f.routes = append(f.routes, "add route "+strings.Join(r.Words, " "))
+	return nil
+}
+func (f *fakePlatform) DelRoute(r config.Route) error {
+	f.routes = append(f.routes, "del route "+strings.Join(r.Words, " "))
+	return nil
+}
+func (f *fakePlatform) AddRule(r config.Rule) error {
+	f.routes = append(f.routes, "add rule "+strings.Join(r.Words, " "))
+	return nil
+}
+func (f *fakePlatform) DelRule(r config.Rule) error {
+	f.routes = append(f.routes, "del rule "+strings.Join(r.Words, " "))
+	return nil
+}
+
+// datagram encodes a as the IPv4 datagram a peer would send.
+func datagram(t testing.TB, src, dst string, ttl uint8, a vrrp.Advert) []byte {
+	t.Helper()
+	b, err := a.MarshalIPv4(netip.MustParseAddr(src), netip.MustParseAddr(dst), vrrp.IPv4Params{ID: 1, TTL: ttl}, vrrp.MarshalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+func (f *fakePlatform) AddVIP(v config.VIP) error { return f.addAddress(v.Dev, v.Prefix, v.Label) }
+func (f *fakePlatform) DelVIP(v config.VIP) error { return f.delAddress(v.Dev, v.Prefix) }
+func (f *fakePlatform) addAddress(iface string, a netip.Prefix, label string) error {
 	if slices.Contains(f.addrs[iface], a) {
 		return fmt.Errorf("exists")
 	}
@@ -104,7 +163,7 @@ func (f *fakePlatform) AddAddress(iface string, a netip.Prefix, label string) er
 	f.labels[a.Addr()] = label
 	return nil
 }
-func (f *fakePlatform) DelAddress(iface string, a netip.Prefix) error {
+func (f *fakePlatform) delAddress(iface string, a netip.Prefix) error {
 	i := slices.Index(f.addrs[iface], a)
 	if i < 0 {
 		return fmt.Errorf("not there")
@@ -142,7 +201,16 @@ func (f *fakePlatform) RunScript(req ScriptRequest, done func(ScriptResult)) {
 	code := f.exit[req.Cmd]
 	f.AfterFunc(f.now.Add(time.Millisecond), func() { done(ScriptResult{ExitCode: code}) })
 }
-func (f *fakePlatform) Report(r Report) { f.reports = append(f.reports, r) }
+func (f *fakePlatform) Report(r Report) {
+	if f.countOnly {
+		if f.counts == nil {
+			f.counts = map[ReportKind]int{}
+		}
+		f.counts[r.Kind]++
+		return
+	}
+	f.reports = append(f.reports, r)
+}
 
 func (f *fakePlatform) has(iface, addr string) bool {
 	for _, p := range f.addrs[iface] {
@@ -173,9 +241,9 @@ func (f *fakePlatform) states() []string {
 	return out
 }
 
-func (f *fakePlatform) lastAdvert() (Packet, bool) {
+func (f *fakePlatform) lastAdvert() (sentPacket, bool) {
 	if len(f.sent) == 0 {
-		return Packet{}, false
+		return sentPacket{}, false
 	}
 	return f.sent[len(f.sent)-1], true
 }

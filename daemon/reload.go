@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"slices"
 
 	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
@@ -26,22 +25,25 @@ func (d *Driver) Reload(cfg *config.Config) error {
 		return fmt.Errorf("daemon: reload: %w", err)
 	}
 	d.log.Info("Reloading")
+	wasMaster := map[string]bool{}
+	for _, m := range d.insts {
+		wasMaster[m.name] = d.isMaster(m.name)
+	}
 	acts, err := d.eng.Reload(d.now(), ec)
 	if err != nil {
 		return fmt.Errorf("daemon: reload: %w", err)
 	}
-	// Kept instances keep their state. Removed instances' actions
-	// (priority 0, VIP release) still need their old metadata while the
-	// reload's actions run.
+	// Removed instances' actions (priority 0, VIP release) still need
+	// their old metadata while the reload's actions run.
 	old := d.byName
 	merged := maps.Clone(old)
 	for _, m := range metas {
 		o := old[m.name]
-		if o != nil {
-			m.state = o.state
-		}
 		if o == nil || o.cfg.VRID == m.cfg.VRID {
 			merged[m.name] = m
+		}
+		if o != nil && o.cfg.VRID == m.cfg.VRID && o.ipv6 == m.ipv6 && o.cfg.Version == m.cfg.Version {
+			m.wire = o.wire // the IP id and checksum mode go on, as in keepalived
 		}
 	}
 	d.byName = merged
@@ -56,8 +58,8 @@ func (d *Driver) Reload(cfg *config.Config) error {
 		}
 	}
 	for _, m := range metas {
-		if o := old[m.name]; o != nil && o.state == vrrp.StateMaster && m.state == vrrp.StateMaster {
-			d.reconcileVIPs(o, m)
+		if wasMaster[m.name] && d.isMaster(m.name) {
+			d.reconcileHeld(m)
 		}
 	}
 	d.reloadTrackers()
@@ -81,35 +83,6 @@ func (d *Driver) index(metas []*instanceMeta) {
 		for _, v := range m.addrs {
 			d.byAddr[v.Prefix.Addr()] = append(d.byAddr[v.Prefix.Addr()], m)
 		}
-	}
-}
-
-// reconcileVIPs moves a kept MASTER from its old address list to the new
-// one (keepalived: VIPs added on reload while MASTER get a GARP burst).
-func (d *Driver) reconcileVIPs(o, m *instanceMeta) {
-	same := func(a, b config.VIP) bool { return a.Prefix == b.Prefix && a.Dev == b.Dev && a.Label == b.Label }
-	for _, v := range o.addrs {
-		if !slices.ContainsFunc(m.addrs, func(x config.VIP) bool { return same(x, v) }) {
-			if err := d.p.DelAddress(v.Dev, v.Prefix); err == nil {
-				d.p.Report(Report{Kind: ReportVIPDel, Instance: m.name, Addr: v.Prefix.Addr(), Text: vipText(v) + " (removed on reload)"})
-			}
-		}
-	}
-	added := 0
-	for _, v := range m.addrs {
-		if !slices.ContainsFunc(o.addrs, func(x config.VIP) bool { return same(x, v) }) {
-			if err := d.p.AddAddress(v.Dev, v.Prefix, v.Label); err == nil {
-				d.p.Report(Report{Kind: ReportVIPAdd, Instance: m.name, Addr: v.Prefix.Addr(), Text: vipText(v) + " (added on reload)"})
-				added++
-			}
-		}
-	}
-	if added > 0 {
-		repeat := m.cfg.GARPMasterRepeat
-		if repeat <= 0 {
-			repeat = vrrp.DefaultGARPMasterRepeat
-		}
-		d.garp(vrrp.ActGARP{Instance: m.name, Repeat: repeat})
 	}
 }
 
@@ -145,7 +118,7 @@ func (d *Driver) reloadTrackers() {
 	d.scripts = scripts
 	for _, s := range fresh {
 		if s.def.InitFail {
-			d.step(vrrp.EvTracker{Name: scriptTracker(s.def.Name), OK: false})
+			d.step(vrrp.EvTracker{ID: scriptID(s.def.Name), OK: false})
 		}
 		d.runScript(s)
 	}

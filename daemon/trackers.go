@@ -10,6 +10,13 @@ import (
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
+// The engine's identities of the driver's trackers.
+func scriptID(name string) vrrp.TrackerID { return vrrp.TrackerID{Kind: vrrp.TrackScript, Name: name} }
+func fileID(name string) vrrp.TrackerID   { return vrrp.TrackerID{Kind: vrrp.TrackFile, Name: name} }
+func ifaceID(name string) vrrp.TrackerID {
+	return vrrp.TrackerID{Kind: vrrp.TrackInterface, Name: name}
+}
+
 // scriptState is one vrrp_script's schedule and rise/fall counter.
 //
 // keepalived 2.2.7 (vrrp_scheduler.c:1385-1410): the counter `result` lives
@@ -150,7 +157,7 @@ func (d *Driver) scriptDone(s *scriptState, r ScriptResult) {
 		d.log.Info(fmt.Sprintf("VRRP_Script(%s) succeeded", name))
 	}
 	d.p.Report(Report{Kind: ReportTracker, Instance: name, Text: fmt.Sprintf("script ok=%v exit=%d", s.ok, r.ExitCode)})
-	d.step(vrrp.EvTracker{Name: scriptTracker(name), OK: s.ok})
+	d.step(vrrp.EvTracker{ID: scriptID(name), OK: s.ok})
 }
 
 // fileState is one track_file. keepalived watches the file with inotify;
@@ -197,5 +204,5 @@ func (d *Driver) readTrackFile(f *fileState, initial bool) {
 		d.log.Info(fmt.Sprintf("tracked file %s now has value %d", f.def.Name, v))
 	}
 	d.p.Report(Report{Kind: ReportTracker, Instance: f.def.Name, Text: fmt.Sprintf("file value=%d", v)})
-	d.step(vrrp.EvTracker{Name: fileTracker(f.def.Name), OK: v == 0, Value: v})
+	d.step(vrrp.EvTracker{ID: fileID(f.def.Name), OK: v == 0, Value: v})
 }

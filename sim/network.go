@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
-
-	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // segment is one L2 broadcast domain.
@@ -31,10 +29,8 @@ type linkParams struct {
 // gratuitous ARP for src, on a segment.
 type packet struct {
 	garp     bool
-	src, dst netip.Addr
-	ttl      uint8
-	advert   vrrp.Advert
-	raw      []byte // the encoded VRRP message (Options.Wire)
+	src, dst netip.Addr // from the IP header: the segment delivers by dst
+	data     []byte     // the whole IP datagram, as the sender encoded it
 	fromNode string
 	fromMAC  [6]byte
 }

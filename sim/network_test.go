@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/daemon/reactor"
 	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
@@ -25,16 +26,26 @@ type rx struct {
 	prio uint8
 }
 
-func (r *recorder) Start() error                                             { return nil }
-func (r *recorder) Stop()                                                    {}
-func (r *recorder) ReceiveRaw(string, netip.Addr, netip.Addr, uint8, []byte) {}
-func (r *recorder) Reload(*config.Config) error                              { return nil }
-func (r *recorder) AddressDeleted(string, netip.Prefix)                      {}
-func (r *recorder) LinkChanged(string, bool)                                 {}
-func (r *recorder) ARPAnnounced(string, netip.Addr, string)                  { r.arps++ }
-func (r *recorder) Status(string) (vrrp.Status, bool)                        { return vrrp.Status{}, false }
-func (r *recorder) Receive(p daemon.Packet) {
+func (r *recorder) Start() error                            { return nil }
+func (r *recorder) Stop()                                   {}
+func (r *recorder) Reload(*config.Config) error             { return nil }
+func (r *recorder) AddressDeleted(string, netip.Prefix)     {}
+func (r *recorder) LinkChanged(string, bool)                {}
+func (r *recorder) ARPAnnounced(string, netip.Addr, string) { r.arps++ }
+func (r *recorder) Status(string) (vrrp.Status, bool)       { return vrrp.Status{}, false }
+func (r *recorder) Receive(_ string, datagram []byte) {
+	p, err := vrrp.ParsePacket(datagram, vrrp.ParseOptions{})
+	if err != nil {
+		panic(fmt.Sprintf("recorder: the segment carried an invalid datagram: %v", err))
+	}
 	r.got = append(r.got, rx{r.w.now, p.Src, p.Advert.Priority})
+}
+
+// runRecorder makes r node n's running daemon, with a reactor for timers.
+func runRecorder(n *node, r *recorder) {
+	n.gen++
+	n.r = reactor.NewVirtual(nodeClock{n}, reactorHost{n, n.gen})
+	n.proc = &process{gen: n.gen, r: n.r, drv: r}
 }
 func (r *recorder) count() int { return len(r.got) }
 func (r *recorder) from(a string) int {
@@ -61,10 +72,8 @@ func lab(t *testing.T, seed int64) (*World, map[string]*recorder) {
 			seg = "other"
 		}
 		must(t, w.AddNode(name, Iface{Name: "eth0", Segment: seg, Addrs: []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.0.%d/24", i+1))}}))
-		n := w.nodes[name]
-		n.gen++
 		r := &recorder{w: w}
-		n.proc = &process{gen: n.gen, drv: r}
+		runRecorder(w.nodes[name], r)
 		recs[name] = r
 	}
 	return w, recs
@@ -75,8 +84,18 @@ func send(t *testing.T, w *World, from, dst string, prio uint8) {
 	n := w.nodes[from]
 	p := &platform{n: n, gen: n.gen}
 	src, _ := p.PrimaryAddr("eth0", false)
-	must(t, p.SendAdvert(daemon.Packet{Iface: "eth0", Src: src, Dst: netip.MustParseAddr(dst), TTL: 255,
-		Advert: vrrp.Advert{Version: 2, Type: 1, VRID: 1, Priority: prio}}))
+	must(t, p.SendVRRP(datagram(t, src, netip.MustParseAddr(dst), prio)))
+}
+
+// datagram encodes a VRRPv2 advert from src to dst.
+func datagram(t *testing.T, src, dst netip.Addr, prio uint8) daemon.Datagram {
+	t.Helper()
+	a := vrrp.Advert{Version: 2, Type: 1, VRID: 1, Priority: prio, AdvertIntCS: 100}
+	b, err := a.MarshalIPv4(src, dst, vrrp.IPv4Params{ID: 1}, vrrp.MarshalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return daemon.Datagram{Iface: "eth0", Src: src, Dst: dst, TTL: 255, Data: b}
 }
 
 // Multicast reaches every other interface on the segment
@@ -214,7 +233,7 @@ func TestLinkDownNoDelivery(t *testing.T) {
 	}
 	n := w.nodes["b"]
 	p := &platform{n: n, gen: n.gen}
-	if err := p.SendAdvert(daemon.Packet{Iface: "eth0", Src: netip.MustParseAddr("10.0.0.2"), Dst: netip.MustParseAddr("224.0.0.18")}); err == nil {
+	if err := p.SendVRRP(datagram(t, netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("224.0.0.18"), 100)); err == nil {
 		t.Error("sending on a down interface succeeded")
 	}
 }
@@ -227,9 +246,7 @@ func TestPauseHoldsPacketsAndTimers(t *testing.T) {
 	must(t, w.AddNode("a", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/24")}}))
 	must(t, w.AddNode("b", Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.0.2/24")}}))
 	for _, name := range []string{"a", "b"} {
-		n := w.nodes[name]
-		n.gen++
-		n.proc = &process{gen: n.gen, drv: &recorder{w: w}}
+		runRecorder(w.nodes[name], &recorder{w: w})
 	}
 	rb := w.nodes["b"].proc.drv.(*recorder)
 	pb := &platform{n: w.nodes["b"], gen: w.nodes["b"].gen}

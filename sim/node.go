@@ -3,12 +3,10 @@ package sim
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
-	"github.com/gokeepalived/gokeepalived/pkg/config"
-	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+	"github.com/gokeepalived/gokeepalived/daemon/reactor"
 )
 
 // node is one simulated machine: interfaces, addresses, a private
@@ -22,14 +20,18 @@ type node struct {
 
 	proc *process // nil: no daemon running
 	gen  uint64   // incremented for every daemon start; stale callbacks check it
+	// r is the running daemon's reactor (daemon/reactor, in virtual time):
+	// its timers and its life. nil when no daemon runs.
+	r *reactor.Reactor
 
 	// Clock skew: local elapsed = localBase + (global - globalBase) × rate.
 	rate       float64
 	localBase  time.Duration
 	globalBase time.Duration
 
-	timerSeq uint64
-	timers   map[uint64]*simTimer
+	// routes and rules are what daemons installed (virtual_routes,
+	// virtual_rules), as `ip route` / `ip rule` words.
+	routes, rules []string
 }
 
 type nodeIface struct {
@@ -55,22 +57,14 @@ func (i *nodeIface) hasAddr(a netip.Addr) bool {
 	return false
 }
 
-// driver is what the simulator needs from a daemon.Driver.
-type driver interface {
-	Start() error
-	Stop()
-	Receive(p daemon.Packet)
-	ReceiveRaw(iface string, src, dst netip.Addr, ttl uint8, payload []byte)
-	LinkChanged(iface string, up bool)
-	AddressDeleted(iface string, addr netip.Prefix)
-	ARPAnnounced(iface string, addr netip.Addr, sender string)
-	Reload(cfg *config.Config) error
-	Status(instance string) (vrrp.Status, bool)
-}
+// driver is what the simulator runs: the daemon's driver, as every
+// platform hosts it.
+type driver = daemon.Runner
 
 // process is one running daemon on a node.
 type process struct {
 	gen    uint64
+	r      *reactor.Reactor
 	drv    driver
 	paused bool
 	held   []func() // callbacks due while paused, in order
@@ -79,16 +73,37 @@ type process struct {
 	stopPending bool
 }
 
-type simTimer struct {
-	id      uint64
-	gen     uint64
-	localAt time.Duration
-	ver     uint64
-	fn      func()
+func newNode(w *World, name string) *node {
+	return &node{w: w, name: name, fs: newMemFS(), rate: 1}
 }
 
-func newNode(w *World, name string) *node {
-	return &node{w: w, name: name, fs: newMemFS(), rate: 1, timers: map[uint64]*simTimer{}}
+// nodeClock is a node's clock (see localElapsed), for its reactor.
+type nodeClock struct{ n *node }
+
+func (c nodeClock) Now() time.Time { return Epoch().Add(c.n.localElapsed()) }
+
+// reactorHost drives one daemon's reactor in the world's virtual time:
+// every timer becomes a world event at the global time the node's clock
+// reaches its deadline.
+type reactorHost struct {
+	n   *node
+	gen uint64
+}
+
+func (h reactorHost) Armed(t reactor.TimerRef) {
+	n := h.n
+	n.w.schedule(n.globalAt(t.At.Sub(Epoch())), func() { n.fireTimer(h.gen, t) })
+}
+
+// Posted: nothing in the world posts from another goroutine; run it as
+// an event of its own, like a netlink message.
+func (h reactorHost) Posted() {
+	n := h.n
+	n.w.schedule(n.w.now, func() {
+		if p := n.proc; p != nil && p.gen == h.gen {
+			n.dispatch(h.gen, p.r.Drain)
+		}
+	})
 }
 
 func (n *node) ifaceByName(name string) (*nodeIface, bool) {
@@ -133,26 +148,22 @@ func (n *node) rebase(rate float64, bump time.Duration) {
 	n.localBase = n.localElapsed() + bump
 	n.globalBase = n.w.now
 	n.rate = rate
-	ids := make([]uint64, 0, len(n.timers))
-	for id := range n.timers {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		n.armTimer(n.timers[id])
+	if p := n.proc; p != nil && p.r != nil {
+		p.r.Rearm()
 	}
 }
 
-func (n *node) armTimer(t *simTimer) {
-	t.ver++
-	ver := t.ver
-	n.w.schedule(n.globalAt(t.localAt), func() {
-		if cur, ok := n.timers[t.id]; !ok || cur != t || t.ver != ver {
-			return
-		}
-		delete(n.timers, t.id)
-		n.dispatch(t.gen, t.fn)
-	})
+// fireTimer is a daemon timer's world event: the daemon that armed it
+// runs it now, or when it is resumed (a stopped process's expired timers
+// wait for SIGCONT).
+func (n *node) fireTimer(gen uint64, t reactor.TimerRef) {
+	p := n.proc
+	if p == nil || p.gen != gen {
+		return
+	}
+	if fn := p.r.Take(t); fn != nil {
+		n.dispatch(gen, fn)
+	}
 }
 
 // dispatch runs a daemon callback unless the daemon that asked for it is
@@ -198,11 +209,7 @@ func (n *node) deliver(p *process, ifc *nodeIface, pkt *packet) {
 		return
 	}
 	n.w.obs.received(n.name)
-	if pkt.raw != nil {
-		p.drv.ReceiveRaw(ifc.name, pkt.src, pkt.dst, pkt.ttl, pkt.raw)
-		return
-	}
-	p.drv.Receive(daemon.Packet{Iface: ifc.name, Src: pkt.src, Dst: pkt.dst, TTL: pkt.ttl, Advert: pkt.advert})
+	p.drv.Receive(ifc.name, pkt.data)
 }
 
 func (n *node) start() error {
@@ -210,14 +217,17 @@ func (n *node) start() error {
 		return fmt.Errorf("sim: %s: %w: daemon already running", n.name, ErrDaemonState)
 	}
 	n.gen++
+	n.r = reactor.NewVirtual(nodeClock{n}, reactorHost{n, n.gen})
 	drv, err := n.newDriver()
 	if err != nil {
+		n.r = nil
 		return fmt.Errorf("sim: %s: start daemon: %w", n.name, err)
 	}
-	n.proc = &process{gen: n.gen, drv: drv}
+	n.proc = &process{gen: n.gen, r: n.r, drv: drv}
 	n.w.obs.event(n.name, "", "daemon", "start")
 	if err := drv.Start(); err != nil {
 		n.proc = nil
+		n.dropTimers()
 		return fmt.Errorf("sim: %s: start daemon: %w", n.name, err)
 	}
 	return nil
@@ -265,7 +275,13 @@ func (n *node) kill() error {
 	return nil
 }
 
-func (n *node) dropTimers() { clear(n.timers) }
+// dropTimers ends the daemon's reactor: its pending timers vanish.
+func (n *node) dropTimers() {
+	if n.r != nil {
+		n.r.Close()
+		n.r = nil
+	}
+}
 
 func (n *node) pause() error {
 	if n.proc == nil || n.proc.paused {

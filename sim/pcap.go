@@ -9,20 +9,17 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
-
-	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // pcapWriter writes a segment's traffic as a pcap file: Ethernet frames
-// with a MAC per node interface; IPv4 datagrams built by pkg/vrrp's
-// MarshalIPv4 as keepalived sends them (TOS 0xC0, protocol 112, the
-// advert's TTL, an id per sender); IPv6 around the codec's VRRP message;
-// gratuitous ARPs as keepalived's vrrp_arp.c builds them (broadcast ARP
-// request, sender IP = target IP = VIP). Timestamps are virtual.
+// with a MAC per node interface around exactly the datagrams the daemons'
+// drivers encoded (IPv4 as keepalived sends it: TOS 0xC0, the instance's
+// IP id, AH when configured; IPv6 with its header); gratuitous ARPs as
+// keepalived's vrrp_arp.c builds them (broadcast ARP request, sender IP =
+// target IP = VIP). Timestamps are virtual.
 type pcapWriter struct {
 	w   *pcapgo.Writer
 	err error
-	ids map[string]uint16
 }
 
 // CaptureSegment writes everything sent on segment from now on to out as
@@ -37,7 +34,7 @@ func (w *World) CaptureSegment(segment string, out io.Writer) error {
 	if err := pw.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
 		return fmt.Errorf("sim: pcap header: %w", err)
 	}
-	seg.pcap = &pcapWriter{w: pw, ids: map[string]uint16{}}
+	seg.pcap = &pcapWriter{w: pw}
 	return nil
 }
 
@@ -86,32 +83,13 @@ func (p *pcapWriter) frame(src *nodeIface, pkt packet) ([]byte, error) {
 		}
 		return buf.Bytes(), nil
 	}
-	adv := pkt.advert
+	// The datagram exactly as the sender's driver encoded it.
 	eth.DstMAC = dstMAC(pkt.dst)
-	if !pkt.src.Is4() {
-		payload, err := adv.Marshal(pkt.src, pkt.dst, vrrp.MarshalOptions{})
-		if err != nil {
-			return nil, err
-		}
-		eth.EthernetType = layers.EthernetTypeIPv6
-		ip6 := &layers.IPv6{Version: 6, TrafficClass: 0xc0, NextHeader: layers.IPProtocol(vrrp.IPProtoVRRP),
-			HopLimit: pkt.ttl, SrcIP: pkt.src.AsSlice(), DstIP: pkt.dst.AsSlice()}
-		if err := gopacket.SerializeLayers(buf, opts, eth, ip6, gopacket.Payload(payload)); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
-	}
 	eth.EthernetType = layers.EthernetTypeIPv4
-	// keepalived increments the IP id per advert and never sends 0.
-	p.ids[src.node.name]++
-	if p.ids[src.node.name] == 0 {
-		p.ids[src.node.name] = 1
+	if len(pkt.data) > 0 && pkt.data[0]>>4 == 6 {
+		eth.EthernetType = layers.EthernetTypeIPv6
 	}
-	datagram, err := adv.MarshalIPv4(pkt.src, pkt.dst, vrrp.IPv4Params{ID: p.ids[src.node.name], TTL: pkt.ttl}, vrrp.MarshalOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if err := gopacket.SerializeLayers(buf, opts, eth, gopacket.Payload(datagram)); err != nil {
+	if err := gopacket.SerializeLayers(buf, opts, eth, gopacket.Payload(pkt.data)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

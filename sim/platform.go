@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
-// platform is the simulated daemon.Platform of one node's daemon. Every
-// callback it hands back goes through node.dispatch, so a killed daemon's
-// timers and script completions vanish and a paused daemon's wait.
+// platform is the simulated daemon.Platform of one node's daemon. Its
+// timers are the daemon's reactor's (daemon/reactor in virtual time);
+// every callback it hands back goes through node.dispatch, so a killed
+// daemon's timers and script completions vanish and a paused daemon's
+// wait.
 type platform struct {
 	n   *node
 	gen uint64
@@ -23,19 +26,13 @@ var _ daemon.Platform = (*platform)(nil)
 
 func (p *platform) w() *World { return p.n.w }
 
-func (p *platform) Now() time.Time { return Epoch().Add(p.n.localElapsed()) }
+func (p *platform) Now() time.Time { return nodeClock{p.n}.Now() }
 
 func (p *platform) AfterFunc(at time.Time, fn func()) func() {
-	n := p.n
-	n.timerSeq++
-	t := &simTimer{id: n.timerSeq, gen: p.gen, localAt: at.Sub(Epoch()), fn: fn}
-	n.timers[t.id] = t
-	n.armTimer(t)
-	return func() {
-		if cur, ok := n.timers[t.id]; ok && cur == t {
-			delete(n.timers, t.id)
-		}
+	if p.n.r == nil || p.gen != p.n.gen {
+		return func() {}
 	}
+	return p.n.r.AfterFunc(at, fn)
 }
 
 func (p *platform) iface(name string) (*nodeIface, error) {
@@ -46,36 +43,77 @@ func (p *platform) iface(name string) (*nodeIface, error) {
 	return ifc, nil
 }
 
-func (p *platform) SendAdvert(pkt daemon.Packet) error {
-	ifc, err := p.iface(pkt.Iface)
+// SendVRRP puts the driver's datagram on the wire as it is: the segment
+// carries those bytes to the other nodes (and into pcap captures).
+func (p *platform) SendVRRP(d daemon.Datagram) error {
+	ifc, err := p.iface(d.Iface)
 	if err != nil {
 		return err
 	}
 	if !ifc.up {
 		return fmt.Errorf("sim: %s: %s is down", p.n.name, ifc.name)
 	}
-	if !pkt.Src.IsValid() || !pkt.Dst.IsValid() {
+	if !d.Src.IsValid() || !d.Dst.IsValid() {
 		return fmt.Errorf("sim: %s: advert without source or destination address", p.n.name)
 	}
 	o := &p.w().obs
 	o.counter(p.n.name).AdvertsSent++
+	data := slices.Clone(d.Data)
 	if p.w().opt.RecordAdverts {
-		o.adverts = append(o.adverts, AdvertEvent{At: p.w().now, Node: p.n.name, Iface: ifc.name, Src: pkt.Src, Dst: pkt.Dst,
-			VRID: pkt.Advert.VRID, Priority: pkt.Advert.Priority})
-	}
-	wp := packet{src: pkt.Src, dst: pkt.Dst, ttl: pkt.TTL, advert: pkt.Advert, fromNode: p.n.name, fromMAC: ifc.mac}
-	if p.w().opt.Wire {
-		adv := pkt.Advert
-		raw, err := adv.Marshal(pkt.Src, pkt.Dst, vrrp.MarshalOptions{})
-		if err != nil {
-			return fmt.Errorf("sim: %s: encode advert: %w", p.n.name, err)
+		e := AdvertEvent{At: p.w().now, Node: p.n.name, Iface: ifc.name, Src: d.Src, Dst: d.Dst}
+		if pkt, err := vrrp.ParsePacket(data, vrrp.ParseOptions{SkipChecksum: true}); err == nil {
+			e.VRID, e.Priority = pkt.Advert.VRID, pkt.Advert.Priority
 		}
-		wp.raw = raw
+		o.adverts = append(o.adverts, e)
 	}
-	p.w().transmit(ifc, wp)
+	p.w().transmit(ifc, packet{src: d.Src, dst: d.Dst, data: data, fromNode: p.n.name, fromMAC: ifc.mac})
 	return nil
 }
 
+// AddRoute records a virtual route on the node (the simulator does not
+// route; scenarios and tests see what a daemon installed).
+func (p *platform) AddRoute(r config.Route) error {
+	return p.addWords(&p.n.routes, "route", r.Words)
+}
+
+// DelRoute removes a route AddRoute recorded.
+func (p *platform) DelRoute(r config.Route) error { return p.delWords(&p.n.routes, "route", r.Words) }
+
+// AddRule records a virtual rule on the node.
+func (p *platform) AddRule(r config.Rule) error { return p.addWords(&p.n.rules, "rule", r.Words) }
+
+// DelRule removes a rule AddRule recorded.
+func (p *platform) DelRule(r config.Rule) error { return p.delWords(&p.n.rules, "rule", r.Words) }
+
+func (p *platform) addWords(list *[]string, what string, words []string) error {
+	line := strings.Join(words, " ")
+	if slices.Contains(*list, line) {
+		return fmt.Errorf("sim: %s: %s %s: file exists", p.n.name, what, line)
+	}
+	*list = append(*list, line)
+	p.w().obs.event(p.n.name, "", what, "add "+line)
+	return nil
+}
+
+func (p *platform) delWords(list *[]string, what string, words []string) error {
+	line := strings.Join(words, " ")
+	i := slices.Index(*list, line)
+	if i < 0 {
+		return fmt.Errorf("sim: %s: %s %s: no such process", p.n.name, what, line)
+	}
+	*list = slices.Delete(*list, i, i+1)
+	p.w().obs.event(p.n.name, "", what, "del "+line)
+	return nil
+}
+
+// AddVIP adds v's prefix with its label (the simulator models no scope,
+// broadcast or lifetimes).
+func (p *platform) AddVIP(v config.VIP) error { return p.AddAddress(v.Dev, v.Prefix, v.Label) }
+
+// DelVIP removes v's exact prefix.
+func (p *platform) DelVIP(v config.VIP) error { return p.DelAddress(v.Dev, v.Prefix) }
+
+// AddAddress adds an address as `ip addr add` does.
 func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) error {
 	ifc, err := p.iface(iface)
 	if err != nil {
@@ -94,6 +132,7 @@ func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) err
 	return nil
 }
 
+// DelAddress removes an address as `ip addr del` does.
 func (p *platform) DelAddress(iface string, addr netip.Prefix) error {
 	ifc, err := p.iface(iface)
 	if err != nil {

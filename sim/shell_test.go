@@ -76,8 +76,7 @@ func TestShellExecutables(t *testing.T) {
 // `sleep` advances the script's virtual runtime.
 func TestShellSleepTimeout(t *testing.T) {
 	w, n := shellNode(t)
-	n.gen++
-	n.proc = &process{gen: n.gen, drv: &recorder{w: w}}
+	runRecorder(n, &recorder{w: w})
 	p := &platform{n: n, gen: n.gen}
 	var got []daemon.ScriptResult
 	var at []time.Duration

@@ -40,9 +40,9 @@ type Options struct {
 	// SocketBuffer is how many packets a paused daemon queues before it
 	// drops; zero means DefaultSocketBuffer.
 	SocketBuffer int
-	// Wire encodes every advert with pkg/vrrp's codec on send and decodes
-	// it on receive (checksums included), so the run exercises the same
-	// bytes a real network carries. Off: decoded adverts travel as is.
+	// Wire has no effect any more: adverts always travel as the bytes the
+	// sender's driver encoded (IP header, AH, checksums) and the receiver's
+	// driver decodes. Kept so that callers compile.
 	Wire bool
 	// TraceLogs copies the daemons' log lines (Info and above, keepalived's
 	// phrases) into the timeline as kind "log".

@@ -169,10 +169,10 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 		vi.DownTimerAdverts = g.VRRPDownTimerAdverts
 	}
 	if vi.Strict {
-		// reference §2.8: strict mode uses the RFC's 3 adverts and the
-		// owner ignores adverts.
+		// reference §2.8: strict mode uses the RFC's 3 adverts. (An owner
+		// ignoring adverts in strict mode is keepalived ≥ 2.3.3's
+		// owner_ignore_adverts; 2.2.7 processes them.)
 		vi.DownTimerAdverts = 3
-		vi.OwnerIgnoreAdverts = true
 	}
 	if !fl.checkUcSet {
 		vi.CheckUnicastSrc = g.VRRPCheckUnicastSrc

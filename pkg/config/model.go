@@ -477,9 +477,6 @@ type VRRPInstance struct {
 	LowerPrioNoAdvert bool `json:"lower_prio_no_advert,omitempty"`
 	// HigherPrioSendAdvert is higher_prio_send_advert; default vrrp_higher_prio_send_advert.
 	HigherPrioSendAdvert bool `json:"higher_prio_send_advert,omitempty"`
-	// OwnerIgnoreAdverts: the address owner ignores received adverts (set
-	// by strict mode; the keyword itself is keepalived 2.3+).
-	OwnerIgnoreAdverts bool `json:"owner_ignore_adverts,omitempty"`
 	// DownTimerAdverts is down_timer_adverts 1..100; default vrrp_down_timer_adverts (3).
 	DownTimerAdverts int `json:"down_timer_adverts"`
 

@@ -6,13 +6,15 @@ import (
 )
 
 // checkAdvert applies the instance-level part of keepalived 2.2.7's receive
-// pipeline (vrrp.c vrrp_check_packet), in keepalived's order. The codec has
-// already checked length, type decoding, checksum and AH ICV. checkAddr is
-// keepalived's check_vip_addr: always in MASTER; in BACKUP unless
-// skip_check_adv_addr is set and the sender is the last accepted master.
-// The multicast TTL check is unconditional; only the unicast source and
-// per-peer min_ttl/max_ttl checks sit in keepalived's check_vip_addr block
-// (reference §2.10), and those need the peer list, which the driver has.
+// pipeline (vrrp.c vrrp_check_packet), in keepalived's order. The driver
+// has already checked length, decoding, checksum and the AH ICV and SPI.
+// checkAddr is keepalived's check_vip_addr: always in MASTER; in BACKUP
+// unless skip_check_adv_addr is set and the sender is the last accepted
+// master. The multicast TTL check is unconditional; the unicast source
+// and per-peer min_ttl/max_ttl checks sit in keepalived 2.2.7's
+// check_vip_addr block, and only with check_unicast_src (reference
+// §2.10). An AH sequence number that passes becomes the instance's
+// counter, as in keepalived, even if a later check rejects the advert.
 func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, string) {
 	a := &ev.Advert
 	c := &in.cfg
@@ -32,6 +34,13 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 		// keepalived: PASS is an 8-byte constant-time compare.
 		if c.AuthType == AuthPass && !CheckPass(a.AuthData, c.AuthPass) {
 			return RejectAuthData, "received an invalid passwd!"
+		}
+		// keepalived vrrp_in_chk_ipsecah: anti-replay.
+		if c.AuthType == AuthAH {
+			if ev.AHSeq <= in.ahSeq {
+				return RejectAuthData, fmt.Sprintf("IPSEC-AH : sequence number %d already processed. Packet dropped. Local(%d)", ev.AHSeq, in.ahSeq)
+			}
+			in.ahSeq = ev.AHSeq
 		}
 		// RFC 3768 §7.1: the advert interval must equal ours (keepalived DROP).
 		if a.AdvertIntCS != in.advIntCS {
@@ -63,6 +72,26 @@ func (in *instance) checkAdvert(ev *EvAdvert, checkAddr bool) (RejectReason, str
 					c.VRID, v)
 			}
 		}
+		if c.Unicast && c.CheckUnicastSrc {
+			return in.checkPeer(ev)
+		}
 	}
 	return RejectNone, ""
+}
+
+// checkPeer is keepalived 2.2.7's check_unicast_src: the source must be a
+// unicast peer ("unicast source address %s not a unicast peer") and the
+// TTL within that peer's min_ttl..max_ttl ("TTL/HL %d not in range %d -
+// %d").
+func (in *instance) checkPeer(ev *EvAdvert) (RejectReason, string) {
+	for _, p := range in.cfg.Peers {
+		if p.Addr != ev.Src {
+			continue
+		}
+		if ev.TTL < p.MinTTL || ev.TTL > p.MaxTTL {
+			return RejectTTL, fmt.Sprintf("TTL/HL %d not in range %d - %d", ev.TTL, p.MinTTL, p.MaxTTL)
+		}
+		return RejectNone, ""
+	}
+	return RejectUnicastSrc, fmt.Sprintf("unicast source address %s not a unicast peer", ev.Src)
 }

@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// peers makes an instance unicast with the given peers.
+func peers(check bool, ps ...Peer) func(*InstanceConfig) {
+	return func(c *InstanceConfig) { c.Unicast, c.CheckUnicastSrc, c.Peers = true, check, ps }
+}
+
 // keepalived 2.2.7 vrrp.c vrrp_check_packet (reference §2.3): every
 // instance-level check rejects with its own reason, and a rejected advert
 // never resets the BACKUP's down timer.
@@ -53,6 +58,20 @@ func TestFSMReceiveChecks(t *testing.T) {
 		// keepalived 2.2.7: "ip address associated with VRID not present in MASTER advert".
 		{"VIP missing", nil, func(e *EvAdvert) { e.Advert.Addrs[1] = netip.MustParseAddr("192.0.2.200") }, RejectAddrMismatch},
 		{"VIP order irrelevant", nil, func(e *EvAdvert) { e.Advert.Addrs[0], e.Advert.Addrs[1] = e.Advert.Addrs[1], e.Advert.Addrs[0] }, RejectNone},
+		// keepalived 2.2.7 check_unicast_src: "unicast source address %s
+		// not a unicast peer", then the peer's "TTL/HL %d not in range".
+		{"check_unicast_src: a peer", peers(true, Peer{Addr: srcHigh, MaxTTL: 255}), func(e *EvAdvert) { e.TTL = 64 }, RejectNone},
+		{"check_unicast_src: not a peer", peers(true, Peer{Addr: srcLow, MaxTTL: 255}), func(*EvAdvert) {}, RejectUnicastSrc},
+		{"check_unicast_src off: not a peer", peers(false, Peer{Addr: srcLow, MaxTTL: 255}), func(*EvAdvert) {}, RejectNone},
+		{"peer min_ttl", peers(true, Peer{Addr: srcHigh, MinTTL: 250, MaxTTL: 255}), func(e *EvAdvert) { e.TTL = 249 }, RejectTTL},
+		{"peer max_ttl", peers(true, Peer{Addr: srcHigh, MinTTL: 1, MaxTTL: 64}), func(e *EvAdvert) { e.TTL = 65 }, RejectTTL},
+		{"peer TTL in range", peers(true, Peer{Addr: srcHigh, MinTTL: 1, MaxTTL: 64}), func(e *EvAdvert) { e.TTL = 64 }, RejectNone},
+		// keepalived 2.2.7 checks peers only where it checks the VIP list.
+		{"VIP list before peer", peers(true, Peer{Addr: srcLow, MaxTTL: 255}), func(e *EvAdvert) { e.Advert.Addrs[1] = srcLow }, RejectAddrMismatch},
+		// keepalived vrrp_in_chk_ipsecah: a sequence number not above the
+		// counter is a replay.
+		{"AH sequence 1 ok", func(c *InstanceConfig) { c.AuthType = AuthAH }, func(e *EvAdvert) { e.AHSeq = 1 }, RejectNone},
+		{"AH sequence 0 replay", func(c *InstanceConfig) { c.AuthType = AuthAH }, func(e *EvAdvert) { e.AHSeq = 0 }, RejectAuthData},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,5 +159,46 @@ func TestFSMIgnoredStates(t *testing.T) {
 	ev.Instance = "nope"
 	if acts := d.step(ev); len(acts) != 0 {
 		t.Fatalf("unknown instance: %v", kinds(acts))
+	}
+}
+
+// keepalived 2.2.7 ipsecah_counter: one counter per instance for both
+// directions. Each advert sent takes the next number; an accepted
+// advert's higher number becomes the counter, so a BACKUP that takes over
+// continues above its old master's numbers; a MASTER that hears a lower
+// priority advert jumps past the sender's number ("Syncing seq_num").
+func TestFSMAHSequence(t *testing.T) {
+	ic := baseCfg()
+	ic.AuthType, ic.AuthPass = AuthAH, PassKey("secret")
+	d := newDriver(t, one(ic))
+	d.step(EvStart{})
+	seqOf := func(acts []Action) []uint32 {
+		var out []uint32
+		for _, a := range acts {
+			if s, ok := a.(ActSendAdvert); ok {
+				out = append(out, s.AHSeq)
+			}
+		}
+		return out
+	}
+	ev := advFrom(ic, srcHigh, 200)
+	ev.AHSeq = 41
+	if acts := d.step(ev); len(acts) != 1 || !has(acts, "set:master_down") {
+		t.Fatalf("seq 41 from the master: %v", kinds(acts))
+	}
+	if acts := d.step(ev); !has(acts, "reject:auth_failure") {
+		t.Fatalf("replayed seq 41: %v", kinds(acts))
+	}
+	acts := d.fire("VI_1", TimerMasterDown)
+	if got := seqOf(acts); len(got) != 1 || got[0] != 42 {
+		t.Fatalf("first advert as MASTER carries %v, want [42]", got)
+	}
+	if got := seqOf(d.fire("VI_1", TimerAdvert)); len(got) != 1 || got[0] != 43 {
+		t.Fatalf("next advert carries %v, want [43]", got)
+	}
+	low := advFrom(ic, srcHigh, 50)
+	low.AHSeq = 100
+	if got := seqOf(d.step(low)); len(got) != 1 || got[0] != 102 {
+		t.Fatalf("after a lower priority advert with seq 100: sent %v, want [102]", got)
 	}
 }

@@ -4,20 +4,27 @@ import "net/netip"
 
 // sum16 adds b to the running one's-complement accumulator acc as a sequence
 // of big-endian 16-bit words, an odd trailing byte padded with zero
-// (RFC 1071 §4.1). The accumulator is folded only at the end (fold16), so
-// partial sums over a pseudo-header and a message can be chained exactly as
-// keepalived's in_csum(…, acc, …) does.
+// (RFC 1071 §4.1). The result is a partial sum, folded to at most 17 bits,
+// so partial sums over a pseudo-header and a message can be chained
+// exactly as keepalived's in_csum(…, acc, …) does; fold16 finishes it. The
+// 64-bit accumulator cannot overflow for any slice Go can hold (2^48
+// words of 0xffff), so the sum is right for every length, odd ones
+// included (FuzzChecksum checks it against a word-by-word end-around-carry
+// sum).
 func sum16(b []byte, acc uint32) uint32 {
+	s := uint64(acc)
 	n := len(b)
 	i := 0
 	for ; i+1 < n; i += 2 {
-		acc += uint32(b[i])<<8 | uint32(b[i+1])
+		s += uint64(b[i])<<8 | uint64(b[i+1])
 	}
 	if i < n {
-		acc += uint32(b[i]) << 8
+		s += uint64(b[i]) << 8
 	}
-	// Fold early enough that a 64 KiB message cannot overflow 32 bits.
-	return (acc & 0xffff) + (acc >> 16)
+	for s>>17 != 0 {
+		s = (s & 0xffff) + (s >> 16)
+	}
+	return uint32(s)
 }
 
 // fold16 folds the carries and complements: the value that goes into a

@@ -16,6 +16,11 @@ const (
 	MaxAdvertIntV3 = 0x0fff
 	// MaxAddrs is the largest Count IPvX Addr (an 8-bit field).
 	MaxAddrs = 255
+
+	// maxMessageLen is the longest VRRP message an IP packet without a
+	// jumbogram carries: the IPv4 total length and the IPv6 payload
+	// length are 16 bits (the IPv4 pseudo-header's length field too).
+	maxMessageLen = 0xffff
 )
 
 // MarshalOptions select keepalived's checksum variants.
@@ -25,6 +30,11 @@ type MarshalOptions struct {
 	// RFC 9568 §5.2.8). keepalived 2.2.7 always includes the pseudo-header.
 	// It has no effect on VRRPv2 (never a pseudo-header) or IPv6 (always).
 	ChecksumAsV2 bool
+	// OldUnicastChecksum computes a VRRPv3/IPv4 checksum with 224.0.0.18
+	// as the pseudo-header destination whatever the real destination: the
+	// form of keepalived ≤ 1.3.6, which keepalived 2.2.7 switches to for an
+	// instance once it received it (ParseOptions.OldUnicastChecksum).
+	OldUnicastChecksum bool
 }
 
 // ParseOptions select how a received message is checked.
@@ -148,6 +158,8 @@ func (a *Advert) AppendMarshal(b []byte, src, dst netip.Addr, opt MarshalOptions
 	case a.Version == 2 || opt.ChecksumAsV2 && !ipv6:
 	case ipv6:
 		acc = pseudoSum6(src, dst, len(msg))
+	case opt.OldUnicastChecksum:
+		acc = pseudoSum4(src, mcastGroup4, len(msg))
 	default:
 		acc = pseudoSum4(src, dst, len(msg))
 	}
@@ -306,12 +318,38 @@ func IsOldUnicastChecksum(msg []byte, src, dst netip.Addr) bool {
 		fold16(sum16(msg, pseudoSum4(src, mcastGroup4, len(msg)))) == 0
 }
 
+// VerifyChecksum verifies the checksum of the VRRP message msg from src to
+// dst as Unmarshal does (opt.ChecksumAsV2 and opt.OldUnicastChecksum
+// included), for a receive path that decodes with SkipChecksum first and
+// verifies once it knows the instance. It returns nil or a *PacketError
+// (RejectChecksum, or RejectTruncated / RejectVersion for a message that
+// has no checksum to verify).
+func VerifyChecksum(msg []byte, src, dst netip.Addr, opt ParseOptions) error {
+	if len(msg) < HeaderLen {
+		return newPacketError(RejectTruncated, "VRRP message of %d bytes is shorter than the %d-byte header", len(msg), HeaderLen)
+	}
+	if len(msg) > maxMessageLen {
+		return newPacketError(RejectBadLength, "VRRP message of %d bytes: no IP packet carries it", len(msg))
+	}
+	v := msg[0] >> 4
+	if v != 2 && v != 3 {
+		return newPacketError(RejectVersion, "unknown VRRP version %d", v)
+	}
+	if ok, detail := verifyChecksum(msg, v, familyIs6(src, dst), src, dst, opt.ChecksumAsV2); !ok {
+		if opt.OldUnicastChecksum && IsOldUnicastChecksum(msg, src, dst) {
+			return nil
+		}
+		return newPacketError(RejectChecksum, "%s", detail)
+	}
+	return nil
+}
+
 // ChecksumOK reports whether the checksum of the VRRP message msg verifies
 // the way keepalived 2.2.7 computes it for its version and family (see
 // Marshal), independently of the message's other checks. It is false for a
 // message too short to hold a header or of an unknown version.
 func ChecksumOK(msg []byte, src, dst netip.Addr, opt ParseOptions) bool {
-	if len(msg) < HeaderLen {
+	if len(msg) < HeaderLen || len(msg) > maxMessageLen {
 		return false
 	}
 	v := msg[0] >> 4

@@ -42,20 +42,27 @@ const (
 //   - Trackers and interfaces: report the initial status of every tracker
 //     (EvTracker) and of down interfaces (EvInterface) before EvStart; a
 //     tracker never reported counts as OK with value 0, an interface as up.
-//   - Adverts: EvAdvert carries a packet that passed the codec's checks
-//     (length, checksum, AH ICV, SPI); the engine applies the
-//     instance-level checks. An invalid EvAdvert.Dst skips the
-//     unicast/multicast check. InstanceConfig.SrcAddr must be this node's
-//     advert source: it breaks equal-priority ties.
+//   - Adverts: EvAdvert carries an advert that passed the checks that
+//     need the datagram's bytes (decoding, length, checksum, AH ICV and
+//     SPI); the engine applies the instance-level checks, the AH sequence
+//     number and the unicast peer checks included. An invalid
+//     EvAdvert.Dst skips the unicast/multicast check.
+//     InstanceConfig.SrcAddr must be this node's advert source: it breaks
+//     equal-priority ties. ActSendAdvert.AHSeq is the sequence number to
+//     seal an AH instance's advert with.
+//   - Transitions: ActStateChange comes where keepalived logs "Entering
+//     … STATE", ActNotify where it runs the notify scripts; ActLog lines
+//     (with LogActions) come where keepalived prints them.
 //   - Configuration: zero fields get keepalived's defaults as described at
 //     DefaultPriority; everything else (strict mode's consequences,
 //     nopreempt being cleared for `state MASTER`, …) is the config layer's
-//     job. Strict is carried for information only.
+//     job: keepalived 2.2.7's strict mode changes only configuration
+//     (vrrp.c vrrp_complete_instance), nothing at run time.
 type Engine struct {
 	insts    []*instance
 	byName   map[string]*instance
 	groups   []*group
-	trackers map[string]*trackerState
+	trackers map[TrackerID]*trackerState
 	acts     []Action // reused by every Step; see Step
 	logOn    bool     // EngineConfig.LogActions
 }
@@ -66,7 +73,7 @@ type Engine struct {
 func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e := &Engine{
 		byName:   make(map[string]*instance, len(cfg.Instances)),
-		trackers: map[string]*trackerState{},
+		trackers: map[TrackerID]*trackerState{},
 		acts:     make([]Action, 0, 16),
 		logOn:    cfg.LogActions,
 	}
@@ -78,6 +85,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		if _, dup := e.byName[ic.Name]; dup {
 			return nil, fmt.Errorf("vrrp: duplicate instance %q", ic.Name)
 		}
+		if err := checkPeers(&ic); err != nil {
+			return nil, err
+		}
+		ic.Peers = append([]Peer(nil), ic.Peers...)
 		in := &instance{
 			cfg:          ic,
 			state:        StateInit,
@@ -177,6 +188,16 @@ func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
 	return ic, nil
 }
 
+// checkPeers validates the unicast peers of ic.
+func checkPeers(ic *InstanceConfig) error {
+	for _, p := range ic.Peers {
+		if !p.Addr.IsValid() || p.MinTTL > p.MaxTTL {
+			return fmt.Errorf("vrrp instance %s: unicast peer %v: min_ttl %d max_ttl %d", ic.Name, p.Addr, p.MinTTL, p.MaxTTL)
+		}
+	}
+	return nil
+}
+
 // Step feeds one event into the engine and returns the actions the driver
 // must perform, in order.
 //
@@ -203,7 +224,7 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 			e.onTimer(now, in, ev.Timer)
 		}
 	case EvTracker:
-		if st := e.trackers[ev.Name]; st != nil {
+		if st := e.trackers[ev.ID]; st != nil {
 			st.ok, st.value = ev.OK, ev.Value
 			e.reevaluate(now)
 		}
@@ -225,25 +246,46 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 	return e.acts
 }
 
+// State returns the named instance's state: the cheap question a driver
+// asks on every received advert and address change.
+func (e *Engine) State(name string) (State, bool) {
+	in := e.byName[name]
+	if in == nil {
+		return StateInit, false
+	}
+	return in.state, true
+}
+
 // Status returns a snapshot of the named instance.
 func (e *Engine) Status(name string) (Status, bool) {
 	in := e.byName[name]
 	if in == nil {
 		return Status{}, false
 	}
-	return e.status(in), true
+	return in.status(), true
 }
 
 // Statuses returns snapshots of every instance, in configuration order.
 func (e *Engine) Statuses() []Status {
 	out := make([]Status, 0, len(e.insts))
 	for _, in := range e.insts {
-		out = append(out, e.status(in))
+		out = append(out, in.status())
 	}
 	return out
 }
 
-func (e *Engine) status(in *instance) Status {
+// Faults lists why the named instance is (or, for a member of a sync
+// group, would be) in FAULT; nil if nothing faults it. It allocates, so
+// it is asked for on demand (a status dump), not per event.
+func (e *Engine) Faults(name string) []Fault {
+	in := e.byName[name]
+	if in == nil {
+		return nil
+	}
+	return e.faults(in)
+}
+
+func (in *instance) status() Status {
 	return Status{
 		Name:              in.cfg.Name,
 		State:             in.state,
@@ -251,7 +293,6 @@ func (e *Engine) status(in *instance) Status {
 		EffectivePriority: in.eff,
 		MasterAddr:        in.masterAddr,
 		MasterAdvertInt:   in.masterAdvInt,
-		FaultReasons:      e.faultReasons(in),
 	}
 }
 
@@ -319,9 +360,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		}
 		// Removed: keepalived "(VI_1) sent 0 priority", "removing VIPs".
 		// old is dropped with the old configuration below.
-		if from := e.halt(old, StateStopped); from.started() {
-			e.stateChange(old, from, "removed on reload")
-		}
+		e.haltAnnounced(old, StateStopped, Cause{Kind: CauseRemoved})
 	}
 	for _, nin := range ne.insts {
 		old := e.byName[nin.cfg.Name]
@@ -332,6 +371,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		nin.state, nin.wantMaster, nin.ifDown = old.state, old.wantMaster, old.ifDown
 		nin.masterAddr, nin.preemptAt = old.masterAddr, old.preemptAt
 		nin.timers, nin.eff = old.timers, old.eff
+		nin.ahSeq = old.ahSeq // keepalived vrrp.c: the ipsecah_counter survives a reload
 		if nin.state == StateBackup && nin.cfg.Version == 3 {
 			nin.masterAdvInt = old.masterAdvInt // adopted from the master (RFC 5798 §6.4.2)
 		}
@@ -391,21 +431,23 @@ func (e *Engine) reloadGroup(now time.Time, g *group, kept map[*instance]bool) {
 	if !anyKept {
 		return // all new: EvStart semantics via start()
 	}
+	withGroup := Cause{Kind: CauseSyncGroup, Group: g.cfg.Name}
 	switch {
 	case anyFault:
 		g.state = StateFault
+		inFault := Cause{Kind: CauseSyncGroupFault, Group: g.cfg.Name}
 		for _, m := range g.members {
 			if kept[m] {
-				e.enterFault(m, "sync group "+g.cfg.Name+" in fault")
+				e.enterFault(m, inFault)
 			} else {
-				e.toFault(m, "sync group "+g.cfg.Name+" in fault")
+				e.toFault(m, inFault)
 			}
 		}
 	case allMaster:
 		g.state = StateMaster
 		for _, m := range g.members {
 			if !kept[m] {
-				e.becomeMaster(now, m, "sync group "+g.cfg.Name)
+				e.becomeMaster(now, m, withGroup)
 			}
 		}
 	default:
@@ -413,9 +455,9 @@ func (e *Engine) reloadGroup(now time.Time, g *group, kept map[*instance]bool) {
 		for _, m := range g.members {
 			switch {
 			case !kept[m]:
-				e.enterBackup(now, m, m.masterDown(), "sync group "+g.cfg.Name)
+				e.enterBackup(now, m, m.masterDown(), withGroup)
 			case m.state == StateMaster:
-				e.leaveMasterToBackup(now, m, m.masterDown(), false, "sync group "+g.cfg.Name)
+				e.leaveMasterToBackup(now, m, m.masterDown(), false, withGroup)
 			}
 		}
 	}

@@ -37,7 +37,8 @@ func (s State) String() string {
 }
 
 // TrackerKind says what a tracker watches. The engine only cares about the
-// arithmetic; the driver produces EvTracker events for each kind.
+// arithmetic (track_file adds value × weight; the others OK or failed);
+// the driver produces EvTracker events for each kind.
 type TrackerKind uint8
 
 const (
@@ -56,6 +57,9 @@ type TrackerRef struct {
 	Weight  int  // -254..254; 0 means failure → FAULT
 	Reverse bool // keepalived's "reverse"
 }
+
+// ID is the tracker's identity (kind and name), as EvTracker names it.
+func (r TrackerRef) ID() TrackerID { return TrackerID{Kind: r.Kind, Name: r.Name} }
 
 // InstanceConfig is everything the state machine needs to know about one
 // vrrp_instance. The daemon builds it from pkg/config; interface names, VIP
@@ -83,6 +87,13 @@ type InstanceConfig struct {
 	SrcAddr netip.Addr
 	// Unicast is true when unicast_peer is configured.
 	Unicast bool
+	// Peers are the unicast_peer entries, with their min_ttl / max_ttl.
+	Peers []Peer
+	// CheckUnicastSrc is check_unicast_src (or vrrp_check_unicast_src): a
+	// unicast advert must come from one of Peers, with a TTL in that
+	// peer's range (keepalived 2.2.7 checks both only then, and only where
+	// it checks the VIP list; reference §2.3).
+	CheckUnicastSrc bool
 
 	// VIPs are the addresses carried in adverts and checked on receive.
 	VIPs []netip.Addr
@@ -94,7 +105,6 @@ type InstanceConfig struct {
 	LowerPrioNoAdvert    bool // vrrp_lower_prio_no_advert
 	HigherPrioSendAdvert bool // vrrp_higher_prio_send_advert
 	SkipCheckAdvAddr     bool // vrrp_skip_check_adv_addr / skip_check_adv_addr
-	Strict               bool // vrrp_strict / strict_mode
 
 	// Gratuitous ARP / NA policy (keepalived defaults: delay 5s, repeat 5,
 	// refresh 0 = off, refresh_repeat 1, lower_prio_repeat = repeat).
@@ -107,9 +117,17 @@ type InstanceConfig struct {
 
 	// Trackers contributing to the effective priority or to FAULT.
 	Trackers []TrackerRef
-	// TrackInterfaceDown: the instance's own interface (unless
-	// dont_track_primary) is tracked unweighted: down → FAULT.
+	// DontTrackPrimary is dont_track_primary: without it the instance's
+	// own interface is tracked unweighted (EvInterface down → FAULT).
 	DontTrackPrimary bool
+}
+
+// Peer is one unicast_peer line: ADDR [min_ttl N] [max_ttl N]. The range
+// is inclusive; the config layer passes keepalived's defaults (0 and 255)
+// for a bound that was not given.
+type Peer struct {
+	Addr           netip.Addr
+	MinTTL, MaxTTL uint8
 }
 
 // SyncGroupConfig is a vrrp_sync_group: its members move together.
@@ -166,14 +184,19 @@ type EvStop struct{}
 
 // EvAdvert is an advert received for Instance (the driver demultiplexes by
 // interface, family and VRID). Src/Dst are the IP header addresses; TTL the
-// IP TTL / hop limit. The packet has passed codec-level validation
-// (length, version/type decode, checksum); Step applies the instance-level
-// checks of keepalived's pipeline and reports rejections as ActReject.
+// IP TTL / hop limit. The driver has applied the checks that need the
+// datagram's bytes (length, decode, checksum with the instance's
+// old-unicast-checksum state, AH presence, ICV and SPI); Step applies the
+// instance-level checks of keepalived's pipeline, in its order, and
+// reports rejections as ActReject.
 type EvAdvert struct {
 	Instance string
 	Src, Dst netip.Addr
 	TTL      uint8
 	Advert   Advert
+	// AHSeq is the AH sequence number, for an instance with auth_type AH
+	// (keepalived's anti-replay check; the counter is the engine's).
+	AHSeq uint32
 }
 
 // EvTimer is the expiry of a timer the engine armed.
@@ -183,9 +206,9 @@ type EvTimer struct {
 }
 
 // EvTracker reports a tracker's new status. It affects every instance and
-// sync group that references Name. Value is used by track_file.
+// sync group that tracks ID. Value is used by track_file.
 type EvTracker struct {
-	Name  string
+	ID    TrackerID
 	OK    bool
 	Value int
 }
@@ -197,10 +220,14 @@ type EvInterface struct {
 	Up       bool
 }
 
-// EvSetPriority changes an instance's base (configured) priority, as a
-// reload with a new `priority` does. The effective priority is recomputed
-// from it and the trackers; 0 is ignored. Tests use it to drive priority
-// arithmetic without trackers.
+// EvSetPriority changes an instance's base (configured) priority at run
+// time, without a reload; the effective priority is recomputed from it and
+// the trackers through the same path as a tracker change (ActPriorityChange,
+// the down timer moved in place); 0 is ignored. Engine.Reload does not use
+// it (a reload rebuilds the instance and recomputes its priority itself).
+// No driver sends it today; the property and FSM tests use it to drive the
+// priority arithmetic without trackers, and a control-socket "set
+// priority" command would be its caller.
 type EvSetPriority struct {
 	Instance string
 	Priority uint8
@@ -229,6 +256,9 @@ type Action interface{ isAction() }
 type ActSendAdvert struct {
 	Instance string
 	Advert   Advert
+	// AHSeq is the AH sequence number to seal it with (auth_type AH):
+	// keepalived counts one per advert, whatever the number of peers.
+	AHSeq uint32
 }
 
 // ActAddVIPs: add the instance's VIPs, eVIPs, virtual routes and rules.
@@ -257,16 +287,31 @@ type ActCancelTimer struct {
 	Timer    TimerKind
 }
 
-// ActStateChange reports a transition; the driver logs it in keepalived's
-// words ("(VI_1) Entering MASTER STATE") and runs notify scripts.
+// ActStateChange reports a transition at the point keepalived logs it
+// ("(VI_1) Entering MASTER STATE"): becoming MASTER, after the first advert
+// and before the VIPs are added; leaving MASTER, before the priority-0
+// advert and the VIPs' removal. The driver logs and reports it; the notify
+// scripts run later, at the transition's ActNotify.
 type ActStateChange struct {
 	Instance string
 	From, To State
 	Priority uint8 // effective priority at the time of the change
-	Reason   string
+	Reason   Cause
 }
 
-// ActGroupStateChange reports a sync group transition (notify GROUP ...).
+// ActNotify: run the notify scripts of a finished transition of Instance
+// to State (keepalived send_instance_notifies: after the VIPs are set and
+// announced, or removed).
+type ActNotify struct {
+	Instance string
+	State    State
+	Priority uint8 // effective priority, the notify script's $4
+}
+
+// ActGroupStateChange reports a sync group transition once its members
+// have moved (keepalived send_group_notifies: the driver reports it and
+// runs the group's notify scripts). keepalived's "VRRP_Group(G) Syncing
+// instances to MASTER state" line is an ActLog, where keepalived prints it.
 type ActGroupStateChange struct {
 	Group    string
 	From, To State
@@ -280,7 +325,8 @@ type ActPriorityChange struct {
 }
 
 // ActReject reports an advert rejected by the instance-level checks; the
-// driver counts it per reason and logs it.
+// driver counts it per Reason and logs it. Detail is keepalived's log text
+// without the "(VI_1) " prefix, for people: nothing branches on it.
 type ActReject struct {
 	Instance string
 	Src      netip.Addr
@@ -297,6 +343,7 @@ type ActLog struct {
 }
 
 func (ActLog) isAction()              {}
+func (ActNotify) isAction()           {}
 func (ActSendAdvert) isAction()       {}
 func (ActAddVIPs) isAction()          {}
 func (ActDelVIPs) isAction()          {}
@@ -317,7 +364,7 @@ const (
 	RejectNone         RejectReason = iota
 	RejectTruncated                 // shorter than the headers / declared length
 	RejectBadLength                 // length does not match Count × addrlen (+auth)
-	RejectTTL                       // TTL/hop limit != 255 on a multicast advert
+	RejectTTL                       // TTL/hop limit != 255 (multicast), or outside a peer's min_ttl..max_ttl
 	RejectVersion                   // version differs from the configured one
 	RejectType                      // type != ADVERTISEMENT
 	RejectAuthType                  // auth type invalid or != configured
@@ -331,13 +378,15 @@ const (
 	RejectStateIgnored              // instance in INIT or FAULT: packet ignored
 	RejectOwnAddress                // equal priority from our own address
 	RejectAHMismatch                // AH presence does not match configured auth type
+	RejectUnicastSrc                // check_unicast_src: the source is not a unicast peer
+	RejectNotVRRP                   // not VRRP: another IP protocol, or AH for another protocol
 )
 
 var rejectNames = [...]string{
 	"none", "truncated", "bad_length", "invalid_ttl", "wrong_version", "invalid_type",
 	"auth_type", "auth_failure", "advert_interval", "checksum", "addr_count",
 	"addr_mismatch", "unicast_multicast", "unknown_vrid", "state_ignored", "own_address",
-	"ah_mismatch",
+	"ah_mismatch", "unicast_src", "not_vrrp",
 }
 
 func (r RejectReason) String() string {
@@ -348,7 +397,8 @@ func (r RejectReason) String() string {
 }
 
 // Status is a read-only snapshot of one instance (for the control socket,
-// simulator observers and tests).
+// simulator observers and tests). It allocates nothing; Engine.Faults
+// lists why an instance is in FAULT.
 type Status struct {
 	Name              string
 	State             State
@@ -356,5 +406,4 @@ type Status struct {
 	EffectivePriority uint8
 	MasterAddr        netip.Addr // last accepted master (BACKUP)
 	MasterAdvertInt   time.Duration
-	FaultReasons      []string
 }

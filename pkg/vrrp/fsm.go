@@ -34,6 +34,12 @@ type instance struct {
 	// steady-state advert tick does not allocate.
 	advertBox     Action
 	advertBoxPrio uint8
+
+	// ahSeq is keepalived's ipsecah_counter.seq_number (auth_type AH): one
+	// counter for both directions. Each advert sent takes the next number;
+	// an accepted advert's number, if higher, becomes the counter, and a
+	// number not above it is a replay (vrrp.c vrrp_in_chk_ipsecah).
+	ahSeq uint32
 }
 
 // started reports whether s is past EvStart and before EvStop: BACKUP,
@@ -62,6 +68,15 @@ func (in *instance) advert(prio uint8) Advert {
 }
 
 func (e *Engine) sendAdvert(in *instance, prio uint8) {
+	if in.cfg.AuthType == AuthAH {
+		// keepalived vrrp_update_pkt: one sequence number per advert; it
+		// stops counting at 0xFFFFFFFE (136 years at one advert a second).
+		if in.ahSeq <= 0xFFFFFFFD {
+			in.ahSeq++
+		}
+		e.emit(ActSendAdvert{Instance: in.cfg.Name, Advert: in.advert(prio), AHSeq: in.ahSeq})
+		return
+	}
 	if prio != 0 && in.advertBox != nil && in.advertBoxPrio == prio {
 		e.emit(in.advertBox)
 		return
@@ -73,8 +88,16 @@ func (e *Engine) sendAdvert(in *instance, prio uint8) {
 	e.emit(a)
 }
 
-func (e *Engine) stateChange(in *instance, from State, reason string) {
-	e.emit(ActStateChange{Instance: in.cfg.Name, From: from, To: in.state, Priority: in.eff, Reason: reason})
+// announce emits the ActStateChange of in moving from → to, at the point
+// keepalived logs "Entering … STATE" for it.
+func (e *Engine) announce(in *instance, from, to State, c Cause) {
+	e.emit(ActStateChange{Instance: in.cfg.Name, From: from, To: to, Priority: in.eff, Reason: c})
+}
+
+// notify emits the ActNotify of in's finished transition (keepalived
+// send_instance_notifies).
+func (e *Engine) notify(in *instance) {
+	e.emit(ActNotify{Instance: in.cfg.Name, State: in.state, Priority: in.eff})
 }
 
 // start handles EvStart (keepalived vrrp_init_state, reference §2.2): an
@@ -96,11 +119,11 @@ func (e *Engine) start(now time.Time) {
 		}
 		switch {
 		case in.faulted:
-			e.toFault(in, "init: "+e.faultReason(in))
+			e.toFault(in, Cause{Kind: CauseFault, Init: true, Faults: e.faults(in)})
 		case in.base == PriorityOwner && in.cfg.WantMaster:
-			e.becomeMaster(now, in, "init: address owner")
+			e.becomeMaster(now, in, Cause{Kind: CauseAddressOwner, Init: true})
 		default:
-			e.enterBackup(now, in, in.masterDown(), "init")
+			e.enterBackup(now, in, in.masterDown(), Cause{Kind: CauseInit})
 		}
 	}
 	for _, g := range e.groups {
@@ -122,11 +145,11 @@ func (e *Engine) start(now time.Time) {
 		for _, m := range g.members {
 			switch to {
 			case StateFault:
-				e.toFault(m, "init")
+				e.toFault(m, Cause{Kind: CauseInit})
 			case StateMaster:
-				e.becomeMaster(now, m, "init: address owner")
+				e.becomeMaster(now, m, Cause{Kind: CauseAddressOwner, Init: true})
 			default:
-				e.enterBackup(now, m, m.masterDown(), "init")
+				e.enterBackup(now, m, m.masterDown(), Cause{Kind: CauseInit})
 			}
 		}
 		e.setGroupState(g, to)
@@ -138,11 +161,8 @@ func (e *Engine) start(now time.Time) {
 // every instance cancels its timers and enters STOP.
 func (e *Engine) stop() {
 	for _, in := range e.insts {
-		if in.state == StateStopped {
-			continue
-		}
-		if from := e.halt(in, StateStopped); from != StateInit {
-			e.stateChange(in, from, "stop")
+		if in.state != StateStopped {
+			e.haltAnnounced(in, StateStopped, Cause{Kind: CauseStop})
 		}
 	}
 	for _, g := range e.groups {
@@ -150,38 +170,42 @@ func (e *Engine) stop() {
 	}
 }
 
-// becomeMaster is keepalived's vrrp_state_become_master (reference §2.7):
-// advert first (so an old master can release), then VIPs, then the
-// gratuitous ARP/NA burst, the delayed second burst and the refresh, the
-// notification, and Adver_Timer.
-func (e *Engine) becomeMaster(now time.Time, in *instance, reason string) {
+// becomeMaster is keepalived's vrrp_state_goto_master / master_tx /
+// become_master (reference §2.7): advert first (so an old master can
+// release), "Entering MASTER STATE", then VIPs, the gratuitous ARP/NA
+// burst, the delayed second burst and the refresh, the notification, and
+// Adver_Timer.
+func (e *Engine) becomeMaster(now time.Time, in *instance, c Cause) {
 	from := in.state
-	c := &in.cfg
+	cfg := &in.cfg
 	in.state = StateMaster
 	in.wantMaster = false
-	in.masterAdvInt = c.AdvertInt // RFC 5798 §6.4.3: a master uses its own interval
+	in.masterAdvInt = cfg.AdvertInt // RFC 5798 §6.4.3: a master uses its own interval
 	in.preemptAt = time.Time{}
 	e.cancelTimer(in, TimerMasterDown)
 	e.sendAdvert(in, in.eff)
-	e.emit(ActAddVIPs{Instance: c.Name})
-	e.emit(ActGARP{Instance: c.Name, Repeat: c.GARPMasterRepeat})
-	if c.GARPMasterDelay > 0 {
-		e.setTimer(in, TimerGARPDelay, now.Add(c.GARPMasterDelay))
+	e.announce(in, from, StateMaster, c)
+	e.emit(ActAddVIPs{Instance: cfg.Name})
+	e.emit(ActGARP{Instance: cfg.Name, Repeat: cfg.GARPMasterRepeat})
+	if cfg.GARPMasterDelay > 0 {
+		e.setTimer(in, TimerGARPDelay, now.Add(cfg.GARPMasterDelay))
 	}
-	if c.GARPMasterRefresh > 0 {
+	if cfg.GARPMasterRefresh > 0 {
 		// keepalived vrrp_state_become_master: garp_refresh_timer =
 		// timer_add_now(garp_refresh), i.e. counted from becoming MASTER
 		// (keepalived then checks it at its advert ticks; we fire exactly).
-		e.setTimer(in, TimerGARPRefresh, now.Add(c.GARPMasterRefresh))
+		e.setTimer(in, TimerGARPRefresh, now.Add(cfg.GARPMasterRefresh))
 	}
-	e.stateChange(in, from, reason)
-	e.setTimer(in, TimerAdvert, now.Add(c.AdvertInt))
+	e.notify(in)
+	e.setTimer(in, TimerAdvert, now.Add(cfg.AdvertInt))
 }
 
-// leaveMasterToBackup releases the VIPs and enters BACKUP with a down
-// timer of dur. zeroAdvert sends a priority-0 advert first (VIP deleted);
-// yielding to a better master does not (keepalived vrrp_state_leave_master).
-func (e *Engine) leaveMasterToBackup(now time.Time, in *instance, dur time.Duration, zeroAdvert bool, reason string) {
+// leaveMasterToBackup is keepalived's vrrp_state_leave_master to BACKUP:
+// "Entering BACKUP STATE", then the VIPs are released, the notification,
+// and a down timer of dur. zeroAdvert sends a priority-0 advert first (VIP
+// deleted); yielding to a better master does not.
+func (e *Engine) leaveMasterToBackup(now time.Time, in *instance, dur time.Duration, zeroAdvert bool, c Cause) {
+	e.announce(in, StateMaster, StateBackup, c)
 	if zeroAdvert {
 		e.sendAdvert(in, PriorityStop)
 	}
@@ -189,28 +213,43 @@ func (e *Engine) leaveMasterToBackup(now time.Time, in *instance, dur time.Durat
 	e.cancelMasterTimers(in)
 	in.state = StateBackup
 	in.preemptAt = time.Time{}
-	e.stateChange(in, StateMaster, reason)
+	e.notify(in)
 	e.armDown(now, in, dur)
 }
 
 // enterBackup enters BACKUP from INIT/STOP/FAULT with a down timer of dur.
-func (e *Engine) enterBackup(now time.Time, in *instance, dur time.Duration, reason string) {
-	from := in.state
+func (e *Engine) enterBackup(now time.Time, in *instance, dur time.Duration, c Cause) {
+	e.announce(in, in.state, StateBackup, c)
 	in.state = StateBackup
 	in.wantMaster = false
 	in.preemptAt = time.Time{}
-	e.stateChange(in, from, reason)
+	e.notify(in)
 	e.armDown(now, in, dur)
 }
 
-// toFault enters FAULT (reference §2.9): a MASTER sends priority 0 and
-// releases its VIPs; no adverts are sent or processed in FAULT.
-func (e *Engine) toFault(in *instance, reason string) {
+// toFault enters FAULT (reference §2.9): "Entering FAULT STATE", then a
+// MASTER sends priority 0 and releases its VIPs; no adverts are sent or
+// processed in FAULT.
+func (e *Engine) toFault(in *instance, c Cause) {
 	if in.state == StateFault {
 		return
 	}
-	from := e.halt(in, StateFault)
-	e.stateChange(in, from, reason)
+	e.announce(in, in.state, StateFault, c)
+	e.halt(in, StateFault)
+	e.notify(in)
+}
+
+// haltAnnounced takes an instance to STOP (EvStop, or removed by a reload):
+// announced and notified if it had started, silently from INIT.
+func (e *Engine) haltAnnounced(in *instance, to State, c Cause) {
+	started := in.state.started()
+	if started {
+		e.announce(in, in.state, to, c)
+	}
+	e.halt(in, to)
+	if started {
+		e.notify(in)
+	}
 }
 
 // halt takes an instance out of BACKUP/MASTER into to (FAULT or STOP)
@@ -229,9 +268,9 @@ func (e *Engine) halt(in *instance, to State) (from State) {
 	return from
 }
 
-func (e *Engine) enterFault(in *instance, reason string) {
+func (e *Engine) enterFault(in *instance, c Cause) {
 	if in.running() {
-		e.toFault(in, reason)
+		e.toFault(in, c)
 	}
 }
 
@@ -247,15 +286,18 @@ func (e *Engine) leaveFault(now time.Time, in *instance) {
 	if in.base == PriorityOwner && in.cfg.WantMaster {
 		dur = in.ownerDown()
 	}
-	e.enterBackup(now, in, dur, "leaving fault")
+	e.enterBackup(now, in, dur, Cause{Kind: CauseLeaveFault})
 }
 
 // masterDownExpired: RFC 5798 §6.4.2 Master_Down_Timer fires → MASTER,
 // subject to the sync group (keepalived vrrp_state_goto_master).
 func (e *Engine) masterDownExpired(now time.Time, in *instance) {
+	// keepalived vrrp_scheduler.c vrrp_dispatcher_read_timeout logs this
+	// before it tries to go MASTER, whether a sync group lets it or not.
+	e.logf(in.cfg.Name, "(%s) Receive advertisement timeout", in.cfg.Name)
 	in.wantMaster = true
 	if in.group == nil {
-		e.becomeMaster(now, in, "master down timer expired")
+		e.becomeMaster(now, in, Cause{Kind: CauseMasterDown})
 		return
 	}
 	e.syncGotoMaster(now, in)
@@ -267,7 +309,7 @@ func (e *Engine) onVIPDeleted(now time.Time, in *instance) {
 	}
 	// keepalived 2.2.7 (reference §2.7): an externally deleted VIP → BACKUP
 	// with a priority-0 advert and a Skew_Time-only down timer.
-	e.leaveMasterToBackup(now, in, in.skew(), true, "virtual address deleted")
+	e.leaveMasterToBackup(now, in, in.skew(), true, Cause{Kind: CauseVIPDeleted})
 	e.syncBackup(now, in)
 }
 
@@ -373,6 +415,12 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 			}
 			e.logf(c.Name, "(%s) Received advert from %s with lower priority %d, ours %d%s", c.Name, ev.Src, p, in.eff, suffix)
 		}
+		if c.AuthType == AuthAH {
+			// keepalived: "IPSEC-AH : Syncing seq_num - Increment seq", so
+			// that the other master accepts our next advert.
+			e.logf(c.Name, "(%s) IPSEC-AH : Syncing seq_num - Increment seq", c.Name)
+			in.ahSeq = ev.AHSeq + 1
+		}
 		if !c.LowerPrioNoAdvert {
 			e.sendAdvert(in, in.eff)
 		}
@@ -388,9 +436,9 @@ func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 	}
 	// RFC 5798 §6.4.3: higher priority (or equal from a higher address) →
 	// BACKUP, no priority-0 advert, VIPs removed, v3 adopts the interval.
-	reason := "higher priority advert"
+	reason := Cause{Kind: CauseHigherPriority}
 	if p == in.eff {
-		reason = "same priority advert from higher address"
+		reason.Kind = CauseHigherAddress
 		e.logf(c.Name, "(%s) Master received advert from %s with same priority %d but higher IP address than ours", c.Name, ev.Src, p)
 	} else {
 		e.logf(c.Name, "(%s) Master received advert from %s with higher priority %d, ours %d", c.Name, ev.Src, p, in.eff)

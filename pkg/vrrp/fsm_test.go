@@ -51,7 +51,7 @@ func TestFSMStartupBackupThenMaster(t *testing.T) {
 	d := newDriver(t, one(ic))
 	acts := d.step(EvStart{})
 	d.wantState("VI_1", StateBackup)
-	if got, want := kinds(acts), []string{"state:INIT>BACKUP", "set:master_down"}; !slices.Equal(got, want) {
+	if got, want := kinds(acts), []string{"state:INIT>BACKUP", "notify:BACKUP", "set:master_down"}; !slices.Equal(got, want) {
 		t.Fatalf("start actions %v, want %v", got, want)
 	}
 	if got := d.timerAt("VI_1", TimerMasterDown); got != 3609375*time.Microsecond {
@@ -61,7 +61,7 @@ func TestFSMStartupBackupThenMaster(t *testing.T) {
 	d.wantState("VI_1", StateMaster)
 	// Reference §2.7: advert first, then VIPs, then GARP burst, delayed
 	// second burst, notification, Adver_Timer.
-	want := []string{"advert(100)", "addvips", "garp(5)", "set:garp_delay", "state:BACKUP>MASTER", "set:advert"}
+	want := []string{"advert(100)", "state:BACKUP>MASTER", "addvips", "garp(5)", "set:garp_delay", "notify:MASTER", "set:advert"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("become master actions %v, want %v", got, want)
 	}
@@ -93,7 +93,7 @@ func TestFSMStartupOwner(t *testing.T) {
 	d := newDriver(t, one(ic))
 	acts := d.step(EvStart{})
 	d.wantState("VI_1", StateMaster)
-	want := []string{"advert(255)", "addvips", "garp(5)", "set:garp_delay", "set:garp_refresh", "state:INIT>MASTER", "set:advert"}
+	want := []string{"advert(255)", "state:INIT>MASTER", "addvips", "garp(5)", "set:garp_delay", "set:garp_refresh", "notify:MASTER", "set:advert"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("owner start %v, want %v", got, want)
 	}
@@ -183,9 +183,9 @@ func TestFSMMasterReceive(t *testing.T) {
 	}{
 		{"priority 0 → advert at once", nil, "192.0.2.3", 0, StateMaster, []string{"advert(100)"}, 0},
 		{"higher priority → backup, no prio-0", nil, "192.0.2.1", 150, StateBackup,
-			[]string{"delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
+			[]string{"state:MASTER>BACKUP", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
 		{"equal priority higher address → backup", nil, "192.0.2.3", 100, StateBackup,
-			[]string{"delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
+			[]string{"state:MASTER>BACKUP", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
 		{"equal priority lower address → advert", nil, "192.0.2.1", 100, StateMaster, []string{"advert(100)"}, 0},
 		{"lower priority → advert (forcing new election)", nil, "192.0.2.3", 50, StateMaster, []string{"advert(100)"}, 0},
 		{"lower priority, lower_prio_no_advert", func(c *InstanceConfig) { c.LowerPrioNoAdvert = true }, "192.0.2.3", 50, StateMaster, nil, 0},
@@ -194,7 +194,7 @@ func TestFSMMasterReceive(t *testing.T) {
 			c.GARPLowerPrioDelay = 2 * time.Second
 		}, "192.0.2.3", 50, StateMaster, []string{"advert(100)", "garp(3)", "set:lower_prio_garp"}, 0},
 		{"higher_prio_send_advert", func(c *InstanceConfig) { c.HigherPrioSendAdvert = true }, "192.0.2.1", 150, StateBackup,
-			[]string{"advert(100)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
+			[]string{"advert(100)", "state:MASTER>BACKUP", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
 		{"equal priority own address → warning", nil, "192.0.2.2", 100, StateMaster, []string{"reject:own_address"}, 0},
 	}
 	for _, c := range cases {
@@ -303,20 +303,20 @@ func TestFSMFault(t *testing.T) {
 	d.step(EvStart{})
 	d.fire("VI_1", TimerMasterDown)
 	acts := d.step(EvInterface{Instance: "VI_1", Up: false})
-	want := []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>FAULT"}
+	want := []string{"state:MASTER>FAULT", "advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "notify:FAULT"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("MASTER→FAULT %v, want %v", got, want)
 	}
-	if sc := acts[len(acts)-1].(ActStateChange); sc.Reason != "fault: interface down" {
-		t.Fatalf("fault reason %q", sc.Reason)
+	if sc := acts[0].(ActStateChange); sc.Reason.Kind != CauseFault || sc.Reason.String() != "fault: interface down" {
+		t.Fatalf("fault reason %v", sc.Reason)
 	}
-	if st, _ := d.e.Status("VI_1"); len(st.FaultReasons) != 1 || st.FaultReasons[0] != "interface down" {
-		t.Fatalf("fault reasons %q", st.FaultReasons)
+	if fs := d.e.Faults("VI_1"); len(fs) != 1 || fs[0].Kind != FaultInterfaceDown {
+		t.Fatalf("fault reasons %v", fs)
 	}
 	d.now = d.now.Add(10 * time.Second)
 	leave := d.now
 	acts = d.step(EvInterface{Instance: "VI_1", Up: true})
-	if got, want := kinds(acts), []string{"state:FAULT>BACKUP", "set:master_down"}; !slices.Equal(got, want) {
+	if got, want := kinds(acts), []string{"state:FAULT>BACKUP", "notify:BACKUP", "set:master_down"}; !slices.Equal(got, want) {
 		t.Fatalf("FAULT→BACKUP %v, want %v", got, want)
 	}
 	if got := d.timers[timerKey{"VI_1", TimerMasterDown}].Sub(leave); got != 3609375*time.Microsecond {
@@ -359,8 +359,8 @@ func TestFSMStop(t *testing.T) {
 	d.step(EvStart{})
 	d.fire("VI_1", TimerMasterDown)
 	acts := d.step(EvStop{})
-	want := []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>STOP",
-		"cancel:master_down", "state:BACKUP>STOP"}
+	want := []string{"state:MASTER>STOP", "advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "notify:STOP",
+		"state:BACKUP>STOP", "cancel:master_down", "notify:STOP"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("stop %v, want %v", got, want)
 	}
@@ -382,7 +382,7 @@ func TestFSMVIPDeleted(t *testing.T) {
 	d.fire("VI_1", TimerMasterDown)
 	at := d.now
 	acts := d.step(EvVIPDeleted{Instance: "VI_1"})
-	want := []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>BACKUP", "set:master_down"}
+	want := []string{"state:MASTER>BACKUP", "advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("VIP deleted %v, want %v", got, want)
 	}
@@ -409,7 +409,7 @@ func TestFSMStaleTimers(t *testing.T) {
 		EvTimer{Instance: "VI_1", Timer: TimerKind(200)},  // nonsense kind
 		EvTimer{Instance: "nope", Timer: TimerMasterDown},
 		EvInterface{Instance: "nope"},
-		EvTracker{Name: "nope"},
+		EvTracker{ID: TrackerID{Name: "nope"}},
 		nil,
 	} {
 		if acts := d.step(ev); len(acts) != 0 {
@@ -501,7 +501,7 @@ func TestEngineReload(t *testing.T) {
 	c := baseCfg()
 	c.Name, c.VRID = "VI_3", 53
 	acts = d.reload(EngineConfig{Instances: []InstanceConfig{a, b, c}})
-	want := []string{"advert(100)", "prio:100>150", "set:master_down", "state:INIT>BACKUP", "set:master_down"}
+	want := []string{"advert(100)", "prio:100>150", "set:master_down", "state:INIT>BACKUP", "notify:BACKUP", "set:master_down"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("reload with changes %v, want %v", got, want)
 	}
@@ -511,7 +511,7 @@ func TestEngineReload(t *testing.T) {
 
 	// VI_1 removed: priority 0, VIPs released, STOP.
 	acts = d.reload(EngineConfig{Instances: []InstanceConfig{b, c}})
-	want = []string{"advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "state:MASTER>STOP"}
+	want = []string{"state:MASTER>STOP", "advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "notify:STOP"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("reload removing a master %v, want %v", got, want)
 	}

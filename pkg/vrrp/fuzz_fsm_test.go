@@ -52,7 +52,7 @@ func FuzzEngineStep(f *testing.F) {
 				ev.Advert.AdvertIntCS = uint16(next()) * 10
 				d.step(ev)
 			case 4:
-				d.step(EvTracker{Name: []string{"s", "z", "x"}[int(arg)%3], OK: next()&1 == 0, Value: int(int8(next()))})
+				d.step(EvTracker{ID: TrackerID{Name: []string{"s", "z", "x"}[int(arg)%3]}, OK: next()&1 == 0, Value: int(int8(next()))})
 			case 5:
 				d.step(EvInterface{Instance: name, Up: next()&1 == 0})
 			case 6:

@@ -204,6 +204,10 @@ func kinds(acts []Action) []string {
 			out = append(out, "cancel:"+a.Timer.String())
 		case ActStateChange:
 			out = append(out, fmt.Sprintf("state:%v>%v", a.From, a.To))
+		case ActLog:
+			out = append(out, "log:"+a.Msg)
+		case ActNotify:
+			out = append(out, fmt.Sprintf("notify:%v", a.State))
 		case ActGroupStateChange:
 			out = append(out, fmt.Sprintf("group:%v>%v", a.From, a.To))
 		case ActPriorityChange:

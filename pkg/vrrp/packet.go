@@ -184,49 +184,121 @@ type AHParams struct {
 // SPI = src), header checksum filled in (the kernel fills it for
 // keepalived's IP_HDRINCL socket), VRRP checksum as Marshal.
 func (a *Advert) MarshalIPv4(src, dst netip.Addr, p IPv4Params, opt MarshalOptions) ([]byte, error) {
+	return a.AppendMarshalIPv4(make([]byte, 0, ipv4MinLen+AHLen+a.MessageLen(false)), src, dst, p, opt)
+}
+
+// AppendMarshalIPv4 is MarshalIPv4 appending to b, so a sender that reuses
+// its buffer encodes without allocating (AH aside).
+func (a *Advert) AppendMarshalIPv4(b []byte, src, dst netip.Addr, p IPv4Params, opt MarshalOptions) ([]byte, error) {
 	if !src.Is4() || !dst.Is4() {
-		return nil, fmt.Errorf("vrrp: marshal IPv4: src %v dst %v are not both IPv4", src, dst)
+		return b, fmt.Errorf("vrrp: marshal IPv4: src %v dst %v are not both IPv4", src, dst)
 	}
 	if p.AH != nil && a.Version != 2 {
 		// keepalived refuses authentication with VRRPv3 (RFC 5798 §9 removed it).
-		return nil, fmt.Errorf("vrrp: marshal IPv4: AH with VRRP version %d, only VRRPv2 has authentication", a.Version)
+		return b, fmt.Errorf("vrrp: marshal IPv4: AH with VRRP version %d, only VRRPv2 has authentication", a.Version)
 	}
 	ttl := p.TTL
 	if ttl == 0 {
 		ttl = TTLRequired
 	}
 	proto := uint8(IPProtoVRRP)
-	off := ipv4MinLen
+	hlen := ipv4MinLen
 	if p.AH != nil {
 		proto = IPProtoAH
-		off += AHLen
+		hlen += AHLen
 	}
-	b := make([]byte, off, off+a.MessageLen(false))
+	start := len(b)
+	var hdr [ipv4MinLen + AHLen]byte
+	b = append(b, hdr[:hlen]...)
 	b, err := a.AppendMarshal(b, src, dst, opt)
 	if err != nil {
-		return nil, err
+		return b[:start], err
 	}
-	if len(b) > 0xffff {
-		return nil, fmt.Errorf("vrrp: marshal IPv4: datagram of %d bytes", len(b))
+	d := b[start:]
+	if len(d) > 0xffff {
+		return b[:start], fmt.Errorf("vrrp: marshal IPv4: datagram of %d bytes", len(d))
 	}
-	b[0] = 0x45
-	b[1] = TOSInternetControl
-	binary.BigEndian.PutUint16(b[2:4], uint16(len(b)))
-	binary.BigEndian.PutUint16(b[4:6], p.ID)
-	b[8] = ttl
-	b[9] = proto
-	s, d := src.As4(), dst.As4()
-	copy(b[12:16], s[:])
-	copy(b[16:20], d[:])
+	d[0] = 0x45
+	d[1] = TOSInternetControl
+	binary.BigEndian.PutUint16(d[2:4], uint16(len(d)))
+	binary.BigEndian.PutUint16(d[4:6], p.ID)
+	d[8] = ttl
+	d[9] = proto
+	s, t := src.As4(), dst.As4()
+	copy(d[12:16], s[:])
+	copy(d[16:20], t[:])
 	if p.AH != nil {
 		h := AHHeader{NextHeader: IPProtoVRRP, PayloadLen: AHPayloadLen, SPI: binary.BigEndian.Uint32(s[:]), Seq: p.AH.Seq}
-		h.appendTo(b[ipv4MinLen:ipv4MinLen])
+		h.appendTo(d[ipv4MinLen:ipv4MinLen])
 		// The ICV is computed with the header checksum zero, as keepalived
 		// does before the kernel fills it in.
-		if err := SealAH(b, p.AH.Key, p.AH.Unicast); err != nil {
-			return nil, err
+		if err := SealAH(d, p.AH.Key, p.AH.Unicast); err != nil {
+			return b[:start], err
 		}
 	}
-	binary.BigEndian.PutUint16(b[10:12], ipv4HeaderChecksum(b[:ipv4MinLen]))
+	binary.BigEndian.PutUint16(d[10:12], ipv4HeaderChecksum(d[:ipv4MinLen]))
 	return b, nil
+}
+
+// IPv6Params are the IPv6 header fields of an advert that
+// AppendMarshalIPv6 cannot derive.
+type IPv6Params struct {
+	// HopLimit defaults to 255 when zero (RFC 5798 §5.1.2.3).
+	HopLimit uint8
+}
+
+// AppendMarshalIPv6 appends the whole IPv6 datagram of a: a 40-byte header
+// (traffic class 0xC0 as keepalived's IPV6_TCLASS, no flow label, next
+// header 112, no extension headers) and the VRRP message with its
+// pseudo-header checksum. The Linux kernel builds this header itself for
+// keepalived's raw socket; the driver builds it so that every platform
+// sends and receives the same whole datagram (see AppendIPv6Datagram).
+func (a *Advert) AppendMarshalIPv6(b []byte, src, dst netip.Addr, p IPv6Params, opt MarshalOptions) ([]byte, error) {
+	if !src.Is6() || !dst.Is6() || src.Is4In6() || dst.Is4In6() {
+		return b, fmt.Errorf("vrrp: marshal IPv6: src %v dst %v are not both IPv6", src, dst)
+	}
+	start := len(b)
+	var hdr [ipv6HdrLen]byte
+	b = append(b, hdr[:]...)
+	b, err := a.AppendMarshal(b, src, dst, opt)
+	if err != nil {
+		return b[:start], err
+	}
+	hl := p.HopLimit
+	if hl == 0 {
+		hl = TTLRequired
+	}
+	putIPv6Header(b[start:start+ipv6HdrLen], src, dst, hl, len(b)-start-ipv6HdrLen)
+	return b, nil
+}
+
+// AppendIPv6Datagram appends an IPv6 header for payload (next header 112)
+// and payload itself: what a platform whose raw IPv6 socket delivers the
+// VRRP message alone (Linux: no IPV6_HDRINCL on receive) hands the
+// driver's single receive path, with src and dst from IPV6_PKTINFO and
+// the hop limit from IPV6_HOPLIMIT. It refuses a payload an IPv6 packet
+// without a jumbogram option cannot carry.
+func AppendIPv6Datagram(b []byte, src, dst netip.Addr, hopLimit uint8, payload []byte) ([]byte, error) {
+	if !src.Is6() || !dst.Is6() {
+		return b, fmt.Errorf("vrrp: IPv6 datagram: src %v dst %v are not both IPv6", src, dst)
+	}
+	if len(payload) > 0xffff {
+		return b, fmt.Errorf("vrrp: IPv6 datagram: payload of %d bytes", len(payload))
+	}
+	start := len(b)
+	var hdr [ipv6HdrLen]byte
+	b = append(b, hdr[:]...)
+	putIPv6Header(b[start:], src, dst, hopLimit, len(payload))
+	return append(b, payload...), nil
+}
+
+func putIPv6Header(h []byte, src, dst netip.Addr, hopLimit uint8, payloadLen int) {
+	// Version 6, traffic class 0xC0, flow label 0.
+	binary.BigEndian.PutUint32(h[0:4], 6<<28|uint32(TOSInternetControl)<<20)
+	binary.BigEndian.PutUint16(h[4:6], uint16(payloadLen))
+	h[6] = IPProtoVRRP
+	h[7] = hopLimit
+	s, d := src.As16(), dst.As16()
+	copy(h[8:24], s[:])
+	copy(h[24:40], d[:])
 }

@@ -2,7 +2,6 @@ package vrrp
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -18,8 +17,7 @@ type trackerState struct {
 // trackRef is a tracker as it applies to one instance, after the sync
 // group rules (see resolveTrackers).
 type trackRef struct {
-	name    string
-	kind    TrackerKind
+	id      TrackerID
 	weight  int
 	reverse bool
 	st      *trackerState
@@ -46,12 +44,12 @@ func (e *Engine) resolveTrackers(in *instance) error {
 			}
 			w = 0
 		}
-		st := e.trackers[r.Name]
+		st := e.trackers[r.ID()]
 		if st == nil {
 			st = &trackerState{ok: true}
-			e.trackers[r.Name] = st
+			e.trackers[r.ID()] = st
 		}
-		in.refs = append(in.refs, trackRef{name: r.Name, kind: r.Kind, weight: w, reverse: r.Reverse, st: st})
+		in.refs = append(in.refs, trackRef{id: r.ID(), weight: w, reverse: r.Reverse, st: st})
 		return nil
 	}
 	for _, r := range in.cfg.Trackers {
@@ -107,7 +105,7 @@ func (r *trackRef) term() int64 {
 	switch {
 	case r.weight == 0:
 		return 0
-	case r.kind == TrackFile:
+	case r.id.Kind == TrackFile:
 		return r.fileTerm()
 	}
 	return int64(contribution(r.weight, r.reverse, r.st.ok))
@@ -119,9 +117,9 @@ func (r *trackRef) term() int64 {
 // below -253 (keepalived vrrp_track.c).
 func (r *trackRef) faults() bool {
 	switch {
-	case r.kind == TrackFile && r.weight == 0:
+	case r.id.Kind == TrackFile && r.weight == 0:
 		return (r.st.value != 0) != r.reverse
-	case r.kind == TrackFile:
+	case r.id.Kind == TrackFile:
 		return r.fileTerm() < -253
 	case r.weight == 0:
 		return r.st.ok == r.reverse
@@ -157,25 +155,20 @@ func (e *Engine) computePriority(in *instance) (eff uint8, faulted bool) {
 	return uint8(total), faulted
 }
 
-// faultReason is the ActStateChange reason for entering FAULT.
-func (e *Engine) faultReason(in *instance) string {
-	return "fault: " + strings.Join(e.faultReasons(in), ", ")
-}
-
-// faultReasons lists why an instance is (or would be) in FAULT.
-func (e *Engine) faultReasons(in *instance) []string {
-	var out []string
+// faults lists why an instance is (or would be) in FAULT.
+func (e *Engine) faults(in *instance) []Fault {
+	var out []Fault
 	if in.ifDown && !in.cfg.DontTrackPrimary {
-		out = append(out, "interface down")
+		out = append(out, Fault{Kind: FaultInterfaceDown})
 	}
 	for i := range in.refs {
 		r := &in.refs[i]
 		switch {
 		case !r.faults():
-		case r.kind == TrackFile:
-			out = append(out, fmt.Sprintf("tracked file %s has status %d", r.name, r.st.value))
+		case r.id.Kind == TrackFile:
+			out = append(out, Fault{Kind: FaultFile, Tracker: r.id, Value: r.st.value})
 		default:
-			out = append(out, "tracker "+r.name)
+			out = append(out, Fault{Kind: FaultTracker, Tracker: r.id})
 		}
 	}
 	if g := in.group; g != nil {
@@ -184,7 +177,7 @@ func (e *Engine) faultReasons(in *instance) []string {
 				continue
 			}
 			if _, f := e.computePriority(m); f {
-				out = append(out, "sync group "+g.cfg.Name+" member "+m.cfg.Name)
+				out = append(out, Fault{Kind: FaultSyncMember, Group: g.cfg.Name, Member: m.cfg.Name})
 			}
 		}
 	}
@@ -246,7 +239,7 @@ func (e *Engine) reevaluate(now time.Time) {
 func (e *Engine) applyFault(now time.Time, in *instance) {
 	switch {
 	case in.faulted && (in.state == StateBackup || in.state == StateMaster):
-		e.enterFault(in, e.faultReason(in))
+		e.enterFault(in, Cause{Kind: CauseFault, Faults: e.faults(in)})
 	case !in.faulted && in.state == StateFault:
 		e.leaveFault(now, in)
 	}

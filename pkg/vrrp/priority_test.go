@@ -71,15 +71,16 @@ func TestFSMPriorityArithmetic(t *testing.T) {
 			}
 			slices.Sort(names)
 			for _, n := range names {
-				d.step(EvTracker{Name: n, OK: c.sts[n].ok, Value: c.sts[n].value})
+				i := slices.IndexFunc(trackers, func(r TrackerRef) bool { return r.Name == n })
+				d.step(EvTracker{ID: trackers[i].ID(), OK: c.sts[n].ok, Value: c.sts[n].value})
 			}
 			d.step(EvStart{})
 			s, _ := d.e.Status("VI_1")
 			if s.EffectivePriority != c.eff {
 				t.Errorf("effective priority %d, want %d", s.EffectivePriority, c.eff)
 			}
-			if (s.State == StateFault) != c.fault || (len(s.FaultReasons) > 0) != c.fault {
-				t.Errorf("state %v reasons %q, want fault=%v", s.State, s.FaultReasons, c.fault)
+			if faults := d.e.Faults("VI_1"); (s.State == StateFault) != c.fault || (len(faults) > 0) != c.fault {
+				t.Errorf("state %v reasons %v, want fault=%v", s.State, faults, c.fault)
 			}
 		})
 	}
@@ -93,13 +94,13 @@ func TestFSMPriorityChangeTimers(t *testing.T) {
 	ic := baseCfg()
 	ic.Trackers = []TrackerRef{{Name: "chk", Weight: 50}}
 	d := newDriver(t, one(ic))
-	d.step(EvTracker{Name: "chk", OK: false})
+	d.step(EvTracker{ID: TrackerID{Name: "chk"}, OK: false})
 	d.step(EvStart{})
 	if got := d.timerAt("VI_1", TimerMasterDown); got != 3609375*time.Microsecond {
 		t.Fatalf("initial down timer %v", got)
 	}
 	d.now = t0.Add(time.Second)
-	acts := d.step(EvTracker{Name: "chk", OK: true})
+	acts := d.step(EvTracker{ID: TrackerID{Name: "chk"}, OK: true})
 	if got, want := kinds(acts), []string{"prio:100>150", "set:master_down"}; !slices.Equal(got, want) {
 		t.Fatalf("priority change in BACKUP %v, want %v", got, want)
 	}
@@ -109,7 +110,7 @@ func TestFSMPriorityChangeTimers(t *testing.T) {
 	}
 	d.fire("VI_1", TimerMasterDown)
 	d.wantState("VI_1", StateMaster)
-	acts = d.step(EvTracker{Name: "chk", OK: false})
+	acts = d.step(EvTracker{ID: TrackerID{Name: "chk"}, OK: false})
 	if got, want := kinds(acts), []string{"prio:150>100"}; !slices.Equal(got, want) {
 		t.Fatalf("priority change in MASTER %v, want %v", got, want)
 	}
@@ -135,12 +136,12 @@ func TestFSMSyncGroupTrackerWeights(t *testing.T) {
 			SyncGroups: []SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}, TrackingWeight: tw}}}
 		d := newDriver(t, cfg)
 		d.step(EvStart{})
-		d.step(EvTracker{Name: "script", OK: false})
+		d.step(EvTracker{ID: TrackerID{Name: "script"}, OK: false})
 		s, _ := d.e.Status("VI_1")
 		if want := map[bool]uint8{false: 100, true: 70}[tw]; s.EffectivePriority != want {
 			t.Errorf("tracking_weight=%v: script: priority %d, want %d", tw, s.EffectivePriority, want)
 		}
-		d.step(EvTracker{Name: "eth1", OK: false})
+		d.step(EvTracker{ID: TrackerID{Kind: TrackInterface, Name: "eth1"}, OK: false})
 		s, _ = d.e.Status("VI_1")
 		if tw && (s.State != StateBackup || s.EffectivePriority != 30) {
 			t.Errorf("tracking_weight: interface: %v %d", s.State, s.EffectivePriority)

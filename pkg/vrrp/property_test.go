@@ -309,8 +309,16 @@ func TestPropEngineInvariants(t *testing.T) {
 				m.step(t, ev)
 			},
 			"tracker": func(t *rapid.T) {
+				name := rapid.SampledFrom(propTrackers).Draw(t, "tracker")
+				kind := TrackScript
+				switch {
+				case name == "if1":
+					kind = TrackInterface
+				case rapid.Bool().Draw(t, "file"):
+					kind = TrackFile
+				}
 				m.step(t, EvTracker{
-					Name:  rapid.SampledFrom(propTrackers).Draw(t, "tracker"),
+					ID:    TrackerID{Kind: kind, Name: name},
 					OK:    rapid.Bool().Draw(t, "ok"),
 					Value: rapid.IntRange(-100, 100).Draw(t, "value"),
 				})

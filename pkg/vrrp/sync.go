@@ -27,7 +27,7 @@ func (e *Engine) setGroupState(g *group, to State) {
 func (e *Engine) syncGotoMaster(now time.Time, in *instance) {
 	g := in.group
 	if g.state == StateMaster {
-		e.becomeMaster(now, in, "master down timer expired")
+		e.becomeMaster(now, in, Cause{Kind: CauseMasterDown})
 		return
 	}
 	for _, m := range g.members {
@@ -36,11 +36,15 @@ func (e *Engine) syncGotoMaster(now time.Time, in *instance) {
 			return
 		}
 	}
+	// keepalived: the member whose timer expired goes MASTER first
+	// (vrrp_state_goto_master), then vrrp_sync_master logs and moves the
+	// others.
+	e.becomeMaster(now, in, Cause{Kind: CauseMasterDown})
 	e.logf("", "VRRP_Group(%s) Syncing instances to MASTER state", g.cfg.Name)
-	e.becomeMaster(now, in, "master down timer expired")
+	withGroup := Cause{Kind: CauseSyncGroup, Group: g.cfg.Name}
 	for _, m := range g.members {
 		if m != in && m.state == StateBackup {
-			e.becomeMaster(now, m, "sync group "+g.cfg.Name)
+			e.becomeMaster(now, m, withGroup)
 		}
 	}
 	e.setGroupState(g, StateMaster)
@@ -55,9 +59,10 @@ func (e *Engine) syncBackup(now time.Time, in *instance) {
 		return
 	}
 	e.logf("", "VRRP_Group(%s) Syncing instances to BACKUP state", g.cfg.Name)
+	withGroup := Cause{Kind: CauseSyncGroup, Group: g.cfg.Name}
 	for _, m := range g.members {
 		if m != in && m.state == StateMaster {
-			e.leaveMasterToBackup(now, m, m.masterDown(), false, "sync group "+g.cfg.Name)
+			e.leaveMasterToBackup(now, m, m.masterDown(), false, withGroup)
 		}
 	}
 	e.setGroupState(g, StateBackup)
@@ -81,12 +86,13 @@ func (e *Engine) syncFault(now time.Time, g *group) {
 		if g.state == StateFault {
 			return
 		}
+		e.logf("", "VRRP_Group(%s) Syncing instances to FAULT state", g.cfg.Name)
 		for _, m := range g.members {
-			reason := "sync group " + g.cfg.Name + ": " + faulty.cfg.Name + " in fault"
+			c := Cause{Kind: CauseSyncGroupFault, Group: g.cfg.Name, Member: faulty.cfg.Name}
 			if m.faulted {
-				reason = e.faultReason(m)
+				c = Cause{Kind: CauseFault, Faults: e.faults(m)}
 			}
-			e.enterFault(m, reason)
+			e.enterFault(m, c)
 		}
 		e.setGroupState(g, StateFault)
 		return
@@ -94,8 +100,13 @@ func (e *Engine) syncFault(now time.Time, g *group) {
 	if g.state != StateFault {
 		return
 	}
-	for _, m := range g.members {
+	// keepalived try_up_instance: the last member to clear its fault
+	// leaves FAULT, then vrrp_sync_backup logs and brings the others.
+	for i, m := range g.members {
 		e.leaveFault(now, m)
+		if i == 0 {
+			e.logf("", "VRRP_Group(%s) Syncing instances to BACKUP state", g.cfg.Name)
+		}
 	}
 	e.setGroupState(g, StateBackup)
 }

@@ -36,6 +36,36 @@ func TestFSMSyncGroupMaster(t *testing.T) {
 	}
 }
 
+// keepalived vrrp_scheduler.c / vrrp_sync.c, in the order keepalived
+// logs them: the member whose Master_Down_Timer expired logs "Receive
+// advertisement timeout" and goes MASTER on its own (vrrp_goto_master),
+// then vrrp_sync_master logs "Syncing instances to MASTER state" and moves
+// the others, then the group's notify runs.
+func TestFSMSyncGroupMasterOrder(t *testing.T) {
+	_, _, cfg := syncPair()
+	cfg.LogActions = true
+	d := newDriver(t, cfg)
+	d.step(EvStart{})
+	d.fire("VI_1", TimerMasterDown)
+	acts := d.fire("VI_2", TimerMasterDown)
+	want := []string{
+		"log:(VI_2) Receive advertisement timeout",
+		"advert(100)", "state:BACKUP>MASTER", "addvips", "garp(5)", "set:garp_delay", "notify:MASTER", "set:advert",
+		"log:VRRP_Group(G) Syncing instances to MASTER state",
+		"cancel:master_down", "advert(100)", "state:BACKUP>MASTER", "addvips", "garp(5)", "set:garp_delay", "notify:MASTER", "set:advert",
+		"group:BACKUP>MASTER",
+	}
+	if got := kinds(acts); !slices.Equal(got, want) {
+		t.Fatalf("group to MASTER:\n got %q\nwant %q", got, want)
+	}
+	if sc := acts[2].(ActStateChange); sc.Instance != "VI_2" || sc.Reason.Kind != CauseMasterDown {
+		t.Fatalf("first transition %+v", sc)
+	}
+	if sc := acts[11].(ActStateChange); sc.Instance != "VI_1" || sc.Reason.String() != "sync group G" {
+		t.Fatalf("second transition %+v", sc)
+	}
+}
+
 // keepalived vrrp_sync.c: an accepted advert resets wantstate, so a member
 // that still hears its master holds the group in BACKUP.
 func TestFSMSyncGroupHeldBackup(t *testing.T) {
@@ -73,11 +103,13 @@ func TestFSMSyncGroupBackupAndFault(t *testing.T) {
 	acts = d.step(EvInterface{Instance: "VI_2", Up: false})
 	d.wantState("VI_1", StateFault)
 	d.wantState("VI_2", StateFault)
-	if !has(acts, "group:MASTER>FAULT") || kinds(acts)[0] != "advert(0)" {
+	// keepalived vrrp_state_leave_master: "Entering FAULT STATE", then
+	// the priority-0 advert.
+	if !has(acts, "group:MASTER>FAULT") || kinds(acts)[0] != "state:MASTER>FAULT" || kinds(acts)[1] != "advert(0)" {
 		t.Fatalf("group fault %v", kinds(acts))
 	}
-	if s, _ := d.e.Status("VI_1"); len(s.FaultReasons) != 1 {
-		t.Fatalf("VI_1 fault reasons %q", s.FaultReasons)
+	if fs := d.e.Faults("VI_1"); len(fs) != 1 {
+		t.Fatalf("VI_1 fault reasons %v", fs)
 	}
 	acts = d.step(EvInterface{Instance: "VI_2", Up: true})
 	d.wantState("VI_1", StateBackup)

@@ -1,0 +1,149 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+type demuxKey struct {
+	iface string
+	v6    bool
+	vrid  uint8
+}
+
+// wireState is what the driver keeps per instance about the wire format,
+// beside the engine's protocol state: keepalived's per-instance IPv4 id
+// and its old-unicast-checksum mode. It survives a reload.
+type wireState struct {
+	ipID uint16
+	// oldChecksum is keepalived's CHKSUM_COMPATIBILITY_AUTO: a unicast
+	// VRRPv3/IPv4 advert arrived with the checksum of keepalived ≤ 1.3.6
+	// (224.0.0.18 as pseudo-header destination), so the instance verifies
+	// and sends only that form from then on (vrrp.c vrrp_check_packet).
+	oldChecksum bool
+	ah          vrrp.AHParams // reused for sealing
+}
+
+// Receive is the one receive path of every platform (see Inputs), in
+// keepalived 2.2.7's order (vrrp_scheduler.c vrrp_dispatcher_read,
+// vrrp.c vrrp_check_packet): decode the datagram; during
+// vrrp_startup_delay, drop it; demultiplex by (interface, family, VRID)
+// like keepalived's socket pools; check AH (presence, ICV, SPI) and the
+// checksum as that instance expects them; look for a split brain; hand the
+// advert to the engine, which applies the instance-level checks.
+func (d *Driver) Receive(iface string, datagram []byte) {
+	if !d.running {
+		return
+	}
+	p := &d.rx
+	if err := p.Unmarshal(datagram, vrrp.ParseOptions{SkipChecksum: true}); err != nil {
+		d.bogus(iface, p.Src, err)
+		return
+	}
+	if d.delayed {
+		// vrrp_startup_delay: every advert is discarded meanwhile.
+		return
+	}
+	m := d.byVRID[demuxKey{iface, p.IPv6, p.Advert.VRID}]
+	if m != nil {
+		if r, detail := checkAH(m, p); r != vrrp.RejectNone {
+			d.reject(m.name, r, p.Src, detail)
+			return
+		}
+	}
+	if err := d.verifyChecksum(m, p); err != nil {
+		if m != nil {
+			d.reject(m.name, vrrp.ReasonOf(err), p.Src, err.Error())
+		} else {
+			d.bogus(iface, p.Src, err)
+		}
+		return
+	}
+	d.detectForeignAdvert(p)
+	if m == nil {
+		// keepalived: silently ignored unless log_unknown_vrids.
+		d.p.Report(Report{Kind: ReportReject, Reason: vrrp.RejectUnknownVRID, Addr: p.Src,
+			Text: fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", p.Advert.VRID, iface)})
+		return
+	}
+	d.p.Report(Report{Kind: ReportAdvertRecv, Instance: m.name, Addr: p.Src, Priority: p.Advert.Priority})
+	d.step(vrrp.EvAdvert{Instance: m.name, Src: p.Src, Dst: p.Dst, TTL: p.TTL, Advert: p.Advert, AHSeq: p.AH.Seq})
+}
+
+// bogus counts and logs a datagram that is no well-formed advert.
+func (d *Driver) bogus(iface string, src netip.Addr, err error) {
+	r := vrrp.ReasonOf(err)
+	if r == vrrp.RejectNone && errors.Is(err, vrrp.ErrNotVRRP) {
+		r = vrrp.RejectNotVRRP
+	}
+	if d.allow(limitKey(r)) {
+		d.log.Info(fmt.Sprintf("bogus VRRP packet received on %s from %s: %v", iface, src, err))
+	}
+	d.p.Report(Report{Kind: ReportReject, Reason: r, Addr: src, Text: err.Error()})
+}
+
+// verifyChecksum checks a VRRP message's checksum the way the instance m
+// it is for expects (keepalived 2.2.7 vrrp_check_packet). A unicast
+// VRRPv3/IPv4 instance that receives keepalived ≤ 1.3.6's form switches to
+// it ("Setting unicast VRRPv3 checksum to old version") and from then on
+// accepts only that form. An advert for no instance is accepted in either
+// form (the split-brain detector reads it).
+func (d *Driver) verifyChecksum(m *instanceMeta, p *vrrp.Packet) error {
+	dst := p.Dst
+	if m != nil && m.wire.oldChecksum {
+		dst = vrrp.MulticastGroup(false)
+	}
+	err := vrrp.VerifyChecksum(p.VRRP, p.Src, dst, vrrp.ParseOptions{})
+	if err == nil || !vrrp.IsOldUnicastChecksum(p.VRRP, p.Src, p.Dst) {
+		return err
+	}
+	switch {
+	case m == nil:
+		return nil
+	case len(m.cfg.UnicastPeers) > 0 && !m.wire.oldChecksum:
+		m.wire.oldChecksum = true
+		d.log.Info(fmt.Sprintf("(%s) Setting unicast VRRPv3 checksum to old version", m.name))
+		return nil
+	}
+	return err
+}
+
+// checkAH is keepalived 2.2.7's AH part of vrrp_check_packet for an IPv4
+// instance: the AH header must be there exactly when auth_type is AH
+// (the first check keepalived makes), and its ICV and SPI must verify
+// with the instance's auth_pass. The sequence number is the engine's.
+func checkAH(m *instanceMeta, p *vrrp.Packet) (vrrp.RejectReason, string) {
+	if p.IPv6 {
+		return vrrp.RejectNone, ""
+	}
+	wantAH := m.cfg.AuthType == config.AuthAH
+	switch {
+	case p.HasAH && !wantAH:
+		return vrrp.RejectAHMismatch, "Received AH header but auth type not AH"
+	case !p.HasAH && wantAH:
+		return vrrp.RejectAHMismatch, "No AH header but auth type is AH"
+	case !wantAH:
+		return vrrp.RejectNone, ""
+	}
+	if r := vrrp.VerifyAH(p.IP, vrrp.PassKey(m.cfg.AuthPass), len(m.cfg.UnicastPeers) > 0); r != vrrp.RejectNone {
+		return r, "IPSEC-AH : invalid IPSEC HMAC-MD5 value or SPI. Due to fields mutation or bad password !"
+	}
+	return vrrp.RejectNone, ""
+}
+
+// reject logs and reports an advert an instance discarded. detail is
+// keepalived's text for the log; nothing branches on it.
+func (d *Driver) reject(inst string, r vrrp.RejectReason, src netip.Addr, detail string) {
+	if detail == "" {
+		detail = r.String()
+	}
+	msg := fmt.Sprintf("(%s) %s", inst, detail)
+	if d.allow(limitKey(r)) {
+		d.log.Info(msg)
+	}
+	d.p.Report(Report{Kind: ReportReject, Instance: inst, Reason: r, Addr: src, Text: msg})
+}
