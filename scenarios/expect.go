@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 func (r *runner) rejectSnapshot() map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, n := range r.sc.Nodes {
-		out[n.Name] = r.b.Rejected(n.Name)
+		out[n.Name] = r.sync().Rejects(n.Name)
 	}
 	return out
 }
@@ -23,7 +25,7 @@ func (r *runner) rejectSnapshot() map[string]map[string]int {
 // snapshot (nil: since the start).
 func (r *runner) rejectCount(c RejectsCond, since map[string]map[string]int) int {
 	n := 0
-	for reason, v := range r.b.Rejected(c.Node) {
+	for reason, v := range r.sync().Rejects(c.Node) {
 		if c.Reason == "any" || reason == c.Reason {
 			n += v - since[c.Node][reason]
 		}
@@ -55,7 +57,7 @@ func (r *runner) expect(s ExpectStep) Verdict {
 	case TransitionsCond:
 		from, strict := r.historyOrigin(s.Timing)
 		n := 0
-		for _, t := range r.b.Transitions() {
+		for _, t := range r.sync().Transitions() {
 			if t.Node == c.Node && t.Instance == c.Inst && (t.At > from || !strict && t.At >= from) {
 				n++
 			}
@@ -67,7 +69,7 @@ func (r *runner) expect(s ExpectStep) Verdict {
 		if c.History {
 			from, _ := r.historyOrigin(s.Timing)
 			var bad []string
-			for _, sb := range r.b.SplitBrains() {
+			for _, sb := range r.sync().SplitBrains(r.b.Elapsed()) {
 				if c.Addr.IsValid() && sb.VIP != c.Addr {
 					continue
 				}
@@ -90,7 +92,7 @@ func (r *runner) expect(s ExpectStep) Verdict {
 			}
 			n := r.rejectCount(c, since)
 			v.At, v.Pass = start, compare(n, c.Op, c.N)
-			v.Detail = fmt.Sprintf("(%d rejected; %s's counters: %v)", n, c.Node, r.b.Rejected(c.Node))
+			v.Detail = fmt.Sprintf("(%d rejected; %s's counters: %v)", n, c.Node, r.sync().Rejects(c.Node))
 			return v
 		}
 	case NotifyCond:
@@ -217,15 +219,15 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 				return fmt.Sprintf("%s %s %s", c.Node, c.Inst, st)
 			}
 	case SplitBrainCond:
-		now := func() []SplitBrain {
-			var out []SplitBrain
+		now := func() []observe.SplitBrain {
+			var out []observe.SplitBrain
 			if c.Addr.IsValid() {
 				if h := r.b.VIPHolders(c.Addr); len(h) > 1 {
-					out = append(out, SplitBrain{VIP: c.Addr, Nodes: h})
+					out = append(out, observe.SplitBrain{VIP: c.Addr, Nodes: h})
 				}
 				return out
 			}
-			for _, sb := range r.b.SplitBrains() {
+			for _, sb := range r.sync().SplitBrains(r.b.Elapsed()) {
 				if sb.Open {
 					out = append(out, sb)
 				}
@@ -249,9 +251,9 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 		return func() bool { return len(now()) > 0 }, desc
 	case DetectedCond:
 		from := r.lastAction
-		match := func() []Detection {
-			var out []Detection
-			for _, d := range r.b.Detections() {
+		match := func() []observe.Detection {
+			var out []observe.Detection
+			for _, d := range r.sync().Detections() {
 				if d.At >= from && (c.Node == "" || d.Node == c.Node) {
 					out = append(out, d)
 				}
@@ -268,7 +270,7 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 		since := r.rejAction
 		return func() bool { return compare(r.rejectCount(c, since), c.Op, c.N) },
 			func() string {
-				return fmt.Sprintf("%d rejected since the last step; %s's counters: %v", r.rejectCount(c, since), c.Node, r.b.Rejected(c.Node))
+				return fmt.Sprintf("%d rejected since the last step; %s's counters: %v", r.rejectCount(c, since), c.Node, r.sync().Rejects(c.Node))
 			}
 	case NotifyCond:
 		from := r.lastAction
@@ -294,7 +296,7 @@ func holdersString(a netip.Addr, h []string) string {
 
 func (r *runner) countNotifies(c NotifyCond, from time.Duration, strict bool) int {
 	n := 0
-	for _, call := range r.b.Notifies() {
+	for _, call := range r.sync().Notifies() {
 		if call.Node != c.Node || call.At < from || strict && call.At == from {
 			continue
 		}
@@ -321,7 +323,7 @@ func argvMatch(want, got []string) bool {
 
 func (r *runner) notifySummary(node string, from time.Duration) string {
 	var parts []string
-	for _, call := range r.b.Notifies() {
+	for _, call := range r.sync().Notifies() {
 		if call.Node == node && call.At >= from {
 			parts = append(parts, fmt.Sprintf("[%s] at %s", quoteWords(call.Argv), strings.TrimSpace(FormatAt(call.At))))
 		}

@@ -39,6 +39,11 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		segs: map[string]bool{}, marks: map[string]bool{}}
 	p.lines = strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	p.run()
+	if len(p.errs) == 0 {
+		if err := checkBounds(p.sc); err != nil {
+			return nil, err
+		}
+	}
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
 	}
@@ -316,8 +321,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 				return
 			}
 			d, err := time.ParseDuration(args[2].s)
-			if err != nil {
-				p.errorf(ln, "clock jump %q: want a duration such as 2s or -500ms", args[2].s)
+			if err != nil || d < -MaxClockJump || d > MaxClockJump {
+				p.errorf(ln, "clock jump %q: want a duration such as 2s or -500ms, at most %v either way", args[2].s, MaxClockJump)
 				return
 			}
 			p.add(ClockJumpStep{Pos: pos, Node: args[0].s, D: d})
@@ -331,8 +336,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		rate, err := strconv.ParseFloat(args[1].s, 64)
-		if err != nil || !(rate > 0) || rate > 1000 {
-			p.errorf(ln, "clock rate %q: want a number in (0, 1000], 1 = exact", args[1].s)
+		if err != nil || !validRate(rate) {
+			p.errorf(ln, "clock rate %q: want a number in [%g, %g], 1 = exact", args[1].s, MinClockRate, MaxClockRate)
 			return
 		}
 		p.add(ClockStep{Pos: pos, Node: args[0].s, Rate: rate})
@@ -555,6 +560,9 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 	rest := args[3:]
 	if f == FaultDelay {
 		d, err := parseDur(rest[0].s)
+		if err == nil && d > MaxDelay {
+			err = fmt.Errorf("duration %q is longer than %v", rest[0].s, MaxDelay)
+		}
 		if err != nil {
 			p.errorf(ln, "delay: %v", err)
 			return
@@ -562,6 +570,9 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 		s.Delay = d
 		if len(rest) == 3 && rest[1].s == "jitter" {
 			j, err := parseDur(rest[2].s)
+			if err == nil && j > MaxDelay {
+				err = fmt.Errorf("duration %q is longer than %v", rest[2].s, MaxDelay)
+			}
 			if err != nil {
 				p.errorf(ln, "jitter: %v", err)
 				return
@@ -577,7 +588,7 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 			return
 		}
 		pct, err := strconv.ParseFloat(strings.TrimSuffix(rest[0].s, "%"), 64)
-		if err != nil || pct < 0 || pct > 100 {
+		if err != nil || !validPercent(pct) {
 			p.errorf(ln, "%s %q: want a percentage 0..100 such as 30%%", f, rest[0].s)
 			return
 		}
@@ -664,7 +675,8 @@ func parseArrow(s string) (Direction, bool) {
 	return OneWay, false
 }
 
-// parseDur accepts Go durations ("3.609375s", "500ms", "1m30s").
+// parseDur accepts Go durations ("3.609375s", "500ms", "1m30s") from 0 to
+// MaxRunTime.
 func parseDur(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
@@ -672,6 +684,9 @@ func parseDur(s string) (time.Duration, error) {
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("duration %q is negative", s)
+	}
+	if d > MaxRunTime {
+		return 0, fmt.Errorf("duration %q is longer than a run may be (%v)", s, MaxRunTime)
 	}
 	return d, nil
 }
