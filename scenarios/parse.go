@@ -3,11 +3,14 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -23,13 +26,62 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// ParseFile reads and parses one scenario file.
+// MaxFileSize bounds a scenario file: far above any real one (configs
+// included), far below what would strain memory.
+const MaxFileSize = 8 << 20
+
+// ParseFile reads and parses one scenario file. Only a regular file of at
+// most MaxFileSize bytes is read: a FIFO, a device or a directory is
+// refused without blocking on it or reading it.
 func ParseFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := readScenario(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+func readScenario(path string) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; the opened
+	// file's own mode decides whether it is read at all.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	return Parse(path, data)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read scenario %s: not a regular file (%s)", path, fileKind(st.Mode()))
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("read scenario %s: %d bytes, more than the %d a scenario file may have", path, st.Size(), MaxFileSize)
+	}
+	// The file may grow while it is read: never read past the limit.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("read scenario %s: more than the %d bytes a scenario file may have", path, MaxFileSize)
+	}
+	return data, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
 
 // Parse parses scenario text. name is used in error positions. All errors
