@@ -41,13 +41,24 @@ func (r *runner) origin(t Timing) time.Duration {
 	return r.b.Elapsed()
 }
 
-// historyOrigin is where "what already happened" conditions start
-// counting: the mark, or the start of the run.
-func (r *runner) historyOrigin(t Timing) (time.Duration, bool) {
+// historyOrigin is the time "what already happened" conditions start
+// from: the mark, or the start of the run.
+func (r *runner) historyOrigin(t Timing) time.Duration {
 	if t.Since != "" {
-		return r.marks[t.Since], true
+		return r.marks[t.Since]
 	}
-	return 0, false
+	return 0
+}
+
+// sinceSeq is the place in the observation stream that counted history
+// starts from: the mark's, or the start of the run. Counting by place,
+// not by time, includes what the steps after the mark caused in the
+// mark's own instant (a `mark` then a `restart`).
+func (r *runner) sinceSeq(t Timing) int {
+	if t.Since != "" {
+		return r.markSeq[t.Since]
+	}
+	return 0
 }
 
 func (r *runner) expect(s ExpectStep) Verdict {
@@ -55,10 +66,10 @@ func (r *runner) expect(s ExpectStep) Verdict {
 	start := r.b.Elapsed()
 	switch c := s.Cond.(type) {
 	case TransitionsCond:
-		from, strict := r.historyOrigin(s.Timing)
+		from := r.sinceSeq(s.Timing)
 		n := 0
 		for _, t := range r.sync().Transitions() {
-			if t.Node == c.Node && t.Instance == c.Inst && (t.At > from || !strict && t.At >= from) {
+			if t.Node == c.Node && t.Instance == c.Inst && t.Seq >= from {
 				n++
 			}
 		}
@@ -67,7 +78,7 @@ func (r *runner) expect(s ExpectStep) Verdict {
 		return v
 	case SplitBrainCond:
 		if c.History {
-			from, _ := r.historyOrigin(s.Timing)
+			from := r.historyOrigin(s.Timing)
 			var bad []string
 			for _, sb := range r.sync().SplitBrains(r.b.Elapsed()) {
 				if c.Addr.IsValid() && sb.VIP != c.Addr {
@@ -97,8 +108,9 @@ func (r *runner) expect(s ExpectStep) Verdict {
 		}
 	case NotifyCond:
 		if c.Never || s.Timing.Mode == Now {
-			from, strict := r.historyOrigin(s.Timing)
-			n := r.countNotifies(c, from, strict)
+			from := r.sinceSeq(s.Timing)
+			keep := func(n observe.Notify) bool { return n.Seq >= from }
+			n := r.countNotifies(c, keep)
 			switch {
 			case c.Never:
 				v.Pass = n == 0
@@ -108,7 +120,7 @@ func (r *runner) expect(s ExpectStep) Verdict {
 				v.Pass = n > 0
 			}
 			v.At = start
-			v.Detail = fmt.Sprintf("(%d matching calls; calls on %s: %s)", n, c.Node, r.notifySummary(c.Node, from))
+			v.Detail = fmt.Sprintf("(%d matching calls; calls on %s: %s)", n, c.Node, r.notifySummary(c.Node, keep))
 			return v
 		}
 	}
@@ -205,12 +217,19 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 	case VIPCond:
 		want := slices.Clone(c.Nodes)
 		slices.Sort(want)
+		if c.OneOf {
+			return func() bool {
+					h := r.b.VIPHolders(c.Addr)
+					return len(h) == 1 && slices.Contains(want, h[0])
+				},
+				func() string { return holdersString(c.Addr, r.b.VIPHolders(c.Addr)) }
+		}
 		return func() bool { return slices.Equal(r.b.VIPHolders(c.Addr), want) },
 			func() string { return holdersString(c.Addr, r.b.VIPHolders(c.Addr)) }
 	case StateCond:
 		return func() bool {
 				st, ok := r.b.State(c.Node, c.Inst)
-				return ok && st == c.State
+				return ok && slices.Contains(c.states(), st)
 			}, func() string {
 				st, ok := r.b.State(c.Node, c.Inst)
 				if !ok {
@@ -274,14 +293,15 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 			}
 	case NotifyCond:
 		from := r.lastAction
+		keep := func(n observe.Notify) bool { return n.At >= from }
 		return func() bool {
-				n := r.countNotifies(c, from, false)
+				n := r.countNotifies(c, keep)
 				if c.Op != "" {
 					return compare(n, c.Op, c.Count)
 				}
 				return n > 0
 			}, func() string {
-				return fmt.Sprintf("calls on %s: %s", c.Node, r.notifySummary(c.Node, from))
+				return fmt.Sprintf("calls on %s: %s", c.Node, r.notifySummary(c.Node, keep))
 			}
 	}
 	return func() bool { return false }, func() string { return "not supported" }
@@ -294,10 +314,12 @@ func holdersString(a netip.Addr, h []string) string {
 	return fmt.Sprintf("%s on %s", a, strings.Join(h, " "))
 }
 
-func (r *runner) countNotifies(c NotifyCond, from time.Duration, strict bool) int {
+// countNotifies counts the notify runs on c's node that keep selects and
+// whose argv matches c's.
+func (r *runner) countNotifies(c NotifyCond, keep func(observe.Notify) bool) int {
 	n := 0
 	for _, call := range r.sync().Notifies() {
-		if call.Node != c.Node || call.At < from || strict && call.At == from {
+		if call.Node != c.Node || !keep(call) {
 			continue
 		}
 		if argvMatch(c.Args, call.Argv) {
@@ -321,10 +343,10 @@ func argvMatch(want, got []string) bool {
 	return true
 }
 
-func (r *runner) notifySummary(node string, from time.Duration) string {
+func (r *runner) notifySummary(node string, keep func(observe.Notify) bool) string {
 	var parts []string
 	for _, call := range r.sync().Notifies() {
-		if call.Node == node && call.At >= from {
+		if call.Node == node && keep(call) {
 			parts = append(parts, fmt.Sprintf("[%s] at %s", quoteWords(call.Argv), strings.TrimSpace(FormatAt(call.At))))
 		}
 	}

@@ -323,8 +323,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.add(FileStep{Pos: pos, Op: verb, Node: args[0].s, Path: args[1].s, Mode: 0o644})
-	case "start", "stop", "kill", "kill-parent", "pause", "resume", "restart", "reload":
-		if (verb == "kill" || verb == "kill-parent") && len(args) > 0 && (args[0].s == "-9" || args[0].s == "-KILL") {
+	case "start", "stop", "kill", "kill-parent", "kill-worker", "pause", "resume", "restart", "reload":
+		if strings.HasPrefix(verb, "kill") && len(args) > 0 && (args[0].s == "-9" || args[0].s == "-KILL") {
 			args = args[1:]
 		}
 		if len(args) == 0 {

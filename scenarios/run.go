@@ -162,7 +162,7 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	if err := checkSupported(sc, b); err != nil {
 		return nil, err
 	}
-	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: res.Marks, seenDetect: map[string]bool{},
+	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: res.Marks, markSeq: map[string]int{}, seenDetect: map[string]bool{},
 		confLine: map[string]Pos{}, rejMarks: map[string]map[string]map[string]int{}}
 	if err := r.build(); err != nil {
 		return nil, err
@@ -219,6 +219,8 @@ type runner struct {
 	opt   Options
 	res   *Result
 	marks map[string]time.Duration
+	// markSeq is each mark's place in the observation stream.
+	markSeq map[string]int
 	// lastAction is when the last world-changing step ran: "within"
 	// expectations about things that happen (notify calls, detections)
 	// count from there.
@@ -349,6 +351,7 @@ func (r *runner) step(st Step) {
 		err = r.b.RunFor(s.D)
 	case MarkStep:
 		r.marks[s.Name] = r.b.Elapsed()
+		r.markSeq[s.Name] = r.sync().Len()
 		r.rejMarks[s.Name] = r.rejectSnapshot()
 		r.line(r.b.Elapsed(), "", "", "mark", s.Name)
 	case ExpectStep:

@@ -63,6 +63,12 @@ func (b *SimBackend) Daemon(node string, op DaemonOp) error {
 		return b.W.StopDaemon(node)
 	case OpKill:
 		return b.W.KillDaemon(node)
+	case OpKillWorker:
+		// The simulated daemon is one process: killing its VRRP worker
+		// kills all of it (no clean-up, the VIPs stay), as keepalived's
+		// parent would find its VRRP child gone. A separate worker, and
+		// the parent restarting it, come with the daemon's process model.
+		return b.W.KillDaemon(node)
 	case OpKillParent:
 		// The simulated daemon is one process; a parent-only kill -9 ends
 		// the way an orderly stop does (keepalived-2.2.7-behaviour.md §3.1).
