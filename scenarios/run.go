@@ -27,7 +27,8 @@ type Options struct {
 	Verbose bool
 	// Logger receives the daemons' slog records. Nil discards them.
 	Logger *slog.Logger
-	// NewBackend builds the world; nil means the simulator.
+	// NewBackend builds the world (logger is Logger, possibly nil); nil
+	// means the simulator.
 	NewBackend func(seed int64, logger *slog.Logger) (Backend, error)
 	// Capture, when set and the backend can capture (Capturer), receives
 	// a pcap stream of each segment, for Wireshark or vrrpdump.

@@ -14,8 +14,8 @@ import (
 	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
-// Event is one line of the printed timeline.
-type Event struct {
+// timelineLine is one line of the printed timeline.
+type timelineLine struct {
 	At       time.Duration
 	Node     string
 	Instance string
@@ -67,7 +67,7 @@ type printer struct {
 	pending []int
 }
 
-// skip reads the stream up to its current end without printing (the
+// skipPrinted reads the stream up to its current end without printing (the
 // topology's set-up).
 func (r *runner) skipPrinted() {
 	obs := r.b.Observations(r.p.printed)
@@ -83,7 +83,7 @@ func (r *runner) flush() {
 	}
 	obs := r.b.Observations(r.p.printed)
 	r.p.printed += len(obs)
-	var evs, warnings []Event
+	var evs, warnings []timelineLine
 	for _, o := range obs {
 		evs = r.confirmSplits(evs, func(start time.Duration) bool { return o.At > start })
 		addr := o.Kind == observe.KindAddrAdd || o.Kind == observe.KindAddrDel
@@ -99,7 +99,7 @@ func (r *runner) flush() {
 			if o.Kind == observe.KindConfig {
 				text = diagLine(o, r.confLine)
 			}
-			e := Event{At: o.At, Node: o.Node, Instance: o.Instance, Kind: label, Text: text}
+			e := timelineLine{At: o.At, Node: o.Node, Instance: o.Instance, Kind: label, Text: text}
 			if label == "warning" {
 				warnings = append(warnings, e)
 			} else {
@@ -112,7 +112,7 @@ func (r *runner) flush() {
 		iv := r.p.hist.Intervals()
 		if wasOpen {
 			if s := iv[was]; !s.Open && s.End > s.Start {
-				evs = append(evs, Event{At: o.At, Kind: "split-brain", Text: fmt.Sprintf("END %s after %v", s.VIP, s.End-s.Start)})
+				evs = append(evs, timelineLine{At: o.At, Kind: "split-brain", Text: fmt.Sprintf("END %s after %v", s.VIP, s.End-s.Start)})
 			}
 		}
 		if len(iv) > before {
@@ -125,7 +125,7 @@ func (r *runner) flush() {
 	// their instant.
 	if len(warnings) > 0 {
 		evs = append(warnings, evs...)
-		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
+		slices.SortStableFunc(evs, func(a, b timelineLine) int { return cmp.Compare(a.At, b.At) })
 	}
 	detected := map[string]bool{}
 	for _, e := range evs {
@@ -153,7 +153,7 @@ func (r *runner) flush() {
 
 // confirmSplits appends the START line of every pending interval whose
 // instant is over (over(start)) and that did not close within it.
-func (r *runner) confirmSplits(evs []Event, over func(start time.Duration) bool) []Event {
+func (r *runner) confirmSplits(evs []timelineLine, over func(start time.Duration) bool) []timelineLine {
 	iv := r.p.hist.Intervals()
 	keep := r.p.pending[:0]
 	for _, i := range r.p.pending {
@@ -162,7 +162,7 @@ func (r *runner) confirmSplits(evs []Event, over func(start time.Duration) bool)
 		case !over(s.Start):
 			keep = append(keep, i)
 		case s.Open || s.End > s.Start:
-			evs = append(evs, Event{At: s.Start, Kind: "split-brain", Text: fmt.Sprintf("START %s held by %v", s.VIP, s.Nodes)})
+			evs = append(evs, timelineLine{At: s.Start, Kind: "split-brain", Text: fmt.Sprintf("START %s held by %v", s.VIP, s.Nodes)})
 		}
 	}
 	r.p.pending = keep
