@@ -71,9 +71,11 @@ const (
 )
 
 // Observation is one thing a world saw happen, at At since the start of
-// the run (virtual time in the simulator, wall-clock time in real worlds).
-// Which fields are set depends on Kind (see the Kind constants); the rest
-// are zero and left out of the JSON form.
+// the run (virtual time in the simulator, wall-clock time in real worlds;
+// nanoseconds in JSON). Which fields are set depends on Kind (see the Kind
+// constants); the rest are zero and left out of the JSON form. A world
+// appends observations in the order things happened; readers rely on that
+// order (a hand-over inside one instant, the place of a mark).
 type Observation struct {
 	At   time.Duration `json:"at"`
 	Node string        `json:"node,omitempty"` // "" for the world itself (network faults)
