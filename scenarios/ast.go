@@ -68,6 +68,11 @@ const (
 	// PR_SET_PDEATHSIG and clean up as on stop (priority-0 advert, VIPs
 	// removed); only the parent's shutdown_script is lost.
 	OpKillParent DaemonOp = "kill-parent"
+	// OpKillWorker is kill -9 of the VRRP process only (keepalived's VRRP
+	// child, gokeepalived's worker): no priority-0 advert, the VIPs stay
+	// until the parent notices and restarts it. The simulated daemon is
+	// one process, so the simulator kills all of it (as OpKill).
+	OpKillWorker DaemonOp = "kill-worker"
 	OpPause      DaemonOp = "pause"   // kill -STOP
 	OpResume     DaemonOp = "resume"  // kill -CONT
 	OpRestart    DaemonOp = "restart" // systemctl restart keepalived
@@ -259,15 +264,28 @@ type Timing struct {
 // below. An expectation prints as written (ExpectStep.Text).
 type Cond interface{ isCond() }
 
-// VIPCond: the set of nodes holding Addr is exactly Nodes (empty = nobody).
+// VIPCond: the set of nodes holding Addr is exactly Nodes (empty =
+// nobody); with OneOf, exactly one node holds it, any one of Nodes (an
+// outcome that may legitimately vary, such as a start race).
 type VIPCond struct {
 	Addr  netip.Addr
 	Nodes []string
+	OneOf bool
 }
 
-// StateCond: Node's instance Inst is in State (MASTER, BACKUP, FAULT, INIT, STOP).
+// StateCond: Node's instance Inst is in State (MASTER, BACKUP, FAULT,
+// INIT, STOP), or in any of OneOf when that is set.
 type StateCond struct {
 	Node, Inst, State string
+	OneOf             []string
+}
+
+// states is what the condition accepts.
+func (c StateCond) states() []string {
+	if len(c.OneOf) > 0 {
+		return c.OneOf
+	}
+	return []string{c.State}
 }
 
 // SplitBrainCond: more than one node holds a VIP (Addr, or any if invalid).

@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"net/netip"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 // Backend is a world a scenario runs in: the deterministic simulator today
@@ -51,28 +53,28 @@ type Backend interface {
 	// SetClockRate makes node's clock run at rate (1 = exact).
 	SetClockRate(node string, rate float64) error
 
+	// Elapsed is the time since the world started.
 	Elapsed() time.Duration
+	// RunFor lets d pass; RunUntil runs until cond holds (checked after
+	// every event in the simulator, polled in real worlds) or limit
+	// passes, and reports whether cond held, with the clock at that event.
 	RunFor(d time.Duration) error
-	// RunUntil runs until cond holds (checked after every event) or limit
-	// passes; it reports whether cond held, with the clock at that event.
 	RunUntil(limit time.Duration, cond func() bool) (bool, error)
 
-	// Observers.
+	// Observations returns the world's observation stream from index from
+	// on: the driver's reports with node and time, and the ground truth
+	// the world reads (addresses on interfaces, notify scripts that ran,
+	// daemon process events, daemon warnings, config diagnostics) and the
+	// faults it injected, in the order they happened. Indexes are stable
+	// (a reader keeps its place with the count it has read); the runner
+	// derives every history fact from this stream (observe.History).
+	Observations(from int) []observe.Observation
+	// VIPHolders is who holds addr right now, read from the world itself
+	// (the kernel's addresses in real worlds), sorted.
 	VIPHolders(addr netip.Addr) []string
+	// State is the instance's current state (MASTER, BACKUP, FAULT, INIT,
+	// STOP); false when the node runs no daemon or the backend cannot know.
 	State(node, inst string) (string, bool)
-	Transitions() []Transition
-	SplitBrains() []SplitBrain
-	Notifies() []NotifyCall
-	VIPEvents() []VIPEvent
-	// Detections are split brains reported by the daemons themselves (a
-	// MASTER seeing another node announce one of its VIPs).
-	Detections() []Detection
-	// Rejected is node's running count of rejected adverts per reason
-	// (keepalived's receive checks, named as in vrrp.RejectReason).
-	Rejected(node string) map[string]int
-	// Events returns the readable timeline from index i on (for printing
-	// as the run progresses).
-	Events(i int) []Event
 
 	Close() error
 }
@@ -85,50 +87,3 @@ const (
 	FeatureIPVS Feature = "ipvs" // ipvs NODE has ... expectations
 	FeatureCurl Feature = "curl" // curl ... gets ... expectations
 )
-
-// Transition is one VRRP state change.
-type Transition struct {
-	At             time.Duration
-	Node, Instance string
-	From, To       string
-	Priority       int
-}
-
-// SplitBrain is an interval during which more than one node held VIP.
-type SplitBrain struct {
-	VIP        netip.Addr
-	Nodes      []string
-	Start, End time.Duration
-	Open       bool
-}
-
-// NotifyCall is one run of a notify script.
-type NotifyCall struct {
-	At   time.Duration
-	Node string
-	Argv []string
-}
-
-// VIPEvent is one address added to or removed from a node.
-type VIPEvent struct {
-	At    time.Duration
-	Node  string
-	Addr  netip.Addr
-	Added bool
-}
-
-// Detection is a split brain reported by a daemon.
-type Detection struct {
-	At   time.Duration
-	Node string
-	Text string
-}
-
-// Event is one line of the readable timeline.
-type Event struct {
-	At       time.Duration
-	Node     string
-	Instance string
-	Kind     string
-	Text     string
-}

@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 func (r *runner) rejectSnapshot() map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, n := range r.sc.Nodes {
-		out[n.Name] = r.b.Rejected(n.Name)
+		out[n.Name] = r.sync().Rejects(n.Name)
 	}
 	return out
 }
@@ -23,7 +25,7 @@ func (r *runner) rejectSnapshot() map[string]map[string]int {
 // snapshot (nil: since the start).
 func (r *runner) rejectCount(c RejectsCond, since map[string]map[string]int) int {
 	n := 0
-	for reason, v := range r.b.Rejected(c.Node) {
+	for reason, v := range r.sync().Rejects(c.Node) {
 		if c.Reason == "any" || reason == c.Reason {
 			n += v - since[c.Node][reason]
 		}
@@ -39,13 +41,24 @@ func (r *runner) origin(t Timing) time.Duration {
 	return r.b.Elapsed()
 }
 
-// historyOrigin is where "what already happened" conditions start
-// counting: the mark, or the start of the run.
-func (r *runner) historyOrigin(t Timing) (time.Duration, bool) {
+// historyOrigin is the time "what already happened" conditions start
+// from: the mark, or the start of the run.
+func (r *runner) historyOrigin(t Timing) time.Duration {
 	if t.Since != "" {
-		return r.marks[t.Since], true
+		return r.marks[t.Since]
 	}
-	return 0, false
+	return 0
+}
+
+// sinceSeq is the place in the observation stream that counted history
+// starts from: the mark's, or the start of the run. Counting by place,
+// not by time, includes what the steps after the mark caused in the
+// mark's own instant (a `mark` then a `restart`).
+func (r *runner) sinceSeq(t Timing) int {
+	if t.Since != "" {
+		return r.markSeq[t.Since]
+	}
+	return 0
 }
 
 func (r *runner) expect(s ExpectStep) Verdict {
@@ -53,10 +66,10 @@ func (r *runner) expect(s ExpectStep) Verdict {
 	start := r.b.Elapsed()
 	switch c := s.Cond.(type) {
 	case TransitionsCond:
-		from, strict := r.historyOrigin(s.Timing)
+		from := r.sinceSeq(s.Timing)
 		n := 0
-		for _, t := range r.b.Transitions() {
-			if t.Node == c.Node && t.Instance == c.Inst && (t.At > from || !strict && t.At >= from) {
+		for _, t := range r.sync().Transitions() {
+			if t.Node == c.Node && t.Instance == c.Inst && t.Seq >= from {
 				n++
 			}
 		}
@@ -65,9 +78,9 @@ func (r *runner) expect(s ExpectStep) Verdict {
 		return v
 	case SplitBrainCond:
 		if c.History {
-			from, _ := r.historyOrigin(s.Timing)
+			from := r.historyOrigin(s.Timing)
 			var bad []string
-			for _, sb := range r.b.SplitBrains() {
+			for _, sb := range r.sync().SplitBrains(r.b.Elapsed()) {
 				if c.Addr.IsValid() && sb.VIP != c.Addr {
 					continue
 				}
@@ -90,13 +103,14 @@ func (r *runner) expect(s ExpectStep) Verdict {
 			}
 			n := r.rejectCount(c, since)
 			v.At, v.Pass = start, compare(n, c.Op, c.N)
-			v.Detail = fmt.Sprintf("(%d rejected; %s's counters: %v)", n, c.Node, r.b.Rejected(c.Node))
+			v.Detail = fmt.Sprintf("(%d rejected; %s's counters: %v)", n, c.Node, r.sync().Rejects(c.Node))
 			return v
 		}
 	case NotifyCond:
 		if c.Never || s.Timing.Mode == Now {
-			from, strict := r.historyOrigin(s.Timing)
-			n := r.countNotifies(c, from, strict)
+			from := r.sinceSeq(s.Timing)
+			keep := func(n observe.Notify) bool { return n.Seq >= from }
+			n := r.countNotifies(c, keep)
 			switch {
 			case c.Never:
 				v.Pass = n == 0
@@ -106,7 +120,7 @@ func (r *runner) expect(s ExpectStep) Verdict {
 				v.Pass = n > 0
 			}
 			v.At = start
-			v.Detail = fmt.Sprintf("(%d matching calls; calls on %s: %s)", n, c.Node, r.notifySummary(c.Node, from))
+			v.Detail = fmt.Sprintf("(%d matching calls; calls on %s: %s)", n, c.Node, r.notifySummary(c.Node, keep))
 			return v
 		}
 	}
@@ -203,12 +217,19 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 	case VIPCond:
 		want := slices.Clone(c.Nodes)
 		slices.Sort(want)
+		if c.OneOf {
+			return func() bool {
+					h := r.b.VIPHolders(c.Addr)
+					return len(h) == 1 && slices.Contains(want, h[0])
+				},
+				func() string { return holdersString(c.Addr, r.b.VIPHolders(c.Addr)) }
+		}
 		return func() bool { return slices.Equal(r.b.VIPHolders(c.Addr), want) },
 			func() string { return holdersString(c.Addr, r.b.VIPHolders(c.Addr)) }
 	case StateCond:
 		return func() bool {
 				st, ok := r.b.State(c.Node, c.Inst)
-				return ok && st == c.State
+				return ok && slices.Contains(c.states(), st)
 			}, func() string {
 				st, ok := r.b.State(c.Node, c.Inst)
 				if !ok {
@@ -217,15 +238,15 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 				return fmt.Sprintf("%s %s %s", c.Node, c.Inst, st)
 			}
 	case SplitBrainCond:
-		now := func() []SplitBrain {
-			var out []SplitBrain
+		now := func() []observe.SplitBrain {
+			var out []observe.SplitBrain
 			if c.Addr.IsValid() {
 				if h := r.b.VIPHolders(c.Addr); len(h) > 1 {
-					out = append(out, SplitBrain{VIP: c.Addr, Nodes: h})
+					out = append(out, observe.SplitBrain{VIP: c.Addr, Nodes: h})
 				}
 				return out
 			}
-			for _, sb := range r.b.SplitBrains() {
+			for _, sb := range r.sync().SplitBrains(r.b.Elapsed()) {
 				if sb.Open {
 					out = append(out, sb)
 				}
@@ -249,9 +270,9 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 		return func() bool { return len(now()) > 0 }, desc
 	case DetectedCond:
 		from := r.lastAction
-		match := func() []Detection {
-			var out []Detection
-			for _, d := range r.b.Detections() {
+		match := func() []observe.Detection {
+			var out []observe.Detection
+			for _, d := range r.sync().Detections() {
 				if d.At >= from && (c.Node == "" || d.Node == c.Node) {
 					out = append(out, d)
 				}
@@ -268,18 +289,19 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 		since := r.rejAction
 		return func() bool { return compare(r.rejectCount(c, since), c.Op, c.N) },
 			func() string {
-				return fmt.Sprintf("%d rejected since the last step; %s's counters: %v", r.rejectCount(c, since), c.Node, r.b.Rejected(c.Node))
+				return fmt.Sprintf("%d rejected since the last step; %s's counters: %v", r.rejectCount(c, since), c.Node, r.sync().Rejects(c.Node))
 			}
 	case NotifyCond:
 		from := r.lastAction
+		keep := func(n observe.Notify) bool { return n.At >= from }
 		return func() bool {
-				n := r.countNotifies(c, from, false)
+				n := r.countNotifies(c, keep)
 				if c.Op != "" {
 					return compare(n, c.Op, c.Count)
 				}
 				return n > 0
 			}, func() string {
-				return fmt.Sprintf("calls on %s: %s", c.Node, r.notifySummary(c.Node, from))
+				return fmt.Sprintf("calls on %s: %s", c.Node, r.notifySummary(c.Node, keep))
 			}
 	}
 	return func() bool { return false }, func() string { return "not supported" }
@@ -292,10 +314,12 @@ func holdersString(a netip.Addr, h []string) string {
 	return fmt.Sprintf("%s on %s", a, strings.Join(h, " "))
 }
 
-func (r *runner) countNotifies(c NotifyCond, from time.Duration, strict bool) int {
+// countNotifies counts the notify runs on c's node that keep selects and
+// whose argv matches c's.
+func (r *runner) countNotifies(c NotifyCond, keep func(observe.Notify) bool) int {
 	n := 0
-	for _, call := range r.b.Notifies() {
-		if call.Node != c.Node || call.At < from || strict && call.At == from {
+	for _, call := range r.sync().Notifies() {
+		if call.Node != c.Node || !keep(call) {
 			continue
 		}
 		if argvMatch(c.Args, call.Argv) {
@@ -319,10 +343,10 @@ func argvMatch(want, got []string) bool {
 	return true
 }
 
-func (r *runner) notifySummary(node string, from time.Duration) string {
+func (r *runner) notifySummary(node string, keep func(observe.Notify) bool) string {
 	var parts []string
-	for _, call := range r.b.Notifies() {
-		if call.Node == node && call.At >= from {
+	for _, call := range r.sync().Notifies() {
+		if call.Node == node && keep(call) {
 			parts = append(parts, fmt.Sprintf("[%s] at %s", quoteWords(call.Argv), strings.TrimSpace(FormatAt(call.At))))
 		}
 	}

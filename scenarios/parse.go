@@ -3,11 +3,14 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -23,13 +26,62 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// ParseFile reads and parses one scenario file.
+// MaxFileSize bounds a scenario file: far above any real one (configs
+// included), far below what would strain memory.
+const MaxFileSize = 8 << 20
+
+// ParseFile reads and parses one scenario file. Only a regular file of at
+// most MaxFileSize bytes is read: a FIFO, a device or a directory is
+// refused without blocking on it or reading it.
 func ParseFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := readScenario(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+func readScenario(path string) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; the opened
+	// file's own mode decides whether it is read at all.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	return Parse(path, data)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read scenario %s: not a regular file (%s)", path, fileKind(st.Mode()))
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("read scenario %s: %d bytes, more than the %d a scenario file may have", path, st.Size(), MaxFileSize)
+	}
+	// The file may grow while it is read: never read past the limit.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("read scenario %s: more than the %d bytes a scenario file may have", path, MaxFileSize)
+	}
+	return data, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
 
 // Parse parses scenario text. name is used in error positions. All errors
@@ -39,6 +91,11 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		segs: map[string]bool{}, marks: map[string]bool{}}
 	p.lines = strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	p.run()
+	if len(p.errs) == 0 {
+		if err := checkBounds(p.sc); err != nil {
+			return nil, err
+		}
+	}
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
 	}
@@ -266,8 +323,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.add(FileStep{Pos: pos, Op: verb, Node: args[0].s, Path: args[1].s, Mode: 0o644})
-	case "start", "stop", "kill", "kill-parent", "pause", "resume", "restart", "reload":
-		if (verb == "kill" || verb == "kill-parent") && len(args) > 0 && (args[0].s == "-9" || args[0].s == "-KILL") {
+	case "start", "stop", "kill", "kill-parent", "kill-worker", "pause", "resume", "restart", "reload":
+		if strings.HasPrefix(verb, "kill") && len(args) > 0 && (args[0].s == "-9" || args[0].s == "-KILL") {
 			args = args[1:]
 		}
 		if len(args) == 0 {
@@ -316,8 +373,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 				return
 			}
 			d, err := time.ParseDuration(args[2].s)
-			if err != nil {
-				p.errorf(ln, "clock jump %q: want a duration such as 2s or -500ms", args[2].s)
+			if err != nil || d < -MaxClockJump || d > MaxClockJump {
+				p.errorf(ln, "clock jump %q: want a duration such as 2s or -500ms, at most %v either way", args[2].s, MaxClockJump)
 				return
 			}
 			p.add(ClockJumpStep{Pos: pos, Node: args[0].s, D: d})
@@ -331,8 +388,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		rate, err := strconv.ParseFloat(args[1].s, 64)
-		if err != nil || !(rate > 0) || rate > 1000 {
-			p.errorf(ln, "clock rate %q: want a number in (0, 1000], 1 = exact", args[1].s)
+		if err != nil || !validRate(rate) {
+			p.errorf(ln, "clock rate %q: want a number in [%g, %g], 1 = exact", args[1].s, MinClockRate, MaxClockRate)
 			return
 		}
 		p.add(ClockStep{Pos: pos, Node: args[0].s, Rate: rate})
@@ -555,6 +612,9 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 	rest := args[3:]
 	if f == FaultDelay {
 		d, err := parseDur(rest[0].s)
+		if err == nil && d > MaxDelay {
+			err = fmt.Errorf("duration %q is longer than %v", rest[0].s, MaxDelay)
+		}
 		if err != nil {
 			p.errorf(ln, "delay: %v", err)
 			return
@@ -562,6 +622,9 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 		s.Delay = d
 		if len(rest) == 3 && rest[1].s == "jitter" {
 			j, err := parseDur(rest[2].s)
+			if err == nil && j > MaxDelay {
+				err = fmt.Errorf("duration %q is longer than %v", rest[2].s, MaxDelay)
+			}
 			if err != nil {
 				p.errorf(ln, "jitter: %v", err)
 				return
@@ -577,7 +640,7 @@ func (p *parser) netStep(pos Pos, f LinkFault, args []word) {
 			return
 		}
 		pct, err := strconv.ParseFloat(strings.TrimSuffix(rest[0].s, "%"), 64)
-		if err != nil || pct < 0 || pct > 100 {
+		if err != nil || !validPercent(pct) {
 			p.errorf(ln, "%s %q: want a percentage 0..100 such as 30%%", f, rest[0].s)
 			return
 		}
@@ -664,7 +727,8 @@ func parseArrow(s string) (Direction, bool) {
 	return OneWay, false
 }
 
-// parseDur accepts Go durations ("3.609375s", "500ms", "1m30s").
+// parseDur accepts Go durations ("3.609375s", "500ms", "1m30s") from 0 to
+// MaxRunTime.
 func parseDur(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
@@ -672,6 +736,9 @@ func parseDur(s string) (time.Duration, error) {
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("duration %q is negative", s)
+	}
+	if d > MaxRunTime {
+		return 0, fmt.Errorf("duration %q is longer than a run may be (%v)", s, MaxRunTime)
 	}
 	return d, nil
 }

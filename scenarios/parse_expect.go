@@ -109,9 +109,9 @@ func (p *parser) expect(pos Pos, ws []word) {
 	c := strs(cond)
 	switch c[0] {
 	case "vip":
-		// vip ADDR on NODE... | nobody
+		// vip ADDR on NODE... | nobody | one of NODE...
 		if len(c) < 4 || c[2] != "on" {
-			p.errorf(ln, "usage: vip ADDR on NODE... [within D] (or: vip ADDR on nobody)")
+			p.errorf(ln, "usage: vip ADDR on NODE... [within D] (or: vip ADDR on nobody, vip ADDR on one of NODE...)")
 			return
 		}
 		a, err := netip.ParseAddr(c[1])
@@ -120,8 +120,16 @@ func (p *parser) expect(pos Pos, ws []word) {
 			return
 		}
 		vc := VIPCond{Addr: a}
-		if !(len(c) == 4 && c[3] == "nobody") {
-			for _, n := range c[3:] {
+		nodes := c[3:]
+		if len(nodes) >= 2 && nodes[0] == "one" && nodes[1] == "of" {
+			vc.OneOf, nodes = true, nodes[2:]
+			if len(nodes) < 2 {
+				p.errorf(ln, "vip %s on one of: name at least two nodes", c[1])
+				return
+			}
+		}
+		if !(len(nodes) == 1 && nodes[0] == "nobody" && !vc.OneOf) {
+			for _, n := range nodes {
 				n = strings.TrimSuffix(n, ",")
 				if !p.checkNode(ln, n) {
 					return
@@ -131,21 +139,33 @@ func (p *parser) expect(pos Pos, ws []word) {
 		}
 		e.Cond = vc
 	case "state":
-		if len(c) != 4 {
-			p.errorf(ln, "usage: state NODE INSTANCE MASTER|BACKUP|FAULT|INIT|STOP [within D]")
+		// state NODE INSTANCE STATE | one of STATE...
+		oneOf := len(c) >= 6 && c[3] == "one" && c[4] == "of"
+		if len(c) != 4 && !oneOf {
+			p.errorf(ln, "usage: state NODE INSTANCE MASTER|BACKUP|FAULT|INIT|STOP [within D] (or: state NODE INSTANCE one of STATE...)")
 			return
 		}
-		st := strings.ToUpper(c[3])
-		switch st {
-		case "MASTER", "BACKUP", "FAULT", "INIT", "STOP":
-		default:
-			p.errorf(ln, "state %q: want MASTER, BACKUP, FAULT, INIT or STOP", c[3])
-			return
+		var states []string
+		for _, w := range c[3+2*btoi(oneOf):] {
+			st := strings.ToUpper(w)
+			switch st {
+			case "MASTER", "BACKUP", "FAULT", "INIT", "STOP":
+			default:
+				p.errorf(ln, "state %q: want MASTER, BACKUP, FAULT, INIT or STOP", w)
+				return
+			}
+			states = append(states, st)
 		}
 		if !p.checkNode(ln, c[1]) {
 			return
 		}
-		e.Cond = StateCond{Node: c[1], Inst: c[2], State: st}
+		sc := StateCond{Node: c[1], Inst: c[2]}
+		if oneOf {
+			sc.OneOf = states
+		} else {
+			sc.State = states[0]
+		}
+		e.Cond = sc
 	case "no":
 		if len(c) >= 2 && c[1] == "notify" {
 			nc, ok := p.notifyCond(ln, c[1:])
@@ -268,6 +288,13 @@ func (p *parser) expect(pos Pos, ws []word) {
 		return
 	}
 	p.add(e)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func quoteAll(ws []word) []string {

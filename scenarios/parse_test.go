@@ -3,8 +3,8 @@ package scenarios
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -170,34 +170,167 @@ type fakeBackend struct{ Backend }
 func (fakeBackend) Name() string          { return "sim" }
 func (fakeBackend) Supports(Feature) bool { return false }
 
+// Fuzz inputs are kept small and short so that each runs in about a
+// millisecond: the engine then explores (and minimises what it finds)
+// instead of waiting on one slow input. Whole scenario files, 40 s of
+// simulated time with check scripts, managed about one execution a second.
+const (
+	fuzzMaxBytes = 4 << 10
+	fuzzMaxNodes = 3
+	fuzzMaxTime  = 20 * time.Second
+)
+
+// fuzzSeeds are short scenarios that between them use every step and
+// expectation the simulator runs.
+var fuzzSeeds = []string{
+	limitPair + `config a <<EOF
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 150
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass 1111
+    }
+    virtual_ipaddress {
+        10.0.0.3/24 dev eth0 label eth0:1
+    }
+}
+EOF
+config b <<EOF
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.3/24 dev eth0 label eth0:1
+    }
+}
+EOF
+start a b
+vip 10.0.0.3 on a within 4s
+mark m
+kill -9 a
+vip 10.0.0.3 on a b at 3.609375s since m
+rejects b auth_failure > 0 since m
+restart a
+split-brain detected within 1s
+pause b
+resume b
+partition a | b
+loss a <-> b 30%
+duplicate a -> b 10%
+delay a -> b 20ms jitter 5ms
+heal
+clock a 0.5
+clock b jump -2s
+no split-brain for 2s
+transitions b VI_1 >= 1 since m
+`,
+	limitPair + "node c eth0@lan 10.0.0.4/24\n" + `write a /etc/keepalived/notify.sh mode 0755 <<EOF
+#!/bin/sh
+echo "$@" >> /tmp/notify.log
+EOF
+config a <<EOF
+vrrp_script chk {
+    script "[[ -f /etc/keepalived/down ]] && exit 1 || exit 0"
+    interval 1
+    weight -60
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 150
+    advert_int 1
+    track_script {
+        chk
+    }
+    notify /etc/keepalived/notify.sh
+    virtual_ipaddress {
+        10.0.0.3
+    }
+}
+EOF
+config b <<EOF
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.3
+    }
+}
+EOF
+start a b
+state a VI_1 MASTER within 4s
+touch a /etc/keepalived/down
+vip 10.0.0.3 on b within 5s
+notify a /etc/keepalived/notify.sh INSTANCE VI_1 BACKUP "*" within 1s
+rm a /etc/keepalived/down
+service a nginx start
+link b eth0 down
+state b VI_1 FAULT
+link b eth0 up
+ip b addr add 10.0.0.9/32 dev eth0 label eth0:9
+ip b addr del 10.0.0.9/32 dev eth0
+reload a
+drop-vrrp a -> b
+isolate b
+bridge a | c | b
+stop a
+vip 10.0.0.3 on b between 0s and 1s
+no notify b /bin/true
+`,
+}
+
 // Running any scenario that parses never panics, whatever its steps (a
 // resume of a daemon that is not paused, an address deleted twice...):
 // they end as step errors or failed expectations.
 func FuzzRun(f *testing.F) {
-	for _, name := range []string{"e1_touch_down.scn", "e9_split_vrid.scn", "regress_reload.scn"} {
-		if data, err := os.ReadFile(name); err == nil {
-			f.Add(data)
-		}
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
 	}
-	f.Add([]byte(tinyScenario))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sc, err := Parse("fuzz.scn", data)
-		if err != nil {
+		if len(data) > fuzzMaxBytes {
 			return
 		}
-		// Keep each run short: bound the virtual time it asks for.
-		var total time.Duration
-		for _, st := range sc.Steps {
-			switch s := st.(type) {
-			case WaitStep:
-				total += s.D
-			case ExpectStep:
-				total += s.Timing.D + s.Timing.D2
-			}
-		}
-		if total > 10*time.Minute || len(sc.Nodes) > 8 {
+		sc, err := Parse("fuzz.scn", data)
+		if err != nil || len(sc.Nodes) > fuzzMaxNodes || fuzzTime(sc) > fuzzMaxTime {
 			return
 		}
 		_, _ = RunScenario(context.Background(), sc, Options{Seed: 1})
 	})
+}
+
+// fuzzTime is the most simulated time sc may ask for.
+func fuzzTime(sc *Scenario) time.Duration {
+	var total time.Duration
+	for _, st := range sc.Steps {
+		total += runBound(st)
+	}
+	return total
+}
+
+// The fuzz seeds parse, run without step errors and stay within the fuzz
+// bounds (or FuzzRun would skip them and explore nothing).
+func TestFuzzSeeds(t *testing.T) {
+	for i, s := range fuzzSeeds {
+		sc, err := Parse(fmt.Sprintf("seed%d.scn", i), []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s) > fuzzMaxBytes || len(sc.Nodes) > fuzzMaxNodes || fuzzTime(sc) > fuzzMaxTime {
+			t.Errorf("seed %d: %d bytes, %d nodes, %v of simulated time: outside the fuzz bounds", i, len(s), len(sc.Nodes), fuzzTime(sc))
+		}
+		res, err := RunScenario(context.Background(), sc, Options{Seed: 1})
+		if err != nil {
+			t.Fatalf("seed %d: %v", i, err)
+		}
+		if len(res.StepErrors) > 0 || len(res.Verdicts) < 5 {
+			t.Errorf("seed %d: %d verdicts, step errors %v", i, len(res.Verdicts), res.StepErrors)
+		}
+	}
 }

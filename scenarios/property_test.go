@@ -13,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 	"github.com/gokeepalived/gokeepalived/sim"
 )
 
@@ -315,8 +316,9 @@ func checkTopology(t *rapid.T) {
 		for n := range c.Nodes {
 			fmt.Fprintf(&b, "--- %s (%s) keepalived.conf\n%s", nodeName(n), nodeAddr(n), c.config(n))
 		}
-		for _, e := range w.Timeline() {
-			if e.Kind == "state" || e.Kind == "net" || e.Kind == "daemon" || e.Kind == "link" || e.Kind == "vip" {
+		for _, e := range w.Observations(0) {
+			switch e.Kind {
+			case observe.KindState, observe.KindNet, observe.KindDaemon, observe.KindLink, observe.KindAddrAdd, observe.KindAddrDel:
 				b.WriteString(e.String() + "\n")
 			}
 		}
@@ -615,16 +617,14 @@ func checkTopology(t *rapid.T) {
 	check("after the stable window", one, up)
 
 	// No gratuitous ARP from a node that is not MASTER of the instance,
-	// over the whole run (timeline order is event order).
+	// over the whole run (the stream is in event order).
 	state := map[string]string{}
-	for _, e := range w.Timeline() {
+	for _, e := range w.Observations(0) {
 		key := e.Node + "/" + e.Instance
 		switch e.Kind {
-		case "state":
-			if f := strings.Fields(e.Text); len(f) >= 3 {
-				state[key] = f[2]
-			}
-		case "garp":
+		case observe.KindState:
+			state[key] = e.To
+		case observe.KindGARP:
 			if state[key] != "MASTER" {
 				t.Fatalf("gratuitous ARP from %s %s in state %q at %v: %s\n%s", e.Node, e.Instance, state[key], e.At, e.Text, dump())
 			}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 // Options configures one run of a scenario.
@@ -25,7 +27,8 @@ type Options struct {
 	Verbose bool
 	// Logger receives the daemons' slog records. Nil discards them.
 	Logger *slog.Logger
-	// NewBackend builds the world; nil means the simulator.
+	// NewBackend builds the world (logger is Logger, possibly nil); nil
+	// means the simulator.
 	NewBackend func(seed int64, logger *slog.Logger) (Backend, error)
 	// Capture, when set and the backend can capture (Capturer), receives
 	// a pcap stream of each segment, for Wireshark or vrrpdump.
@@ -88,6 +91,11 @@ type Result struct {
 	VIPs      []VIPHistory
 	Failovers []Failover
 	Actions   []Action
+	// Marks is when each `mark` step ran.
+	Marks map[string]time.Duration
+	// Observations is the world's whole observation stream (see
+	// Backend.Observations); observe.History folds it.
+	Observations []observe.Observation
 }
 
 // Action is a step that changed the world (not a wait or an expectation).
@@ -139,28 +147,15 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	if newB == nil {
 		newB = func(seed int64, lg *slog.Logger) (Backend, error) { return NewSimBackend(seed, lg), nil }
 	}
-	// Warnings from the daemons (config diagnostics) join the timeline.
-	var warnings []Event
-	var clock func() time.Duration
-	confLine := map[string]Pos{} // node -> first line of its current config heredoc
-	logger := opt.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	if err := checkBounds(sc); err != nil {
+		return nil, err
 	}
-	logger = slog.New(&warnHandler{next: logger.Handler(), sink: func(node, msg string) {
-		var at time.Duration
-		if clock != nil {
-			at = clock()
-		}
-		warnings = append(warnings, Event{At: at, Node: node, Kind: "warning", Text: scenarioLine(msg, node, confLine)})
-	}})
-	b, err := newB(opt.Seed, logger)
+	b, err := newB(opt.Seed, opt.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("%s: backend: %w", sc.File, err)
 	}
 	defer b.Close()
-	clock = b.Elapsed
-	res := &Result{File: sc.File, Title: sc.Title, Seed: opt.Seed, Backend: b.Name()}
+	res := &Result{File: sc.File, Title: sc.Title, Seed: opt.Seed, Backend: b.Name(), Marks: map[string]time.Duration{}}
 	if len(sc.Backends) > 0 && !slices.Contains(sc.Backends, b.Name()) {
 		res.Skipped = fmt.Sprintf("scenario is for %s, not %s", strings.Join(sc.Backends, ", "), b.Name())
 		return res, nil
@@ -168,8 +163,8 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	if err := checkSupported(sc, b); err != nil {
 		return nil, err
 	}
-	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: map[string]time.Duration{}, seenDetect: map[string]bool{},
-		warnings: &warnings, confLine: confLine, rejMarks: map[string]map[string]map[string]int{}}
+	r := &runner{sc: sc, b: b, opt: opt, res: res, marks: res.Marks, markSeq: map[string]int{}, seenDetect: map[string]bool{},
+		confLine: map[string]Pos{}, rejMarks: map[string]map[string]map[string]int{}}
 	if err := r.build(); err != nil {
 		return nil, err
 	}
@@ -181,7 +176,9 @@ func RunScenario(ctx context.Context, sc *Scenario, opt Options) (*Result, error
 	}
 	r.flush()
 	res.End = b.Elapsed()
-	res.VIPs, res.Failovers = summarize(b, sc, res.Actions, res.End)
+	h := r.sync()
+	res.VIPs, res.Failovers = summarize(h, sc, res.Actions, res.End)
+	res.Observations = b.Observations(0)
 	return res, nil
 }
 
@@ -223,14 +220,19 @@ type runner struct {
 	opt   Options
 	res   *Result
 	marks map[string]time.Duration
+	// markSeq is each mark's place in the observation stream.
+	markSeq map[string]int
 	// lastAction is when the last world-changing step ran: "within"
 	// expectations about things that happen (notify calls, detections)
 	// count from there.
 	lastAction time.Duration
-	printed    int // events of the backend's timeline already printed
+	// hist is the backend's observation stream folded so far (sync).
+	hist observe.History
+	p    printer
+	// seenDetect: detections printed since the last step.
 	seenDetect map[string]bool
-	warnings   *[]Event // daemon warnings not yet printed
-	confLine   map[string]Pos
+	// confLine is the first line of each node's current config heredoc.
+	confLine map[string]Pos
 	// rejected counters at each mark and at the last action
 	rejMarks  map[string]map[string]map[string]int
 	rejAction map[string]map[string]int
@@ -247,7 +249,7 @@ func (r *runner) build() error {
 			return fmt.Errorf("%s: node %s: %w", n.Pos, n.Name, err)
 		}
 	}
-	r.printed = len(r.b.Events(0))
+	r.skipPrinted()
 	if c, ok := r.b.(Capturer); ok && r.opt.Capture != nil {
 		for _, s := range r.sc.Segments {
 			out, err := r.opt.Capture(s.Name)
@@ -260,6 +262,13 @@ func (r *runner) build() error {
 		}
 	}
 	return nil
+}
+
+// sync folds the observations the backend made since the last call into
+// the runner's history, and returns it.
+func (r *runner) sync() *observe.History {
+	r.hist.Add(r.b.Observations(r.hist.Len())...)
+	return &r.hist
 }
 
 func (r *runner) stepError(st Step, err error) {
@@ -343,6 +352,7 @@ func (r *runner) step(st Step) {
 		err = r.b.RunFor(s.D)
 	case MarkStep:
 		r.marks[s.Name] = r.b.Elapsed()
+		r.markSeq[s.Name] = r.sync().Len()
 		r.rejMarks[s.Name] = r.rejectSnapshot()
 		r.line(r.b.Elapsed(), "", "", "mark", s.Name)
 	case ExpectStep:

@@ -3,13 +3,17 @@ package scenarios
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 // scenarioSeeds are the simulator seeds every scenario file runs with. The
@@ -191,5 +195,63 @@ func TestGuideExample(t *testing.T) {
 	}
 	if len(res.Verdicts) < 3 || !res.Passed() {
 		t.Fatalf("the guide's example: %d verdicts, failed: %v", len(res.Verdicts), res.Failed())
+	}
+}
+
+// jsonBackend is the simulator seen the way a backend in another process
+// would be: every observation crosses the boundary as a JSON line.
+type jsonBackend struct {
+	*SimBackend
+	t *testing.T
+}
+
+func (b jsonBackend) Observations(from int) []observe.Observation {
+	var out []observe.Observation
+	for _, o := range b.SimBackend.Observations(from) {
+		line, err := json.Marshal(o)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		var back observe.Observation
+		if err := json.Unmarshal(line, &back); err != nil {
+			b.t.Fatalf("%s: %v", line, err)
+		}
+		out = append(out, back)
+	}
+	return out
+}
+
+// The runner knows a world only through the Backend: control operations,
+// the observation stream and two ground-truth queries. A stream that went
+// through JSON (as the namespace lab's will) gives every scenario file the
+// same timeline, verdicts and summary, byte for byte.
+func TestStreamThroughJSON(t *testing.T) {
+	files, err := filepath.Glob("*.scn")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenario files: %v", err)
+	}
+	for _, f := range files {
+		sc, err := ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(viaJSON bool) string {
+			var buf bytes.Buffer
+			opt := Options{Seed: 3, Trace: &buf, Verbose: true}
+			if viaJSON {
+				opt.NewBackend = func(seed int64, lg *slog.Logger) (Backend, error) {
+					return jsonBackend{NewSimBackend(seed, lg), t}, nil
+				}
+			}
+			res, err := RunScenario(context.Background(), sc, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			WriteSummary(&buf, res)
+			return buf.String()
+		}
+		if direct, viaJSON := run(false), run(true); direct != viaJSON {
+			t.Errorf("%s: the stream through JSON changes the output:\n%s", f, lineDiff(direct, viaJSON))
+		}
 	}
 }

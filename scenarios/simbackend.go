@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 	"github.com/gokeepalived/gokeepalived/sim"
 )
 
@@ -61,6 +62,12 @@ func (b *SimBackend) Daemon(node string, op DaemonOp) error {
 	case OpStop:
 		return b.W.StopDaemon(node)
 	case OpKill:
+		return b.W.KillDaemon(node)
+	case OpKillWorker:
+		// The simulated daemon is one process: killing its VRRP worker
+		// kills all of it (no clean-up, the VIPs stay), as keepalived's
+		// parent would find its VRRP child gone. A separate worker, and
+		// the parent restarting it, come with the daemon's process model.
 		return b.W.KillDaemon(node)
 	case OpKillParent:
 		// The simulated daemon is one process; a parent-only kill -9 ends
@@ -145,14 +152,35 @@ func (b *SimBackend) Elapsed() time.Duration { return b.W.Elapsed() }
 
 // RunFor implements Backend.
 func (b *SimBackend) RunFor(d time.Duration) error {
+	if err := b.checkRun(d); err != nil {
+		return err
+	}
 	b.W.RunFor(d)
 	return nil
 }
 
 // RunUntil implements Backend.
 func (b *SimBackend) RunUntil(limit time.Duration, cond func() bool) (bool, error) {
+	if err := b.checkRun(limit); err != nil {
+		return false, err
+	}
 	return b.W.RunUntil(limit, cond), nil
 }
+
+// checkRun refuses a negative duration and one that would take the world
+// past the simulator's ceiling (sim.MaxElapsed).
+func (b *SimBackend) checkRun(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("sim: cannot run for a negative time (%v)", d)
+	}
+	if d > sim.MaxElapsed-b.W.Elapsed() {
+		return fmt.Errorf("sim: running %v more would pass the simulator's ceiling of %v", d, sim.MaxElapsed)
+	}
+	return nil
+}
+
+// Observations implements Backend.
+func (b *SimBackend) Observations(from int) []observe.Observation { return b.W.Observations(from) }
 
 // VIPHolders implements Backend.
 func (b *SimBackend) VIPHolders(addr netip.Addr) []string { return b.W.VIPHolders(addr) }
@@ -164,75 +192,6 @@ func (b *SimBackend) State(node, inst string) (string, bool) {
 		return "", false
 	}
 	return st.String(), true
-}
-
-// Transitions implements Backend.
-func (b *SimBackend) Transitions() []Transition {
-	ts := b.W.Transitions()
-	out := make([]Transition, len(ts))
-	for i, t := range ts {
-		out[i] = Transition{At: t.At, Node: t.Node, Instance: t.Instance,
-			From: t.From.String(), To: t.To.String(), Priority: int(t.Priority)}
-	}
-	return out
-}
-
-// SplitBrains implements Backend.
-func (b *SimBackend) SplitBrains() []SplitBrain {
-	sb := b.W.SplitBrains()
-	out := make([]SplitBrain, len(sb))
-	for i, s := range sb {
-		out[i] = SplitBrain{VIP: s.VIP, Nodes: s.Nodes, Start: s.Start, End: s.End, Open: s.Open}
-	}
-	return out
-}
-
-// Notifies implements Backend.
-func (b *SimBackend) Notifies() []NotifyCall {
-	ns := b.W.Notifies()
-	out := make([]NotifyCall, len(ns))
-	for i, n := range ns {
-		out[i] = NotifyCall{At: n.At, Node: n.Node, Argv: n.Argv}
-	}
-	return out
-}
-
-// VIPEvents implements Backend.
-func (b *SimBackend) VIPEvents() []VIPEvent {
-	vs := b.W.VIPEvents()
-	out := make([]VIPEvent, len(vs))
-	for i, v := range vs {
-		out[i] = VIPEvent{At: v.At, Node: v.Node, Addr: v.Prefix.Addr(), Added: v.Added}
-	}
-	return out
-}
-
-// Detections implements Backend: the daemons' own split-brain reports, as
-// they appear in the simulator's timeline.
-func (b *SimBackend) Detections() []Detection {
-	var out []Detection
-	for _, e := range b.W.Timeline() {
-		if e.Node != "" && e.Kind == "split-brain-detected" {
-			out = append(out, Detection{At: e.At, Node: e.Node, Text: e.Text})
-		}
-	}
-	return out
-}
-
-// Rejected implements Backend.
-func (b *SimBackend) Rejected(node string) map[string]int { return b.W.Counters(node).Rejected }
-
-// Events implements Backend.
-func (b *SimBackend) Events(i int) []Event {
-	tl := b.W.Timeline()
-	if i >= len(tl) {
-		return nil
-	}
-	out := make([]Event, 0, len(tl)-i)
-	for _, e := range tl[i:] {
-		out = append(out, Event{At: e.At, Node: e.Node, Instance: e.Instance, Kind: e.Kind, Text: e.Text})
-	}
-	return out
 }
 
 // CaptureSegment implements Capturer.

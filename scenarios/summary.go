@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 // VIPHistory is who held one virtual address over the run.
@@ -40,7 +42,7 @@ type Failover struct {
 
 // summarize rebuilds the holder history of every address a daemon added
 // (interface addresses from the topology are left out).
-func summarize(b Backend, sc *Scenario, actions []Action, end time.Duration) ([]VIPHistory, []Failover) {
+func summarize(h *observe.History, sc *Scenario, actions []Action, end time.Duration) ([]VIPHistory, []Failover) {
 	static := map[netip.Addr]bool{}
 	for _, n := range sc.Nodes {
 		for _, i := range n.Ifaces {
@@ -62,14 +64,14 @@ func summarize(b Backend, sc *Scenario, actions []Action, end time.Duration) ([]
 		slices.Sort(out)
 		return out
 	}
-	for _, e := range b.VIPEvents() {
+	for _, e := range h.AddrChanges() {
 		if static[e.Addr] {
 			continue
 		}
-		h := hist[e.Addr]
-		if h == nil {
-			h = &VIPHistory{Addr: e.Addr, Spans: []HolderSpan{{From: 0}}}
-			hist[e.Addr] = h
+		vh := hist[e.Addr]
+		if vh == nil {
+			vh = &VIPHistory{Addr: e.Addr, Spans: []HolderSpan{{From: 0}}}
+			hist[e.Addr] = vh
 			holders[e.Addr] = map[string]bool{}
 			order = append(order, e.Addr)
 		}
@@ -79,25 +81,25 @@ func summarize(b Backend, sc *Scenario, actions []Action, end time.Duration) ([]
 		if slices.Equal(before, after) {
 			continue
 		}
-		last := &h.Spans[len(h.Spans)-1]
+		last := &vh.Spans[len(vh.Spans)-1]
 		if last.From == e.At {
 			// Same instant: replace (zero-length spans are noise).
 			last.Holders = after
-			if len(h.Spans) > 1 && slices.Equal(h.Spans[len(h.Spans)-2].Holders, after) {
-				h.Spans = h.Spans[:len(h.Spans)-1]
+			if len(vh.Spans) > 1 && slices.Equal(vh.Spans[len(vh.Spans)-2].Holders, after) {
+				vh.Spans = vh.Spans[:len(vh.Spans)-1]
 			}
 			continue
 		}
 		last.To = e.At
-		h.Spans = append(h.Spans, HolderSpan{From: e.At, Holders: after})
+		vh.Spans = append(vh.Spans, HolderSpan{From: e.At, Holders: after})
 	}
 	var out []VIPHistory
 	var fos []Failover
 	for _, a := range order {
-		h := hist[a]
-		h.Spans[len(h.Spans)-1].To = end
-		out = append(out, *h)
-		fos = append(fos, failovers(*h, actions)...)
+		vh := hist[a]
+		vh.Spans[len(vh.Spans)-1].To = end
+		out = append(out, *vh)
+		fos = append(fos, failovers(*vh, actions)...)
 	}
 	slices.SortStableFunc(fos, func(x, y Failover) int { return cmp.Compare(x.Gained, y.Gained) })
 	return out, fos

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 	"github.com/gokeepalived/gokeepalived/sim"
 )
 
@@ -28,6 +32,8 @@ type SweepOptions struct {
 	// Delay is a one-way delay on both paths (default none: answers
 	// arrive in the same instant, so most false takeovers last no time).
 	Delay time.Duration
+	// NewBackend builds the world of each run; nil means the simulator.
+	NewBackend func(seed int64, logger *slog.Logger) (Backend, error)
 }
 
 // SweepDirection names which adverts are lost.
@@ -88,16 +94,53 @@ vrrp_instance VI_1 {
 
 var sweepVIP = netip.MustParseAddr("10.0.0.3")
 
-// Sweep runs the packet-loss sweep in the simulator.
+// Limits of the sweep's parameters.
+const (
+	// MaxSweepRuns bounds the runs per cell.
+	MaxSweepRuns = 1000
+	// sweepSettle is the time before the loss starts: the election (at
+	// most 10 s) and 2 s of quiet.
+	sweepSettle = 12 * time.Second
+)
+
+// Validate rejects parameters that make no sense (a negative delay, a
+// loss rate outside 0..100) or that would pass the scenario ceiling.
+// Zero values mean the defaults.
+func (o SweepOptions) Validate() error {
+	switch {
+	case o.Runs < 0 || o.Runs > MaxSweepRuns:
+		return fmt.Errorf("sweep: runs %d: want 1..%d", o.Runs, MaxSweepRuns)
+	case o.Duration < 0 || o.Duration > MaxRunTime-time.Minute:
+		return fmt.Errorf("sweep: duration %v: want a positive duration up to %v", o.Duration, MaxRunTime-time.Minute)
+	case o.Delay < 0 || o.Delay > MaxDelay:
+		return fmt.Errorf("sweep: delay %v: want 0..%v", o.Delay, MaxDelay)
+	}
+	for _, l := range o.Losses {
+		if !(l >= 0 && l <= 100) {
+			return fmt.Errorf("sweep: loss %v%%: want a percentage 0..100", l)
+		}
+	}
+	return nil
+}
+
+// Sweep runs the packet-loss sweep: one scenario per run, through the
+// runner and a Backend (opt.NewBackend; nil is the simulator).
 func Sweep(ctx context.Context, opt SweepOptions) ([]SweepRow, error) {
-	if opt.Runs <= 0 {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Runs == 0 {
 		opt.Runs = 3
 	}
-	if opt.Duration <= 0 {
+	if opt.Duration == 0 {
 		opt.Duration = 10 * time.Minute
 	}
 	if opt.Losses == nil {
 		opt.Losses = []float64{0, 10, 30, 60, 100}
+	}
+	mdi, advert, err := sweepTimers()
+	if err != nil {
+		return nil, err
 	}
 	var rows []SweepRow
 	for _, dir := range []SweepDirection{MasterToBackup, BackupToMaster, BothDirections} {
@@ -109,7 +152,7 @@ func Sweep(ctx context.Context, opt SweepOptions) ([]SweepRow, error) {
 				if err := ctx.Err(); err != nil {
 					return rows, fmt.Errorf("sweep: %w", err)
 				}
-				r, err := sweepOnce(opt.Seed+int64(i), dir, loss, opt.Duration, opt.Delay)
+				r, err := sweepOnce(ctx, opt, opt.Seed+int64(i), dir, loss, mdi+advert)
 				if err != nil {
 					return rows, fmt.Errorf("sweep %s %g%% run %d: %w", dir, loss, i, err)
 				}
@@ -132,44 +175,67 @@ type sweepResult struct {
 	healed         bool
 }
 
-func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Duration) (sweepResult, error) {
-	var res sweepResult
-	w := sim.NewWorld(sim.Options{Seed: seed})
-	if err := w.AddSegment("lan"); err != nil {
-		return res, err
+var sweepNodes = []struct {
+	name, state string
+	prio        int
+	addr        string
+}{{"lb01", "MASTER", 150, "10.0.0.5/24"}, {"lb02", "BACKUP", 100, "10.0.0.6/24"}}
+
+func sweepConfig(i int) []byte {
+	n := sweepNodes[i]
+	return fmt.Appendf(nil, sweepConf, n.name, n.state, n.prio)
+}
+
+// sweepTimers reads lb02's Master_Down_Interval and advert interval from
+// its configuration: after the loss stops, the pair must be healed within
+// their sum (the longest a correct backup waits after the master's last
+// advert, plus the master's next advert).
+func sweepTimers() (mdi, advert time.Duration, err error) {
+	cfg, _, err := config.Parse("lb02", sweepConfig(1), config.Options{})
+	if err != nil {
+		return 0, 0, fmt.Errorf("sweep: lb02's config: %w", err)
 	}
-	nodes := []struct {
-		name, state string
-		prio        int
-		addr        string
-	}{{"lb01", "MASTER", 150, "10.0.0.5/24"}, {"lb02", "BACKUP", 100, "10.0.0.6/24"}}
-	for _, n := range nodes {
-		if err := w.AddNode(n.name, sim.Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix(n.addr)}}); err != nil {
-			return res, err
-		}
-		if err := w.WriteFile(n.name, sim.ConfigPath, fmt.Appendf(nil, sweepConf, n.name, n.state, n.prio)); err != nil {
-			return res, err
-		}
-		if err := w.StartDaemon(n.name); err != nil {
-			return res, err
-		}
+	if len(cfg.Instances) != 1 {
+		return 0, 0, fmt.Errorf("sweep: lb02's config has %d instances, want 1", len(cfg.Instances))
+	}
+	in := cfg.Instances[0]
+	return MasterDownInterval(in.Priority, in.AdvertInt), in.AdvertInt, nil
+}
+
+// MasterDownInterval is a backup's Master_Down_Interval = 3 ×
+// Advertisement_Interval + Skew_Time, with Skew_Time = (256 − priority) ×
+// Advertisement_Interval / 256 in keepalived's microsecond arithmetic
+// (vrrp.h VRRP_TIMER_SKEW; the same for VRRPv2's whole seconds and v3's
+// centiseconds).
+//
+// TODO(vrrp): pkg/vrrp computes the same in its unexported
+// instance.masterDown; export it there and call it here.
+func MasterDownInterval(priority int, advert time.Duration) time.Duration {
+	cs := int64(advert / (10 * time.Millisecond))
+	skew := time.Duration(int64(256-priority)*cs*625/16) * time.Microsecond
+	return 3*advert + skew
+}
+
+// sweepScenario is one run of the sweep as a scenario: elect lb01, let 2 s
+// pass, lose packets for d, heal, and expect lb01 alone within healed (one
+// Master_Down_Interval plus an advert interval).
+func sweepScenario(dir SweepDirection, loss float64, d, delay, healed time.Duration) *Scenario {
+	pos := func(line int) Pos { return Pos{File: "sweep", Line: line} }
+	sc := &Scenario{File: "sweep", Title: fmt.Sprintf("loss sweep: %s %g%%", dir, loss), Segments: []Segment{{Pos: pos(1), Name: "lan"}}}
+	var names []string
+	for i, n := range sweepNodes {
+		sc.Nodes = append(sc.Nodes, Node{Pos: pos(1), Name: n.name,
+			Ifaces: []Iface{{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix(n.addr)}}}})
+		sc.Steps = append(sc.Steps, FileStep{Pos: pos(2), Op: "write", Node: n.name, Path: sim.ConfigPath,
+			Data: sweepConfig(i), Mode: 0o644, Config: true})
+		names = append(names, n.name)
 	}
 	// The delay is a link property: set before the run and again after
-	// ClearFaults, which removes it with the loss.
-	setDelay := func() error {
-		if delay <= 0 {
-			return nil
-		}
-		return eachWay(BothWays, "lb01", "lb02", func(from, to string) error { return w.SetDelay(from, to, delay, 0) })
+	// the heal, which removes it with the loss.
+	var delays []Step
+	if delay > 0 {
+		delays = append(delays, NetStep{Pos: pos(3), Fault: FaultDelay, From: "lb01", To: "lb02", Dir: BothWays, Delay: delay})
 	}
-	if err := setDelay(); err != nil {
-		return res, err
-	}
-	if !w.RunUntil(10*time.Second, func() bool { st, _ := w.State("lb01", "VI_1"); return st.String() == "MASTER" }) {
-		return res, fmt.Errorf("lb01 never became MASTER")
-	}
-	w.RunFor(2 * time.Second)
-	start := w.Elapsed()
 	from, to, way := "lb01", "lb02", OneWay
 	switch dir {
 	case BackupToMaster:
@@ -177,26 +243,46 @@ func sweepOnce(seed int64, dir SweepDirection, loss float64, d, delay time.Durat
 	case BothDirections:
 		way = BothWays
 	}
-	if err := eachWay(way, from, to, func(from, to string) error { return w.SetLoss(from, to, loss) }); err != nil {
+	sc.Steps = append(sc.Steps, delays...)
+	sc.Steps = append(sc.Steps,
+		DaemonStep{Pos: pos(4), Op: OpStart, Nodes: names},
+		ExpectStep{Pos: pos(5), Text: "state lb01 VI_1 MASTER within 10s", Cond: StateCond{Node: "lb01", Inst: "VI_1", State: "MASTER"},
+			Timing: Timing{Mode: Within, D: 10 * time.Second}},
+		WaitStep{Pos: pos(6), D: sweepSettle - 10*time.Second},
+		MarkStep{Pos: pos(7), Name: "loss"},
+		NetStep{Pos: pos(8), Fault: FaultLoss, From: from, To: to, Dir: way, Percent: loss},
+		WaitStep{Pos: pos(9), D: d},
+		MarkStep{Pos: pos(10), Name: "heal"},
+		HealStep{Pos: pos(11)})
+	sc.Steps = append(sc.Steps, delays...)
+	sc.Steps = append(sc.Steps, ExpectStep{Pos: pos(12), Text: fmt.Sprintf("vip %s on lb01 within %v", sweepVIP, healed),
+		Cond: VIPCond{Addr: sweepVIP, Nodes: []string{"lb01"}}, Timing: Timing{Mode: Within, D: healed}})
+	return sc
+}
+
+func sweepOnce(ctx context.Context, opt SweepOptions, seed int64, dir SweepDirection, loss float64, healed time.Duration) (sweepResult, error) {
+	var res sweepResult
+	sc := sweepScenario(dir, loss, opt.Duration, opt.Delay, healed)
+	out, err := RunScenario(ctx, sc, Options{Seed: seed, NewBackend: opt.NewBackend})
+	if err != nil {
 		return res, err
 	}
-	w.RunFor(d)
-	end := w.Elapsed()
-	w.ClearFaults()
-	if err := setDelay(); err != nil {
-		return res, err
+	if len(out.StepErrors) > 0 {
+		return res, fmt.Errorf("%s", strings.Join(out.StepErrors, "; "))
 	}
-	// One Master_Down_Interval of lb02 (3 + 156/256 s) plus an advert.
-	res.healed = w.RunUntil(3609375*time.Microsecond+time.Second, func() bool {
-		h := w.VIPHolders(sweepVIP)
-		return len(h) == 1 && h[0] == "lb01"
-	})
-	for _, t := range w.Transitions() {
-		if t.Node == "lb02" && t.To.String() == "MASTER" && t.At > start && t.At <= end {
+	if v := out.Verdicts[0]; !v.Pass {
+		return res, fmt.Errorf("lb01 never became MASTER: %s", v)
+	}
+	res.healed = out.Verdicts[1].Pass
+	start, end := out.Marks["loss"], out.Marks["heal"]
+	var h observe.History
+	h.Add(out.Observations...)
+	for _, t := range h.Transitions() {
+		if t.Node == "lb02" && t.To == "MASTER" && t.At > start && t.At <= end {
 			res.flaps++
 		}
 	}
-	for _, sb := range w.SplitBrains() {
+	for _, sb := range h.SplitBrains(out.End) {
 		s, e := max(sb.Start, start), min(sb.End, end)
 		if e > s {
 			res.split += e - s

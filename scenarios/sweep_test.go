@@ -33,7 +33,10 @@ func TestSweepFacts(t *testing.T) {
 			t.Errorf("%s %g%%: not healed within one Master_Down_Interval + advert_int after the loss stopped", r.Direction, r.Loss)
 		}
 	}
-	mdi := 3609375 * time.Microsecond
+	mdi, _, err := sweepTimers()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, dir := range []SweepDirection{MasterToBackup, BackupToMaster, BothDirections} {
 		if r := cell[dir][0]; r.Flaps != 0 || r.SplitBrain != 0 {
 			t.Errorf("%s 0%%: %.1f flaps, %v split brain; want none", dir, r.Flaps, r.SplitBrain)

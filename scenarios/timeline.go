@@ -1,65 +1,131 @@
 package scenarios
 
-// The printed timeline: which events show, de-duplication of repeated
-// reports, daemon warnings mapped to scenario lines.
+// The printed timeline, read from the backend's observation stream: which
+// observations show, split-brain START/END lines, de-duplication of
+// repeated reports, config diagnostics mapped to scenario lines.
 
 import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
-// scenarioLine rewrites a config diagnostic "NODE:LINE:COL: ..." (the
-// simulator names each node's keepalived.conf after the node) to point
-// into the scenario file: "e1.scn:61:2 (lvs1 keepalived.conf:1:2): ...".
-func scenarioLine(msg, node string, confLine map[string]Pos) string {
-	start, ok := confLine[node]
-	rest, found := strings.CutPrefix(msg, node+":")
-	if !ok || !found {
-		return msg
-	}
-	ln, rest, found := strings.Cut(rest, ":")
-	n, err := strconv.Atoi(ln)
-	if !found || err != nil {
-		return msg
-	}
-	col, tail, found := strings.Cut(rest, ":")
-	if _, err := strconv.Atoi(col); !found || err != nil {
-		return msg
-	}
-	return fmt.Sprintf("%s:%d:%s (%s keepalived.conf:%d:%s):%s", start.File, start.Line+n-1, col, node, n, col, tail)
+// timelineLine is one line of the printed timeline.
+type timelineLine struct {
+	At       time.Duration
+	Node     string
+	Instance string
+	Kind     string
+	Text     string
 }
 
-// compactKinds are the timeline events shown without Verbose.
+// diagLine points a config diagnostic of node's keepalived.conf (the
+// backends name each node's main config after the node) into the scenario
+// file: "e1.scn:61:2 (lvs1 keepalived.conf:1:2): warning: ...". Diagnostics
+// of other files (includes) print as pkg/config prints them.
+func diagLine(o observe.Observation, confLine map[string]Pos) string {
+	d := o.Diagnostic()
+	full := d.String()
+	start, ok := confLine[o.Node]
+	if !ok || o.File != o.Node || o.Line == 0 {
+		return full
+	}
+	tail := strings.TrimPrefix(full, d.Pos.String()+":")
+	return fmt.Sprintf("%s:%d:%d (%s keepalived.conf:%d:%d):%s", start.File, start.Line+o.Line-1, o.Col, o.Node, o.Line, o.Col, tail)
+}
+
+// compactKinds are the timeline lines shown without Verbose.
 var compactKinds = map[string]bool{
-	"warning": true, "state": true, "vip": true, "vip-add": true, "vip-del": true, "notify": true, "fault": true,
+	"warning": true, "state": true, "vip": true, "notify": true,
 	"split-brain": true, "split-brain-detected": true, "priority": true,
 	"group-state": true, "daemon": true, "link": true,
 }
 
-// flush prints the world's events that happened since the last flush.
+// hidden are observations the timeline never prints: per-advert reports
+// (too many) and the daemon's own account of its addresses (the "vip"
+// lines show the world's).
+var hidden = map[observe.Kind]bool{
+	observe.KindAdvertSent: true, observe.KindAdvertRecv: true,
+	observe.KindVIPAdd: true, observe.KindVIPDel: true,
+}
+
+// printer follows the observation stream as it is printed.
+type printer struct {
+	printed int // observations already read
+	// hist is the history of the printed part of the stream: split-brain
+	// lines are printed as the stream reaches them.
+	hist observe.History
+	// pending are intervals (indexes into hist.Intervals) that began at an
+	// instant not over yet: a hand-over in which the new master adds the
+	// VIP an instant before the old one removes it is not a split brain,
+	// so START is printed once the instant is over and the interval is
+	// still open or lasted.
+	pending []int
+}
+
+// skipPrinted reads the stream up to its current end without printing (the
+// topology's set-up).
+func (r *runner) skipPrinted() {
+	obs := r.b.Observations(r.p.printed)
+	r.p.printed += len(obs)
+	r.p.hist.Add(obs...)
+}
+
+// flush prints the world's observations since the last flush.
 func (r *runner) flush() {
-	evs := r.b.Events(r.printed)
-	r.printed += len(evs)
-	if w := *r.warnings; len(w) > 0 {
-		evs = append(slices.Clone(w), evs...)
-		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
-		*r.warnings = (*r.warnings)[:0]
-	}
 	if r.opt.Trace == nil {
+		r.p.printed += len(r.b.Observations(r.p.printed))
 		return
 	}
-	// A handover in which the new master adds the VIP an instant before the
-	// old one removes it is a zero-length "split brain": noise unless
-	// Verbose.
-	instant := map[string]bool{}
-	for _, e := range evs {
-		if a, ok := strings.CutPrefix(e.Text, "END "); ok && e.Kind == "split-brain" && strings.HasSuffix(a, " after 0s") {
-			instant[strings.Fields(a)[0]+"@"+e.At.String()] = true
+	obs := r.b.Observations(r.p.printed)
+	r.p.printed += len(obs)
+	var evs, warnings []timelineLine
+	for _, o := range obs {
+		evs = r.confirmSplits(evs, func(start time.Duration) bool { return o.At > start })
+		addr := o.Kind == observe.KindAddrAdd || o.Kind == observe.KindAddrDel
+		var was int
+		var wasOpen bool
+		before := len(r.p.hist.Intervals())
+		if addr {
+			was, wasOpen = r.p.hist.OpenInterval(o.Prefix.Addr())
 		}
+		r.p.hist.Add(o)
+		if !hidden[o.Kind] {
+			label, text := observe.Format(o)
+			if o.Kind == observe.KindConfig {
+				text = diagLine(o, r.confLine)
+			}
+			e := timelineLine{At: o.At, Node: o.Node, Instance: o.Instance, Kind: label, Text: text}
+			if label == "warning" {
+				warnings = append(warnings, e)
+			} else {
+				evs = append(evs, e)
+			}
+		}
+		if !addr {
+			continue
+		}
+		iv := r.p.hist.Intervals()
+		if wasOpen {
+			if s := iv[was]; !s.Open && s.End > s.Start {
+				evs = append(evs, timelineLine{At: o.At, Kind: "split-brain", Text: fmt.Sprintf("END %s after %v", s.VIP, s.End-s.Start)})
+			}
+		}
+		if len(iv) > before {
+			r.p.pending = append(r.p.pending, before)
+		}
+	}
+	now := r.b.Elapsed()
+	evs = r.confirmSplits(evs, func(start time.Duration) bool { return now > start })
+	// Warnings (config diagnostics, the daemons' warnings) come first in
+	// their instant.
+	if len(warnings) > 0 {
+		evs = append(warnings, evs...)
+		slices.SortStableFunc(evs, func(a, b timelineLine) int { return cmp.Compare(a.At, b.At) })
 	}
 	detected := map[string]bool{}
 	for _, e := range evs {
@@ -81,13 +147,26 @@ func (r *runner) flush() {
 			}
 			r.seenDetect[k] = true
 		}
-		if !r.opt.Verbose && e.Kind == "split-brain" {
-			if f := strings.Fields(e.Text); len(f) > 1 && instant[f[1]+"@"+e.At.String()] {
-				continue
-			}
-		}
 		r.line(e.At, e.Node, e.Instance, e.Kind, e.Text)
 	}
+}
+
+// confirmSplits appends the START line of every pending interval whose
+// instant is over (over(start)) and that did not close within it.
+func (r *runner) confirmSplits(evs []timelineLine, over func(start time.Duration) bool) []timelineLine {
+	iv := r.p.hist.Intervals()
+	keep := r.p.pending[:0]
+	for _, i := range r.p.pending {
+		s := iv[i]
+		switch {
+		case !over(s.Start):
+			keep = append(keep, i)
+		case s.Open || s.End > s.Start:
+			evs = append(evs, timelineLine{At: s.Start, Kind: "split-brain", Text: fmt.Sprintf("START %s held by %v", s.VIP, s.Nodes)})
+		}
+	}
+	r.p.pending = keep
+	return evs
 }
 
 func (r *runner) line(at time.Duration, node, inst, kind, text string) {

@@ -25,15 +25,17 @@ func (n *node) newDriver() (driver, error) {
 	return drv, nil
 }
 
-// loadConfig parses the node's keepalived.conf, logging the diagnostics.
+// loadConfig parses the node's keepalived.conf, recording the diagnostics
+// as typed observations (and logging them).
 func (n *node) loadConfig() (*config.Config, error) {
 	src, err := n.fs.read(ConfigPath)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ConfigPath, err)
 	}
 	cfg, diags, err := config.Parse(n.name, src, config.Options{FS: nodeFS{n.fs}})
-	lg := n.w.log.With("node", n.name)
+	lg := n.w.diagLog.With("node", n.name)
 	for _, d := range diags {
+		n.w.obs.diagnostic(n.name, d)
 		lg.Warn(d.String())
 	}
 	if err != nil {

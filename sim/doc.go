@@ -12,10 +12,17 @@
 // keepalived.conf run as written through a pure-Go shell interpreter
 // (mvdan.cc/sh) whose file operations see only that node's files.
 //
-// Observers record state transitions, VIP changes, adverts sent, received
-// and rejected, gratuitous ARPs, notify calls and split-brain intervals,
-// and a readable trace. The same seed and the same steps give a
-// byte-identical trace.
+// The world records one stream of raw observations (package
+// scenarios/observe, World.Observations): the drivers' reports with node
+// and virtual time, addresses appearing on and leaving interfaces, notify
+// runs, daemon process events, daemon warnings, config diagnostics and the
+// faults injected. It derives nothing from them: transitions, split
+// brains, reject counts and the readable timeline are folded from the
+// stream by observe.History and the scenario runner, the same way for
+// every world. The same seed and the same steps give a byte-identical
+// stream. Virtual time stops at MaxElapsed, and node clocks stay within
+// MinClockRate..MaxClockRate and MaxClockOffset, so no input makes time
+// wrap around.
 //
 // A typical use:
 //

@@ -84,7 +84,7 @@ func TestE6Nopreempt(t *testing.T) {
 	}
 	masters := 0
 	for _, tr := range w.Transitions() {
-		if tr.To == vrrp.StateMaster {
+		if tr.To == vrrp.StateMaster.String() {
 			masters++
 		}
 	}

@@ -4,17 +4,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
-func detections(w *World) []TraceEvent {
-	var out []TraceEvent
-	for _, e := range w.Timeline() {
-		if e.Kind == "split-brain-detected" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+func detections(w *World) []observe.Detection { return w.History().Detections() }
 
 // EXPERIMENTS.md E9 (seed 004 §2.2): each cause of split brain makes both
 // nodes hold the VIP; the observer sees it, a daemon reports it where it

@@ -89,6 +89,18 @@ func (w *World) scheduleDelivery(at time.Duration, dst *nodeIface, pkt *packet) 
 	w.queue.push(event{at: at, seq: w.seq, dst: dst, pkt: pkt})
 }
 
+// after is the virtual time d from now, saturating at MaxElapsed (and at
+// now for a negative d), so that no sum of durations wraps around.
+func (w *World) after(d time.Duration) time.Duration {
+	if d <= 0 {
+		return w.now
+	}
+	if d >= MaxElapsed-w.now {
+		return MaxElapsed
+	}
+	return w.now + d
+}
+
 // runUntil runs events due up to end; with cond, it stops as soon as cond
 // holds. The clock ends at end unless cond stopped it earlier.
 func (w *World) runUntil(end time.Duration, cond func() bool) bool {
@@ -114,22 +126,30 @@ func (w *World) runUntil(end time.Duration, cond func() bool) bool {
 }
 
 // virtualTimeHandler stamps slog records with the world's virtual time so
-// that daemon logs line up with the trace and stay reproducible; with
-// Options.TraceLogs it also copies them into the timeline (kind "log").
+// that daemon logs line up with the observations and stay reproducible. It
+// records every warning and error in the observation stream (kind "log"),
+// and Info lines too with Options.TraceLogs. A handler built with observed
+// set belongs to a logger whose records are already in the stream as typed
+// observations (config diagnostics): they are not recorded a second time.
 type virtualTimeHandler struct {
-	w    *World
-	h    slog.Handler
-	node string
+	w        *World
+	h        slog.Handler
+	node     string
+	observed bool
+}
+
+func (v *virtualTimeHandler) records(l slog.Level) bool {
+	return !v.observed && (l >= slog.LevelWarn || v.w.opt.TraceLogs && l >= slog.LevelInfo)
 }
 
 func (v *virtualTimeHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return v.h.Enabled(ctx, l) || (v.w.opt.TraceLogs && l >= slog.LevelInfo)
+	return v.h.Enabled(ctx, l) || v.records(l)
 }
 
 func (v *virtualTimeHandler) Handle(ctx context.Context, r slog.Record) error {
 	r.Time = v.w.Now()
-	if v.w.opt.TraceLogs && r.Level >= slog.LevelInfo {
-		v.w.obs.event(v.node, "", "log", r.Message)
+	if v.records(r.Level) {
+		v.w.obs.logged(v.node, r.Level, r.Message)
 	}
 	if !v.h.Enabled(ctx, r.Level) {
 		return nil
@@ -138,15 +158,18 @@ func (v *virtualTimeHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (v *virtualTimeHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	node := v.node
+	c := *v
 	for _, a := range as {
 		if a.Key == "node" {
-			node = a.Value.String()
+			c.node = a.Value.String()
 		}
 	}
-	return &virtualTimeHandler{w: v.w, h: v.h.WithAttrs(as), node: node}
+	c.h = v.h.WithAttrs(as)
+	return &c
 }
 
 func (v *virtualTimeHandler) WithGroup(name string) slog.Handler {
-	return &virtualTimeHandler{w: v.w, h: v.h.WithGroup(name), node: v.node}
+	c := *v
+	c.h = v.h.WithGroup(name)
+	return &c
 }

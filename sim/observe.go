@@ -1,27 +1,28 @@
 package sim
 
 import (
-	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
-	"slices"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
-// observer records everything scenarios assert on.
+// observer records what happens in the world as one stream of raw
+// observations (package observe), in event order. It derives nothing:
+// transitions, split brains, reject counts and the readable timeline are
+// folded from the stream by observe.History and the scenario runner, the
+// same way for every world. Besides the stream it keeps the network's own
+// counters and, on request, every advert and gratuitous ARP sent.
 type observer struct {
-	w           *World
-	transitions []Transition
-	notifies    []NotifyCall
-	vipEvents   []VIPEvent
-	garps       []GARPEvent
-	adverts     []AdvertEvent
-	timeline    []TraceEvent
-	counters    map[string]*Counters
-	splits      []SplitBrain
-	openSplit   map[netip.Addr]int // index into splits
+	w        *World
+	log      []observe.Observation
+	garps    []GARPEvent
+	adverts  []AdvertEvent
+	counters map[string]*Counters
 }
 
 // GARPEvent is one gratuitous ARP / unsolicited NA sent by a node.
@@ -35,13 +36,12 @@ type GARPEvent struct {
 func (o *observer) init(w *World) {
 	o.w = w
 	o.counters = map[string]*Counters{}
-	o.openSplit = map[netip.Addr]int{}
 }
 
 func (o *observer) counter(node string) *Counters {
 	c := o.counters[node]
 	if c == nil {
-		c = &Counters{Rejected: map[string]int{}}
+		c = &Counters{}
 		o.counters[node] = c
 	}
 	return c
@@ -50,84 +50,59 @@ func (o *observer) counter(node string) *Counters {
 func (o *observer) dropped(node string)  { o.counter(node).Dropped++ }
 func (o *observer) received(node string) { o.counter(node).AdvertsReceived++ }
 
-// event appends one line to the timeline (and the live trace writer).
-func (o *observer) event(node, instance, kind, text string) {
-	o.eventAt(o.w.now, node, instance, kind, text)
-}
-
-func (o *observer) eventAt(at time.Duration, node, instance, kind, text string) {
-	e := TraceEvent{At: at, Node: node, Instance: instance, Kind: kind, Text: text}
-	o.timeline = append(o.timeline, e)
+// record appends one observation at the current virtual time (and writes
+// its line to the live trace writer).
+func (o *observer) record(ob observe.Observation) {
+	ob.At = o.w.now
+	o.log = append(o.log, ob)
 	if o.w.opt.Trace != nil {
-		io.WriteString(o.w.opt.Trace, e.String()+"\n")
+		io.WriteString(o.w.opt.Trace, ob.String()+"\n")
 	}
 }
 
-func (o *observer) transition(node, instance string, from, to vrrp.State, prio uint8) {
-	o.transitions = append(o.transitions, Transition{At: o.w.now, Node: node, Instance: instance, From: from, To: to, Priority: prio})
+// event records something the world did or saw that carries only text:
+// a daemon process event, a link change, a network fault, a file written.
+func (o *observer) event(node, instance, kind, text string) {
+	o.record(observe.Observation{Node: node, Instance: instance, Kind: observe.Kind(kind), Text: text})
 }
 
-// addrChanged records an address change on a node and updates the
-// split-brain intervals for that address.
-func (o *observer) addrChanged(n *node, ifc *nodeIface, p netip.Prefix, label string, added, trace bool) {
-	o.vipEvents = append(o.vipEvents, VIPEvent{At: o.w.now, Node: n.name, Iface: ifc.name, Prefix: p, Label: label, Added: added})
-	if trace {
-		verb := "del"
-		if added {
-			verb = "add"
-		}
-		txt := fmt.Sprintf("%s %s dev %s", verb, p, ifc.name)
-		if label != "" {
-			txt += " label " + label
-		}
-		o.event(n.name, "", "vip", txt)
+// report records one of the driver's reports (per-advert reports only
+// with Options.RecordAdverts).
+func (o *observer) report(node string, r daemon.Report) {
+	if observe.IsAdvert(r) && !o.w.opt.RecordAdverts {
+		return
 	}
-	a := p.Addr()
-	holders := o.w.VIPHolders(a)
-	idx, open := o.openSplit[a]
-	switch {
-	case len(holders) > 1 && !open:
-		o.splits = append(o.splits, SplitBrain{VIP: a, Nodes: holders, Start: o.w.now, Open: true})
-		i := len(o.splits) - 1
-		o.openSplit[a] = i
-		// A hand-over inside one instant (the new master adds the VIP, the
-		// old one removes it when the advert arrives at the same virtual
-		// time) is not a split brain: confirm once the instant is over.
-		o.w.schedule(o.w.now+1, func() {
-			if s := &o.splits[i]; s.Open || s.End > s.Start {
-				o.eventAt(s.Start, "", "", "split-brain", fmt.Sprintf("START %s held by %v", a, s.Nodes))
-			}
-		})
-	case len(holders) > 1 && open:
-		for _, h := range holders {
-			if !slices.Contains(o.splits[idx].Nodes, h) {
-				o.splits[idx].Nodes = append(o.splits[idx].Nodes, h)
-				slices.Sort(o.splits[idx].Nodes)
-			}
-		}
-	case len(holders) <= 1 && open:
-		s := &o.splits[idx]
-		s.End, s.Open = o.w.now, false
-		delete(o.openSplit, a)
-		if s.End > s.Start {
-			o.event("", "", "split-brain", fmt.Sprintf("END %s after %v", a, s.End-s.Start))
-		}
-	}
+	o.record(observe.FromReport(o.w.now, node, r))
 }
 
-// splitBrains lists the intervals, leaving out those that opened and
-// closed within one instant (see addrChanged).
-func (o *observer) splitBrains() []SplitBrain {
-	var out []SplitBrain
-	for _, s := range o.splits {
-		if !s.Open && s.End == s.Start {
-			continue
-		}
-		s.Nodes = slices.Clone(s.Nodes)
-		if s.Open {
-			s.End = o.w.now
-		}
-		out = append(out, s)
+// notify records a notify script run: its argv, exit status and, when it
+// failed, the first line of its stderr.
+func (o *observer) notify(node string, argv []string, exit int, failed bool, stderr string) {
+	ob := observe.Observation{Node: node, Kind: observe.KindNotify, Argv: argv, Exit: exit, Failed: failed}
+	if failed {
+		ob.Text = stderr
 	}
-	return out
+	o.record(ob)
+}
+
+// diagnostic records a diagnostic of the configuration node loaded.
+func (o *observer) diagnostic(node string, d config.Diagnostic) {
+	o.record(observe.FromDiagnostic(o.w.now, node, d))
+}
+
+// logged records a line a daemon logged.
+func (o *observer) logged(node string, l slog.Level, msg string) {
+	o.record(observe.Observation{Node: node, Kind: observe.KindLog, Level: observe.LogLevel(l), Text: msg})
+}
+
+// addrChanged records an address appearing on or leaving a node's
+// interface: the ground truth of who holds an address. The topology's
+// own addresses are recorded too (at boot), so that a history folded from
+// the stream knows every holder.
+func (o *observer) addrChanged(n *node, ifc *nodeIface, p netip.Prefix, label string, added bool) {
+	k := observe.KindAddrDel
+	if added {
+		k = observe.KindAddrAdd
+	}
+	o.record(observe.Observation{Node: n.name, Kind: k, Iface: ifc.name, Prefix: p, Label: label})
 }

@@ -128,7 +128,7 @@ func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) err
 		}
 	}
 	ifc.addrs = append(ifc.addrs, ifaceAddr{prefix: addr, label: label})
-	p.w().obs.addrChanged(p.n, ifc, addr, label, true, true)
+	p.w().obs.addrChanged(p.n, ifc, addr, label, true)
 	return nil
 }
 
@@ -146,7 +146,7 @@ func (p *platform) DelAddress(iface string, addr netip.Prefix) error {
 	}
 	a := ifc.addrs[i]
 	ifc.addrs = slices.Delete(ifc.addrs, i, i+1)
-	p.w().obs.addrChanged(p.n, ifc, a.prefix, a.label, false, true)
+	p.w().obs.addrChanged(p.n, ifc, a.prefix, a.label, false)
 	return nil
 }
 
@@ -219,13 +219,8 @@ func (p *platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptRe
 	res := p.n.runShell(req.Cmd, req.Args)
 	if req.Kind == daemon.ScriptNotify {
 		argv := append(strings.Fields(req.Cmd), req.Args...)
-		w.obs.notifies = append(w.obs.notifies, NotifyCall{At: w.now, Node: p.n.name, Argv: argv})
-		txt := strings.Join(argv, " ")
-		if res.exit != 0 || res.err != nil {
-			line, _, _ := strings.Cut(strings.TrimSpace(res.stderr), "\n")
-			txt += fmt.Sprintf(" (exit %d: %s)", res.exit, line)
-		}
-		w.obs.event(p.n.name, "", "notify", txt)
+		line, _, _ := strings.Cut(strings.TrimSpace(res.stderr), "\n")
+		w.obs.notify(p.n.name, argv, res.exit, res.exit != 0 || res.err != nil, line)
 	}
 	runtime := w.opt.ScriptRuntime + res.slept
 	out := daemon.ScriptResult{ExitCode: res.exit, Err: res.err}
@@ -242,32 +237,4 @@ func (p *platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptRe
 	p.AfterFunc(p.Now().Add(runtime), func() { done(out) })
 }
 
-func (p *platform) Report(r daemon.Report) {
-	w := p.w()
-	o := &w.obs
-	name := p.n.name
-	switch r.Kind {
-	case daemon.ReportState:
-		o.transition(name, r.Instance, r.From, r.To, r.Priority)
-		txt := fmt.Sprintf("%s -> %s prio %d", r.From, r.To, r.Priority)
-		if r.Text != "" {
-			txt += " (" + r.Text + ")"
-		}
-		o.event(name, r.Instance, "state", txt)
-	case daemon.ReportGroupState:
-		o.event(name, r.Instance, "group-state", fmt.Sprintf("%s -> %s", r.From, r.To))
-	case daemon.ReportPriority:
-		o.event(name, r.Instance, "priority", r.Text)
-	case daemon.ReportReject:
-		o.counter(name).Rejected[r.Reason.String()]++
-		o.event(name, r.Instance, "reject", fmt.Sprintf("%s from %s: %s", r.Reason, r.Addr, r.Text))
-	case daemon.ReportGARP:
-		o.event(name, r.Instance, "garp", fmt.Sprintf("%s x%s", r.Addr, r.Text))
-	case daemon.ReportTracker:
-		o.event(name, r.Instance, "tracker", r.Text)
-	case daemon.ReportSplitBrain:
-		o.event(name, r.Instance, "split-brain-detected", r.Text)
-	case daemon.ReportError:
-		o.event(name, r.Instance, "error", r.Text)
-	}
-}
+func (p *platform) Report(r daemon.Report) { p.w().obs.report(p.n.name, r) }

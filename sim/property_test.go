@@ -85,7 +85,7 @@ func TestRandomSchedulesAreDeterministic(t *testing.T) {
 				w.RunFor(s.d)
 			}
 			w.RunFor(10 * time.Second)
-			for _, e := range w.Timeline() {
+			for _, e := range w.Observations(0) {
 				fmt.Fprintln(&b, e)
 			}
 			fmt.Fprintf(&b, "%+v %+v %v\n", w.Counters("lvs1"), w.Counters("lvs2"), w.SplitBrains())

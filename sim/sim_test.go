@@ -14,6 +14,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 // e1Conf is seed 000's keepalived.conf for lvs1 (MASTER 100) and lvs2
@@ -141,7 +142,7 @@ func TestE1TouchDown(t *testing.T) {
 	if maxTook := time.Second + 3*time.Second + 157*time.Second/256 + 50*time.Millisecond; took > maxTook {
 		t.Errorf("failover took %v, want ≤ %v", took, maxTook)
 	}
-	if p := w.Counters("lvs2").Rejected; len(p) == 0 {
+	if p := w.History().Rejects("lvs2"); len(p) == 0 {
 		t.Logf("lvs2 rejected nothing (lower-priority adverts are discarded without a reject counter)")
 	}
 	st, _ := w.Status("lvs1", "VI_1")
@@ -181,7 +182,7 @@ func TestDeterminism(t *testing.T) {
 		w.RunFor(20 * time.Second)
 		must(t, w.StartDaemon("lvs2"))
 		w.RunFor(60 * time.Second)
-		for _, e := range w.Timeline() {
+		for _, e := range w.Observations(0) {
 			fmt.Fprintln(&buf, e)
 		}
 		fmt.Fprintf(&buf, "%+v\n%+v\n", w.Counters("lvs1"), w.Counters("lvs2"))
@@ -338,22 +339,22 @@ func TestReloadDaemon(t *testing.T) {
 			t.Errorf("lvs1 transition after reload: %+v", tr)
 		}
 	}
-	if s, _ := w.State("lvs2", "VI_1"); s != vrrp.StateMaster || w.Counters("lvs2").Rejected["addr_count"] == 0 {
-		t.Errorf("lvs2 %v, rejects %v: want MASTER after addr_count rejects", s, w.Counters("lvs2").Rejected)
+	if s, _ := w.State("lvs2", "VI_1"); s != vrrp.StateMaster || w.History().Rejects("lvs2")["addr_count"] == 0 {
+		t.Errorf("lvs2 %v, rejects %v: want MASTER after addr_count rejects", s, w.History().Rejects("lvs2"))
 	}
 }
 
-// TraceLogs puts keepalived's own phrases in the timeline.
+// TraceLogs puts keepalived's own phrases in the observation stream.
 func TestTraceLogs(t *testing.T) {
 	w := e1World(t, Options{Seed: 1, TraceLogs: true})
 	waitHolders(t, w, "lvs1", 5*time.Second)
 	found := false
-	for _, e := range w.Timeline() {
-		if e.Kind == "log" && e.Node == "lvs1" && e.Text == "(VI_1) Entering MASTER STATE" {
+	for _, e := range w.Observations(0) {
+		if e.Kind == observe.KindLog && e.Node == "lvs1" && e.Text == "(VI_1) Entering MASTER STATE" {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("no keepalived log line in the timeline:\n%v", w.Timeline())
+		t.Errorf("no keepalived log line in the stream:\n%v", w.Observations(0))
 	}
 }

@@ -55,7 +55,7 @@ func TestIPv6VRRPv3(t *testing.T) {
 			t.Fatalf("advert %+v: want a's link-local to ff02::12", a)
 		}
 	}
-	if r := w.Counters("b").Rejected; len(r) != 0 {
+	if r := w.History().Rejects("b"); len(r) != 0 {
 		t.Errorf("b rejected %v", r)
 	}
 }

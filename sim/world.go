@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 )
 
 // EpochUnix is the virtual wall-clock time at which every world starts,
@@ -31,8 +32,8 @@ type Options struct {
 	// the record time replaced by virtual time and a "node" attribute. Nil
 	// discards them.
 	Logger *slog.Logger
-	// Trace, when set, receives the readable timeline as it happens, one
-	// line per TraceEvent.
+	// Trace, when set, receives the observation stream as it happens, one
+	// line per observation (observe.Observation.String).
 	Trace io.Writer
 	// ScriptRuntime is the virtual time a script takes (plus any `sleep`
 	// it runs). Zero means DefaultScriptRuntime.
@@ -44,10 +45,12 @@ type Options struct {
 	// sender's driver encoded (IP header, AH, checksums) and the receiver's
 	// driver decodes. Kept so that callers compile.
 	Wire bool
-	// TraceLogs copies the daemons' log lines (Info and above, keepalived's
-	// phrases) into the timeline as kind "log".
+	// TraceLogs records the daemons' Info log lines (keepalived's phrases)
+	// in the observation stream too, as kind "log"; warnings and errors are
+	// always recorded.
 	TraceLogs bool
-	// RecordAdverts keeps every advert sent (see Adverts); off by default
+	// RecordAdverts keeps every advert sent (see Adverts) and records the
+	// driver's per-advert reports in the observation stream; off by default
 	// because long runs send millions.
 	RecordAdverts bool
 }
@@ -68,6 +71,24 @@ const (
 	DefaultSocketBuffer  = 256
 )
 
+// Limits of what the simulator represents. Virtual times are int64
+// nanoseconds (about 292 years); these bounds keep every sum the kernel
+// and the node clocks make far inside that range, so no input can make
+// time wrap around (and fire timers "now" forever).
+const (
+	// MaxElapsed is the latest virtual time a world reaches: RunFor and
+	// RunUntil stop there.
+	MaxElapsed = 366 * 24 * time.Hour
+	// MinClockRate and MaxClockRate bound SetClockRate: a node's clock runs
+	// at most 100 times slower or faster than the world's.
+	MinClockRate = 0.01
+	MaxClockRate = 100.0
+	// MaxClockOffset bounds how far BumpClock may set a node's clock from
+	// the epoch, either way (a node clock reads at most MaxClockOffset +
+	// MaxClockRate × MaxElapsed, about 200 years).
+	MaxClockOffset = 100 * 366 * 24 * time.Hour
+)
+
 // Iface is one interface of a node, attached to a segment.
 type Iface struct {
 	Name    string // "eth0"
@@ -77,78 +98,19 @@ type Iface struct {
 	Addrs []netip.Prefix
 }
 
-// Transition is one VRRP state change of one instance on one node.
-type Transition struct {
-	At             time.Duration
-	Node, Instance string
-	From, To       vrrp.State
-	Priority       uint8
-}
-
-// SplitBrain is an interval during which more than one node held the same
-// address. Open intervals have End == the time of the query.
-type SplitBrain struct {
-	VIP        netip.Addr
-	Nodes      []string
-	Start, End time.Duration
-	Open       bool
-}
-
-// Duration is End-Start.
-func (s SplitBrain) Duration() time.Duration { return s.End - s.Start }
-
-// NotifyCall is one run of a notify script (notify, notify_master, ...).
-type NotifyCall struct {
-	At   time.Duration
-	Node string
-	Argv []string
-}
+// Transition and SplitBrain are derived from the world's observation
+// stream by observe.History (see Transitions and SplitBrains).
+type (
+	Transition = observe.Transition
+	SplitBrain = observe.SplitBrain
+)
 
 // Counters are per-node protocol counters.
 type Counters struct {
 	AdvertsSent     int
-	AdvertsReceived int            // delivered to the daemon
-	Rejected        map[string]int // by vrrp.RejectReason name
-	GARPs           int            // gratuitous ARPs / unsolicited NAs sent
-	Dropped         int            // lost on the way to this node (loss, partition, link down, no daemon, full buffer)
-}
-
-// TraceEvent is one line of the readable timeline.
-type TraceEvent struct {
-	At       time.Duration
-	Node     string
-	Instance string
-	Kind     string // "state", "vip-add", "vip-del", "notify", "fault", "split-brain", "reject", "log", "world"...
-	Text     string
-}
-
-// String formats the event as one trace line.
-func (e TraceEvent) String() string {
-	inst := e.Instance
-	if inst == "" {
-		inst = "-"
-	}
-	node := e.Node
-	if node == "" {
-		node = "-"
-	}
-	return fmt.Sprintf("%s %-8s %-8s %-12s %s", FormatAt(e.At), node, inst, e.Kind, e.Text)
-}
-
-// FormatAt formats a virtual time as seconds with microsecond resolution,
-// right aligned ("    3.609375s").
-func FormatAt(d time.Duration) string {
-	return fmt.Sprintf("%12.6fs", d.Seconds())
-}
-
-// VIPEvent is one address added to or removed from a node.
-type VIPEvent struct {
-	At     time.Duration
-	Node   string
-	Iface  string
-	Prefix netip.Prefix
-	Label  string
-	Added  bool
+	AdvertsReceived int // delivered to the daemon
+	GARPs           int // gratuitous ARPs / unsolicited NAs sent
+	Dropped         int // lost on the way to this node (loss, partition, link down, no daemon, full buffer)
 }
 
 var (
@@ -169,12 +131,14 @@ var (
 // A World is not safe for concurrent use; nothing inside it runs on another
 // goroutine.
 type World struct {
-	opt   Options
-	log   *slog.Logger
-	rng   *rand.Rand
-	now   time.Duration
-	seq   uint64
-	queue eventQueue
+	opt Options
+	log *slog.Logger
+	// diagLog logs config diagnostics, which the stream records typed.
+	diagLog *slog.Logger
+	rng     *rand.Rand
+	now     time.Duration
+	seq     uint64
+	queue   eventQueue
 
 	segments map[string]*segment
 	nodes    map[string]*node
@@ -209,6 +173,7 @@ func NewWorld(opt Options) *World {
 		noVRRP:   map[linkKey]bool{},
 	}
 	w.log = slog.New(&virtualTimeHandler{w: w, h: lg.Handler()})
+	w.diagLog = slog.New(&virtualTimeHandler{w: w, h: lg.Handler(), observed: true})
 	w.obs.init(w)
 	return w
 }
@@ -266,7 +231,7 @@ func (w *World) AddNode(name string, ifaces ...Iface) error {
 	w.order = append(w.order, name)
 	for _, ifc := range n.ifaces {
 		for _, a := range ifc.addrs {
-			w.obs.addrChanged(n, ifc, a.prefix, "", true, false)
+			w.obs.addrChanged(n, ifc, a.prefix, "", true)
 		}
 	}
 	return nil
@@ -436,8 +401,8 @@ func (w *World) SetClockRate(node string, rate float64) error {
 	if err != nil {
 		return err
 	}
-	if !(rate > 0) || rate > 1000 {
-		return fmt.Errorf("sim: clock rate %v for %s out of range (0, 1000]", rate, node)
+	if !(rate >= MinClockRate && rate <= MaxClockRate) {
+		return fmt.Errorf("sim: clock rate %v for %s out of range [%g, %g]", rate, node, MinClockRate, MaxClockRate)
 	}
 	n.setClockRate(rate)
 	w.obs.event(node, "", "clock", fmt.Sprintf("rate %g", rate))
@@ -452,22 +417,26 @@ func (w *World) BumpClock(node string, d time.Duration) error {
 	if err != nil {
 		return err
 	}
+	if to := n.localElapsed() + d; d < -MaxClockOffset || d > MaxClockOffset || to < -MaxClockOffset || to > MaxClockOffset {
+		return fmt.Errorf("sim: clock jump %v for %s: the clock would leave ±%v around the epoch", d, node, MaxClockOffset)
+	}
 	n.rebase(n.rate, d)
 	w.obs.event(node, "", "clock", fmt.Sprintf("bump %v", d))
 	return nil
 }
 
-// RunFor advances virtual time by d, running every event due.
+// RunFor advances virtual time by d, running every event due. The clock
+// stops at MaxElapsed; a negative d does nothing.
 func (w *World) RunFor(d time.Duration) {
-	w.runUntil(w.now+d, nil)
+	w.runUntil(w.after(d), nil)
 }
 
 // RunUntil advances until cond holds (checked before the first event and
-// after every event) or limit of virtual time has elapsed from now; it
-// reports whether cond held. On success the clock stays at the event that
-// made cond true.
+// after every event) or limit of virtual time has elapsed from now (at most
+// until MaxElapsed); it reports whether cond held. On success the clock
+// stays at the event that made cond true.
 func (w *World) RunUntil(limit time.Duration, cond func() bool) bool {
-	return w.runUntil(w.now+limit, cond)
+	return w.runUntil(w.after(limit), cond)
 }
 
 // VIPHolders returns the sorted names of the nodes holding addr right now
@@ -522,30 +491,36 @@ func (w *World) Status(node, instance string) (vrrp.Status, bool) {
 	return n.proc.drv.Status(instance)
 }
 
+// Observations returns the world's observation stream from index from on
+// (a copy): everything recorded so far, in event order. Indexes are
+// stable, so a reader keeps its place with the length it has read.
+func (w *World) Observations(from int) []observe.Observation {
+	if from < 0 || from >= len(w.obs.log) {
+		return nil
+	}
+	return slices.Clone(w.obs.log[from:])
+}
+
+// History folds the whole observation stream so far (observe.History):
+// transitions, split brains, reject counts, notify calls, detections.
+func (w *World) History() *observe.History {
+	var h observe.History
+	h.Add(w.obs.log...)
+	return &h
+}
+
 // Transitions returns every state change so far, in order.
-func (w *World) Transitions() []Transition { return slices.Clone(w.obs.transitions) }
+func (w *World) Transitions() []Transition { return slices.Clone(w.History().Transitions()) }
 
 // SplitBrains returns every split-brain interval so far (open ones end now).
-func (w *World) SplitBrains() []SplitBrain { return w.obs.splitBrains() }
+func (w *World) SplitBrains() []SplitBrain { return w.History().SplitBrains(w.now) }
 
-// Notifies returns every notify script call so far.
-func (w *World) Notifies() []NotifyCall { return slices.Clone(w.obs.notifies) }
-
-// VIPEvents returns every address addition/removal so far.
-func (w *World) VIPEvents() []VIPEvent { return slices.Clone(w.obs.vipEvents) }
-
-// Counters returns node's protocol counters.
+// Counters returns node's network counters.
 func (w *World) Counters(node string) Counters {
-	c := w.obs.counters[node]
-	if c == nil {
-		return Counters{Rejected: map[string]int{}}
+	if c := w.obs.counters[node]; c != nil {
+		return *c
 	}
-	out := *c
-	out.Rejected = make(map[string]int, len(c.Rejected))
-	for k, v := range c.Rejected {
-		out.Rejected[k] = v
-	}
-	return out
+	return Counters{}
 }
 
 // GARPs returns every gratuitous ARP / unsolicited NA sent so far.
@@ -554,6 +529,3 @@ func (w *World) GARPs() []GARPEvent { return slices.Clone(w.obs.garps) }
 // Adverts returns every advert sent so far (only with
 // Options.RecordAdverts).
 func (w *World) Adverts() []AdvertEvent { return slices.Clone(w.obs.adverts) }
-
-// Timeline returns the readable trace so far.
-func (w *World) Timeline() []TraceEvent { return slices.Clone(w.obs.timeline) }

@@ -6,7 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/scenarios"
 )
 
 const pair = `node a eth0@lan 10.0.0.1/24
@@ -83,5 +87,78 @@ func TestExitStatus(t *testing.T) {
 	}
 	if st, err := os.Stat(filepath.Join(pdir, "pass-lan.pcap")); err != nil || st.Size() < 100 {
 		t.Errorf("--pcap: %v, %v", st, err)
+	}
+}
+
+// finishes fails the test if fn has not returned within a generous
+// wall-clock deadline: these arguments used to hang or run for hours.
+func finishes(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not return within 30s", what)
+	}
+}
+
+// vrrplab run reads only regular files: a FIFO (which used to block until
+// a writer came), a device or an oversized file is an error, exit 2.
+func TestRunRegularFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.scn")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.scn")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, scenarios.MaxFileSize+1); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ arg, want string }{
+		{fifo, "not a regular file (a FIFO)"},
+		{os.DevNull, "not a regular file (a device)"},
+		{big, "a scenario file may have"},
+		{dir + "/...", "not a regular file (a FIFO)"},
+	} {
+		finishes(t, "vrrplab run "+c.arg, func() {
+			var out, errb bytes.Buffer
+			if got := run(context.Background(), []string{"run", c.arg}, &out, &errb); got != 2 || !strings.Contains(errb.String(), c.want) {
+				t.Errorf("vrrplab run %s: exit %d (want 2), stderr %q (want %q)", c.arg, got, errb.String(), c.want)
+			}
+		})
+	}
+	if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		w.Close() // unblock a reader the old code left waiting
+	}
+}
+
+// vrrplab sweep refuses parameters that make no sense, before running
+// anything: a negative delay used to be ignored silently, a huge run count
+// or duration to run for hours.
+func TestSweepParameters(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--delay", "-1s"}, "delay -1s"},
+		{[]string{"--delay", "2h"}, "delay 2h0m0s"},
+		{[]string{"--runs", "1000000"}, "runs 1000000"},
+		{[]string{"--duration", "1000000h"}, "duration 1000000h0m0s"},
+		{[]string{"--duration", "-5m"}, "usage"},
+		{[]string{"--runs", "0"}, "usage"},
+	} {
+		finishes(t, "vrrplab sweep", func() {
+			var out, errb bytes.Buffer
+			if got := run(context.Background(), append([]string{"sweep"}, c.args...), &out, &errb); got != 2 || !strings.Contains(errb.String(), c.want) {
+				t.Errorf("vrrplab sweep %v: exit %d (want 2), stderr %q (want %q)", c.args, got, errb.String(), c.want)
+			}
+		})
 	}
 }

@@ -24,8 +24,13 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprint(stderr, "usage: vrrplab sweep [--seed N] [--runs N] [--duration D] [--delay D]\n")
 		return 2
 	}
+	opt := scenarios.SweepOptions{Seed: *seed, Runs: *runs, Duration: *dur, Delay: *delay}
+	if err := opt.Validate(); err != nil {
+		fmt.Fprintf(stderr, "vrrplab %v\n", err)
+		return 2
+	}
 	start := time.Now()
-	rows, err := scenarios.Sweep(ctx, scenarios.SweepOptions{Seed: *seed, Runs: *runs, Duration: *dur, Delay: *delay})
+	rows, err := scenarios.Sweep(ctx, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "vrrplab sweep: %v\n", err)
 		return 1
