@@ -55,7 +55,7 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	}
 	switch {
 	case vi.IPv6 && fl.versionSet && vi.Version == 2 && vi.Strict:
-		p.d.warnf(vi.Pos, "version", "(%s) cannot use IPv6 with VRRP version 2; setting version 3", name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "version", "(%s) cannot use IPv6 with VRRP version 2; setting version 3", name)
 		vi.Version = 3
 	case vi.IPv6 && !fl.versionSet:
 		vi.Version = 3
@@ -64,9 +64,9 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	}
 	if len(vi.VIPs) == 0 {
 		if vi.Version == 3 || vi.Strict {
-			p.d.errorf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", name)
+			p.d.errorf(CodeMissingRequired, vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", name)
 		} else {
-			p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", name)
+			p.d.warnf(CodeMissingRequired, vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", name)
 		}
 	}
 	// keepalived.conf(5) "state"/"priority": without a priority, MASTER
@@ -81,7 +81,7 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 			vi.State = "MASTER"
 		}
 	} else if vi.Strict && (vi.State == "MASTER") != owner {
-		p.d.warnf(fl.statePos, "state", "(%s) State MASTER must match being address owner", name)
+		p.d.warnf(CodeValueAdjusted, fl.statePos, "state", "(%s) State MASTER must match being address owner", name)
 		vi.State = "BACKUP"
 		if owner {
 			vi.State = "MASTER"
@@ -90,48 +90,48 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	switch {
 	case vi.AuthType == AuthNone:
 	case vi.Strict:
-		p.d.warnf(fl.authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
+		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.Version == 3:
-		p.d.warnf(fl.authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
+		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.AuthPass == "":
-		p.d.warnf(fl.authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
+		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
 		vi.AuthType = AuthNone
 	case vi.IPv6 && vi.AuthType == AuthAH:
-		p.d.warnf(fl.authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
+		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.AuthType == AuthAH && vi.State == "MASTER" && !owner:
-		p.d.warnf(fl.authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
+		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
 		vi.State = "BACKUP"
 	}
 	if vi.Strict && len(vi.UnicastPeers) > 0 {
-		p.d.errorf(fl.unicastPos, "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
+		p.d.errorf(CodeConflict, fl.unicastPos, "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
 	}
 	if vi.Interface == "" {
-		p.d.errorf(vi.Pos, "interface", "(%s) Unknown interface! (no 'interface' given)", name)
+		p.d.errorf(CodeMissingRequired, vi.Pos, "interface", "(%s) Unknown interface! (no 'interface' given)", name)
 	}
 	p.capVIPs(vi)
 	if vi.Nopreempt && owner {
-		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
+		p.d.warnf(CodeValueAdjusted, fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
 		vi.Nopreempt = false
 	}
 	if vi.State == "MASTER" {
 		if vi.Nopreempt {
-			p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
+			p.d.warnf(CodeValueAdjusted, fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
 			vi.Nopreempt = false
 		}
 		if vi.PreemptDelay > 0 {
-			p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
+			p.d.warnf(CodeValueAdjusted, fl.preemptDelayPos, "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
 			vi.PreemptDelay = 0
 		}
 	}
 	if vi.PreemptDelay > 0 && vi.Strict {
-		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
+		p.d.warnf(CodeValueAdjusted, fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
 		vi.PreemptDelay = 0
 	}
 	if vi.PreemptDelay > 0 && vi.Nopreempt {
-		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
+		p.d.warnf(CodeValueAdjusted, fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
 		vi.PreemptDelay = 0
 	}
 	// Accept_Mode (RFC 5798 §6.1): default on, except in strict mode
@@ -140,20 +140,20 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 		vi.Accept = owner || !vi.Strict
 	}
 	if vi.Accept && !owner && vi.Strict && vi.Version == 2 {
-		p.d.warnf(vi.Pos, "accept", "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "accept", "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", name)
 		vi.Accept = false
 	}
 	p.garpDefaults(vi, fl)
 	if !fl.lpnaSet {
 		vi.LowerPrioNoAdvert = vi.Strict || g.VRRPLowerPrioNoAdvert
 	} else if vi.Strict && !vi.LowerPrioNoAdvert {
-		p.d.warnf(vi.Pos, "lower_prio_no_advert", "(%s) Strict mode requires no lower priority advert. resetting", name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "lower_prio_no_advert", "(%s) Strict mode requires no lower priority advert. resetting", name)
 		vi.LowerPrioNoAdvert = true
 	}
 	if !fl.hpsaSet {
 		vi.HigherPrioSendAdvert = !vi.Strict && g.VRRPHigherPrioSendAdvert
 	} else if vi.Strict && vi.HigherPrioSendAdvert {
-		p.d.warnf(vi.Pos, "higher_prio_send_advert", "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "higher_prio_send_advert", "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", name)
 		vi.HigherPrioSendAdvert = false
 	}
 	if !fl.smtpSet {
@@ -222,7 +222,7 @@ func (p *parser) garpDefaults(vi *VRRPInstance, fl *instFlags) {
 	case !fl.lpRepeatSet:
 		vi.GARPLowerPrioRepeat = g.VRRPGARPLowerPrioRepeat
 	case vi.Strict && vi.GARPLowerPrioRepeat != 0:
-		p.d.warnf(vi.Pos, "garp_lower_prio_repeat", "(%s) Strict mode requires no repeat garps. resetting", vi.Name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "garp_lower_prio_repeat", "(%s) Strict mode requires no repeat garps. resetting", vi.Name)
 		vi.GARPLowerPrioRepeat = 0
 	}
 	switch {
@@ -231,7 +231,7 @@ func (p *parser) garpDefaults(vi *VRRPInstance, fl *instFlags) {
 	case !fl.lpDelaySet:
 		vi.GARPLowerPrioDelay = g.VRRPGARPLowerPrioDelay
 	case vi.Strict && vi.GARPLowerPrioDelay != 0:
-		p.d.warnf(vi.Pos, "garp_lower_prio_delay", "(%s) Strict mode requires no repeat garp delay. resetting", vi.Name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "garp_lower_prio_delay", "(%s) Strict mode requires no repeat garp delay. resetting", vi.Name)
 		vi.GARPLowerPrioDelay = 0
 	}
 	vi.GARPInterval = g.VRRPGARPInterval
@@ -259,7 +259,7 @@ func (p *parser) capVIPs(vi *VRRPInstance) {
 	if len(vi.VIPs) <= maxAddr {
 		return
 	}
-	p.d.warnf(vi.VIPs[maxAddr].Pos, "virtual_ipaddress", "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", vi.Name, len(vi.VIPs), maxAddr)
+	p.d.warnf(CodeValueAdjusted, vi.VIPs[maxAddr].Pos, "virtual_ipaddress", "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", vi.Name, len(vi.VIPs), maxAddr)
 	keep := maxAddr - 1
 	vi.EVIPs = append(append([]VIP(nil), vi.VIPs[keep:]...), vi.EVIPs...)
 	vi.VIPs = vi.VIPs[:keep]
@@ -276,7 +276,7 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		}
 		r := time.Duration(s) * time.Second
 		if r != a {
-			p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
+			p.d.warnf(CodeValueAdjusted, fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
 		}
 		return r
 	}
@@ -285,12 +285,12 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		cs = 1
 	}
 	if cs > 4095 {
-		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
+		p.d.warnf(CodeValueAdjusted, fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
 		cs = 4095
 	}
 	r := time.Duration(cs) * 10 * time.Millisecond
 	if r != a {
-		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
+		p.d.warnf(CodeValueAdjusted, fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
 	}
 	return r
 }
@@ -347,7 +347,7 @@ func (p *parser) mergeVirtualServers() {
 		k := vsKey(&vs)
 		if i, ok := seen[k]; ok {
 			first := &out[i]
-			p.d.warnf(vs.Pos, "virtual_server", "virtual server %s already defined at %s; its real servers are merged into it", vsName(&vs), first.Pos)
+			p.d.warnf(CodeDuplicate, vs.Pos, "virtual_server", "virtual server %s already defined at %s; its real servers are merged into it", vsName(&vs), first.Pos)
 			first.RealServers = append(first.RealServers, vs.RealServers...)
 			first.MergedFrom = append(first.MergedFrom, vs.Pos)
 			continue
@@ -384,43 +384,43 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 	name := vsName(vs)
 	if vs.Group != "" && !p.hasVSGroup(vs.Group) {
 		// keepalived 2.2.7 drops the virtual server silently.
-		p.d.errorf(vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
+		p.d.errorf(CodeUndefinedReference, vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
 		return false
 	}
 	// Real servers keepalived skips while parsing: family mismatch.
 	rss := vs.RealServers[:0]
 	for _, rs := range vs.RealServers {
 		if vs.Addr.IsValid() && rs.Addr.Is6() != vs.Addr.Is6() && rs.LBKind != "TUN" {
-			p.d.warnf(rs.Pos, "real_server", "Address family of virtual server and real server %s don't match - skipping real server.", rs.Addr)
+			p.d.warnf(CodeIgnored, rs.Pos, "real_server", "Address family of virtual server and real server %s don't match - skipping real server.", rs.Addr)
 			continue
 		}
 		rss = append(rss, rs)
 	}
 	vs.RealServers = rss
 	if len(vs.RealServers) == 0 {
-		p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s has no real servers - ignoring", name)
+		p.d.warnf(CodeIgnored, vs.Pos, "virtual_server", "Virtual server %s has no real servers - ignoring", name)
 		return false
 	}
 	if vs.HASuspend && vs.FWMark != 0 {
-		p.d.warnf(vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", name)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", name)
 		vs.HASuspend = false
 	}
 	if vs.FWMark == 0 {
 		if vs.Protocol == "" {
-			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: no protocol set - defaulting to UDP", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "virtual_server", "Virtual server %s: no protocol set - defaulting to UDP", name)
 			vs.Protocol = "UDP"
 			name = vsName(vs)
 		}
 		if slices.Contains(vs.SchedFlags, "ops") && vs.Protocol != "UDP" {
-			p.d.warnf(vs.Pos, "ops", "Virtual server %s: one packet scheduling requires UDP - resetting", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "ops", "Virtual server %s: one packet scheduling requires UDP - resetting", name)
 			vs.SchedFlags = dropFlag(vs.SchedFlags, "ops")
 		}
 		if vs.PersistenceTimeout == 0 && vs.Group == "" && vs.Port == 0 {
-			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
 			vs.PersistenceTimeout = 360 * time.Second
 		}
 	} else if vs.Protocol != "" {
-		p.d.warnf(vs.Pos, "protocol", "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", name)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "protocol", "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", name)
 		vs.Protocol = ""
 	}
 	if vs.PersistenceTimeout == 0 && vs.Group != "" {
@@ -430,7 +430,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 			}
 			for _, a := range vg.Addrs {
 				if a.Port == 0 {
-					p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
+					p.d.warnf(CodeValueAdjusted, vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
 					vs.PersistenceTimeout = 360 * time.Second
 					break
 				}
@@ -438,7 +438,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		}
 	}
 	if vs.LBAlgo == "" {
-		p.d.warnf(vs.Pos, "lb_algo", "Virtual server %s: no scheduler set, setting default 'wlc'", name)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "lb_algo", "Virtual server %s: no scheduler set, setting default 'wlc'", name)
 		vs.LBAlgo = "wlc"
 	}
 	if !vs.smtpAlertSet {
@@ -451,7 +451,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		dup := false
 		for _, o := range rss {
 			if o.Addr == rs.Addr && o.Port == rs.Port {
-				p.d.warnf(rs.Pos, "real_server", "VS %s: real server %s is duplicated - removing second rs", name, rsName(&rs, vs))
+				p.d.warnf(CodeDuplicate, rs.Pos, "real_server", "VS %s: real server %s is duplicated - removing second rs", name, rsName(&rs, vs))
 				dup = true
 				break
 			}
@@ -461,7 +461,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		}
 		if rs.LBKind == "" {
 			if vs.LBKind == "" {
-				p.d.warnf(vs.Pos, "lb_kind", "Virtual server %s: no forwarding method set, setting default NAT", name)
+				p.d.warnf(CodeValueAdjusted, vs.Pos, "lb_kind", "Virtual server %s: no forwarding method set, setting default NAT", name)
 				vs.LBKind = "NAT"
 			}
 			rs.LBKind = vs.LBKind
@@ -488,12 +488,12 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		vs.SorryServerLVSMethod = vs.LBKind
 	}
 	if vs.Quorum > weightSum {
-		p.d.warnf(vs.Pos, "quorum", "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, name, weightSum, weightSum)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "quorum", "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, name, weightSum, weightSum)
 		vs.Quorum = weightSum
 	}
 	if vs.Hysteresis >= vs.Quorum && (vs.Hysteresis > 0 || vs.Quorum > 0) {
 		h := max(vs.Quorum-1, 0)
-		p.d.warnf(vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", name, vs.Hysteresis, vs.Quorum, h)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", name, vs.Hysteresis, vs.Quorum, h)
 		vs.Hysteresis = h
 	}
 	p.rsPorts(vs, name)
@@ -516,25 +516,25 @@ func (p *parser) rsPorts(vs *VirtualServer, name string) {
 			}
 		case vs.FWMark != 0:
 			if rs.Port != 0 {
-				p.d.warnf(rs.Pos, "real_server", "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", name, rsName(rs, vs))
+				p.d.warnf(CodeValueAdjusted, rs.Pos, "real_server", "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", name, rsName(rs, vs))
 				rs.Port = 0
 			}
 		case rs.Port == 0:
 			rs.Port = vs.Port
 		case rs.Port != vs.Port:
-			p.d.warnf(rs.Pos, "real_server", "WARNING - virtual server %s and real server %s ports don't match - resetting", name, rsName(rs, vs))
+			p.d.warnf(CodeValueAdjusted, rs.Pos, "real_server", "WARNING - virtual server %s and real server %s ports don't match - resetting", name, rsName(rs, vs))
 			rs.Port = vs.Port
 		}
 	}
 	if ss := vs.SorryServer; ss.IsValid() && vs.SorryServerLVSMethod != "NAT" {
 		switch {
 		case vs.FWMark != 0 && ss.Port() != 0:
-			p.d.warnf(vs.Pos, "sorry_server", "WARNING - virtual server %s, sorry server has port specified - clearing", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "sorry_server", "WARNING - virtual server %s, sorry server has port specified - clearing", name)
 			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), 0)
 		case vs.FWMark == 0 && ss.Port() == 0:
 			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Port)
 		case vs.FWMark == 0 && ss.Port() != vs.Port:
-			p.d.warnf(vs.Pos, "sorry_server", "WARNING - virtual server %s and sorry server ports don't match - resetting", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "sorry_server", "WARNING - virtual server %s and sorry server ports don't match - resetting", name)
 			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Port)
 		}
 	}

@@ -44,6 +44,9 @@ func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 type Diagnostic struct {
 	Pos      Pos      `json:"pos"`
 	Severity Severity `json:"severity"`
+	// Code says what kind of problem it is, in a word that does not change
+	// when the message is reworded: callers test Code, never Msg.
+	Code Code `json:"code"`
 	// Keyword is the keyword the diagnostic is about (the statement's first
 	// word, or the block keyword for checks made on a whole block).
 	Keyword string `json:"keyword"`
@@ -74,11 +77,15 @@ func (ds Diagnostics) HasErrors() bool {
 }
 
 // ScriptSecurityViolation reports whether ds holds keepalived's "SECURITY
-// VIOLATION" finding: scripts configured without enable_script_security,
-// for which keepalived 2.2.7 -t exits 6 whatever else is wrong.
-func (ds Diagnostics) ScriptSecurityViolation() bool {
+// VIOLATION" finding (CodeScriptSecurity): scripts configured without
+// enable_script_security, for which keepalived 2.2.7 -t exits 6 whatever
+// else is wrong.
+func (ds Diagnostics) ScriptSecurityViolation() bool { return ds.Has(CodeScriptSecurity) }
+
+// Has reports whether any diagnostic has the code c.
+func (ds Diagnostics) Has(c Code) bool {
 	for _, d := range ds {
-		if d.Keyword == "enable_script_security" && d.Msg == securityViolation {
+		if d.Code == c {
 			return true
 		}
 	}
@@ -131,10 +138,10 @@ type diags struct {
 	list Diagnostics
 }
 
-func (d *diags) warnf(p Pos, kw, format string, args ...any) {
-	d.list = append(d.list, Diagnostic{Pos: p, Severity: Warning, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+func (d *diags) warnf(c Code, p Pos, kw, format string, args ...any) {
+	d.list = append(d.list, Diagnostic{Pos: p, Severity: Warning, Code: c, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (d *diags) errorf(p Pos, kw, format string, args ...any) {
-	d.list = append(d.list, Diagnostic{Pos: p, Severity: Error, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+func (d *diags) errorf(c Code, p Pos, kw, format string, args ...any) {
+	d.list = append(d.list, Diagnostic{Pos: p, Severity: Error, Code: c, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
 }

@@ -71,7 +71,7 @@ func lex(lines []srcLine, d *diags) []token {
 				j := strings.IndexByte(s[i+1:], '"')
 				end := len(s)
 				if j < 0 {
-					d.errorf(Pos{l.file, l.line, start}, "", "Unterminated quote: %s", s[i:])
+					d.errorf(CodeUnterminatedQuote, Pos{l.file, l.line, start}, "", "Unterminated quote: %s", s[i:])
 				} else {
 					end = i + 1 + j
 				}

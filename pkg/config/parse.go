@@ -77,7 +77,7 @@ type parser struct {
 
 // unknown reports a keyword keepalived does not know in this block.
 func (p *parser) unknown(n *node) {
-	p.d.warnf(n.pos(), n.kw.text, "Unknown keyword '%s'%s", n.kw.text, typoHint(n.kw.text))
+	p.d.warnf(CodeUnknownKeyword, n.pos(), n.kw.text, "Unknown keyword '%s'%s", n.kw.text, typoHint(n.kw.text))
 }
 
 // typoHint names the Unicode or look-alike characters in a keyword.
@@ -105,14 +105,14 @@ func keep(n *node) Directive {
 // noBlock reports a block given to a keyword that takes none.
 func (p *parser) noBlock(n *node) {
 	if n.block {
-		p.d.errorf(n.pos(), n.kw.text, "unexpected block after '%s'", n.kw.text)
+		p.d.errorf(CodeUnexpectedBlock, n.pos(), n.kw.text, "unexpected block after '%s'", n.kw.text)
 	}
 }
 
 // needBlock reports a missing block.
 func (p *parser) needBlock(n *node) bool {
 	if !n.block {
-		p.d.errorf(n.pos(), n.kw.text, "expected '{' after '%s'", n.kw.text)
+		p.d.errorf(CodeMissingBlock, n.pos(), n.kw.text, "expected '{' after '%s'", n.kw.text)
 		return false
 	}
 	return true
@@ -168,7 +168,7 @@ func (p *parser) top(nodes []*node) {
 
 // ignored warns that a keyword keepalived knows is kept but not acted upon.
 func (p *parser) ignored(n *node) {
-	p.d.warnf(n.pos(), n.kw.text, "'%s' is accepted but not implemented by gokeepalived; it has no effect", n.kw.text)
+	p.d.warnf(CodeNotImplemented, n.pos(), n.kw.text, "'%s' is accepted but not implemented by gokeepalived; it has no effect", n.kw.text)
 }
 
 // sortDiags orders diagnostics by file (in reading order), line and column,

@@ -44,7 +44,7 @@ func (p *parser) globalDefs(nodes []*node) {
 			setStr(p, n, &g.RouterID)
 		case "notification_email":
 			if n.block && len(n.args) > 0 {
-				p.d.warnf(n.args[0].pos(), kw, "text %q before the block ignored", restString(n, 0))
+				p.d.warnf(CodeExtraText, n.args[0].pos(), kw, "text %q before the block ignored", restString(n, 0))
 			} else {
 				for _, a := range n.args {
 					g.NotificationEmail = append(g.NotificationEmail, a.text)
@@ -62,7 +62,7 @@ func (p *parser) globalDefs(nodes []*node) {
 			if p.need(n) {
 				g.SMTPServer = n.args[0].text
 				if _, err := netip.ParseAddr(g.SMTPServer); err != nil {
-					p.d.warnf(n.args[0].pos(), kw, "Invalid smtp server %s: keepalived 2.2.7 takes an IP address; the name is kept for the daemon to resolve", g.SMTPServer)
+					p.d.warnf(CodeInvalidValue, n.args[0].pos(), kw, "Invalid smtp server %s: keepalived 2.2.7 takes an IP address; the name is kept for the daemon to resolve", g.SMTPServer)
 				}
 				if len(n.args) > 1 {
 					if v, ok := p.portArg(n, 1); ok {
@@ -107,7 +107,7 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "vrrp_mcast_group4":
 			if a, ok := p.addr(n); ok {
 				if !a.Is4() || !a.IsMulticast() {
-					p.d.errorf(n.args[0].pos(), kw, "%s is not an IPv4 multicast address", a)
+					p.d.errorf(CodeInvalidValue, n.args[0].pos(), kw, "%s is not an IPv4 multicast address", a)
 				} else {
 					g.VRRPMcastGroup4 = a
 				}
@@ -115,7 +115,7 @@ func (p *parser) globalDefs(nodes []*node) {
 		case "vrrp_mcast_group6":
 			if a, ok := p.addr(n); ok {
 				if !a.Is6() || !a.IsMulticast() {
-					p.d.errorf(n.args[0].pos(), kw, "%s is not an IPv6 multicast address", a)
+					p.d.errorf(CodeInvalidValue, n.args[0].pos(), kw, "%s is not an IPv6 multicast address", a)
 				} else {
 					g.VRRPMcastGroup6 = a
 				}
@@ -228,7 +228,7 @@ func (p *parser) lvsTimeouts(n *node) {
 		case "udp":
 			dst = &g.LVSTimeoutUDP
 		default:
-			p.d.errorf(n.args[i].pos(), n.kw.text, "unknown timeout %q (expected tcp, tcpfin or udp)", n.args[i].text)
+			p.d.errorf(CodeUnknownOption, n.args[i].pos(), n.kw.text, "unknown timeout %q (expected tcp, tcpfin or udp)", n.args[i].text)
 			continue
 		}
 		if v, ok := p.timerArg(n, i+1, 0, 86400*365); ok {

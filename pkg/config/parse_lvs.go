@@ -46,7 +46,7 @@ func (p *parser) vsGroup(n *node) {
 		}
 		first, last, ok := addrRange(c.kw.text)
 		if !ok {
-			p.d.errorf(c.pos(), n.kw.text, "invalid address or range %q (expected IP, IP-LAST or CIDR, or fwmark N)", c.kw.text)
+			p.d.errorf(CodeInvalidValue, c.pos(), n.kw.text, "invalid address or range %q (expected IP, IP-LAST or CIDR, or fwmark N)", c.kw.text)
 			continue
 		}
 		a := VSGAddr{Pos: c.pos(), First: first, Last: last, Spec: c.kw.text}
@@ -124,7 +124,7 @@ func (p *parser) virtualServer(n *node) {
 		}
 	case len(n.args) >= 1 && n.args[0].text == "group":
 		if len(n.args) < 2 {
-			p.d.errorf(n.pos(), n.kw.text, "missing group name")
+			p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing group name")
 			return
 		}
 		vs.Group = n.args[1].text
@@ -140,7 +140,7 @@ func (p *parser) virtualServer(n *node) {
 			}
 		}
 	default:
-		p.d.errorf(n.pos(), n.kw.text, "expected IP PORT, fwmark N or group NAME")
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "expected IP PORT, fwmark N or group NAME")
 		return
 	}
 	if !p.needBlock(n) {
@@ -161,7 +161,7 @@ func (p *parser) virtualServer(n *node) {
 				if validSched(c.args[0].text) {
 					vs.LBAlgo = c.args[0].text
 				} else {
-					p.d.errorf(c.args[0].pos(), kw, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", c.args[0].text)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", c.args[0].text)
 				}
 				for _, a := range c.args[1:] {
 					vs.SchedFlags = append(vs.SchedFlags, a.text)
@@ -177,7 +177,7 @@ func (p *parser) virtualServer(n *node) {
 				case "TCP", "UDP", "SCTP":
 					vs.Protocol = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos(), kw, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
 				}
 			}
 		case "persistence_timeout":
@@ -231,7 +231,7 @@ func (p *parser) virtualServer(n *node) {
 		case "ip_family":
 			if s, ok := p.str(c); ok {
 				if s != "inet" && s != "inet6" {
-					p.d.errorf(c.args[0].pos(), kw, "expected inet or inet6, got %q", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "expected inet or inet6, got %q", s)
 				} else {
 					vs.IPFamily = s
 				}
@@ -239,7 +239,7 @@ func (p *parser) virtualServer(n *node) {
 		case "nat_mask":
 			// Obsolete (removed from keepalived, still in tutorials:
 			// seed 002). keepalived 2.2.7: "Unknown keyword 'nat_mask'".
-			p.d.warnf(c.pos(), kw, "Unknown keyword 'nat_mask' (obsolete, removed from keepalived; ignored)")
+			p.d.warnf(CodeUnknownKeyword, c.pos(), kw, "Unknown keyword 'nat_mask' (obsolete, removed from keepalived; ignored)")
 		case "real_server":
 			if rs, ok := p.realServer(c); ok {
 				vs.RealServers = append(vs.RealServers, rs)
@@ -277,7 +277,7 @@ func (p *parser) lvsMethod(c *node) (string, bool) {
 	case "PMTU", "MASQ":
 		return "NAT", true
 	}
-	p.d.errorf(c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
+	p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
 	return "", false
 }
 
@@ -380,11 +380,11 @@ func (p *parser) checker(n *node) (Checker, bool) {
 		}
 	}
 	if (kind == "HTTP_GET" || kind == "SSL_GET") && len(ck.URLs) == 0 {
-		p.d.warnf(n.pos(), kind, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		p.d.warnf(CodeIgnored, n.pos(), kind, "HTTP/SSL_GET checker has no urls specified - ignoring")
 		return ck, false
 	}
 	if kind == "MISC_CHECK" && ck.MiscPath == "" {
-		p.d.warnf(n.pos(), kind, "MISC_CHECK with no misc_path - ignoring")
+		p.d.warnf(CodeIgnored, n.pos(), kind, "MISC_CHECK with no misc_path - ignoring")
 		return ck, false
 	}
 	return ck, true
@@ -408,7 +408,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				case "1.0", "1.0C", "1.1", "1.0c":
 					ck.HTTPProtocol = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos(), kw, "expected 1.0, 1.0C or 1.1, got %q", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "expected 1.0, 1.0C or 1.1, got %q", s)
 				}
 			}
 		case "virtualhost":
@@ -459,7 +459,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				case "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA":
 					ck.DNSType = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos(), kw, "unknown DNS type %q", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "unknown DNS type %q", s)
 				}
 			}
 		case "name":
@@ -528,13 +528,13 @@ func (p *parser) url(n *node) (URL, bool) {
 					h, err2 = strconv.Atoi(hi)
 				}
 				if err1 != nil || err2 != nil || l < 100 || h > 599 || h < l {
-					p.d.errorf(c.args[i].pos(), c.kw.text, "invalid status code %q (expected 100-599 or a range)", a.text)
+					p.d.errorf(CodeInvalidValue, c.args[i].pos(), c.kw.text, "invalid status code %q (expected 100-599 or a range)", a.text)
 					continue
 				}
 				u.StatusCodes = append(u.StatusCodes, StatusRange{l, h})
 			}
 			if len(c.args) == 0 {
-				p.d.errorf(c.pos(), c.kw.text, "missing value")
+				p.d.errorf(CodeMissingValue, c.pos(), c.kw.text, "missing value")
 			}
 		case "virtualhost":
 			u.Virtualhost, _ = p.str(c)
@@ -552,7 +552,7 @@ func (p *parser) url(n *node) (URL, bool) {
 	if u.Path == "" {
 		// keepalived 2.2.7 drops it (and crashes later when no url is
 		// left: exit 139 recorded in testdata/keepalived).
-		p.d.warnf(n.pos(), "url", "HTTP/SSL_GET checker url has no path - ignoring")
+		p.d.warnf(CodeIgnored, n.pos(), "url", "HTTP/SSL_GET checker url has no path - ignoring")
 		return u, false
 	}
 	return u, true
@@ -585,7 +585,7 @@ func (p *parser) timing(c *node, delayLoop, connectTimeout *time.Duration, retry
 
 func (p *parser) deprecatedRetry(c *node) {
 	if c.kw.text == "nb_get_retry" {
-		p.d.warnf(c.pos(), c.kw.text, "nb_get_retry is deprecated - please use 'retry'")
+		p.d.warnf(CodeDeprecated, c.pos(), c.kw.text, "nb_get_retry is deprecated - please use 'retry'")
 	}
 }
 

@@ -46,7 +46,7 @@ func (p *parser) vrrpScript(n *node) {
 				case "noreverse":
 					s.Reverse = false
 				default:
-					p.d.warnf(a.pos(), c.kw.text, "extra argument %q ignored (expected reverse)", a.text)
+					p.d.warnf(CodeExtraText, a.pos(), c.kw.text, "extra argument %q ignored (expected reverse)", a.text)
 				}
 			}
 		case "rise":
@@ -70,11 +70,11 @@ func (p *parser) vrrpScript(n *node) {
 		s.Timeout = s.Interval
 	}
 	if s.Script == "" {
-		p.d.errorf(n.pos(), n.kw.text, "vrrp_script %s has no 'script' command", s.Name)
+		p.d.errorf(CodeMissingRequired, n.pos(), n.kw.text, "vrrp_script %s has no 'script' command", s.Name)
 	}
 	for _, o := range p.cfg.Scripts {
 		if o.Name == s.Name {
-			p.d.errorf(n.pos(), n.kw.text, "vrrp_script %s already defined at %s", s.Name, o.Pos)
+			p.d.errorf(CodeDuplicate, n.pos(), n.kw.text, "vrrp_script %s already defined at %s", s.Name, o.Pos)
 			return
 		}
 	}
@@ -114,7 +114,7 @@ func (p *parser) trackFileDef(n *node) {
 		}
 	}
 	if t.File == "" {
-		p.d.errorf(n.pos(), n.kw.text, "track_file %s has no 'file'", t.Name)
+		p.d.errorf(CodeMissingRequired, n.pos(), n.kw.text, "track_file %s has no 'file'", t.Name)
 	}
 	p.cfg.TrackFiles = append(p.cfg.TrackFiles, t)
 }
@@ -136,7 +136,7 @@ func (p *parser) trackProcessDef(n *node) {
 		case "param_match":
 			if s, ok := p.str(c); ok {
 				if s != "initial" && s != "partial" {
-					p.d.errorf(c.args[0].pos(), c.kw.text, "expected initial or partial, got %q", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "expected initial or partial, got %q", s)
 				} else {
 					t.ParamMatch = s
 				}
@@ -165,7 +165,7 @@ func (p *parser) trackProcessDef(n *node) {
 		}
 	}
 	if t.Process == "" {
-		p.d.errorf(n.pos(), n.kw.text, "vrrp_track_process %s has no 'process'", t.Name)
+		p.d.errorf(CodeMissingRequired, n.pos(), n.kw.text, "vrrp_track_process %s has no 'process'", t.Name)
 	}
 	p.cfg.TrackProcesses = append(p.cfg.TrackProcesses, t)
 }
@@ -200,7 +200,7 @@ func (p *parser) trackList(n *node, lo, hi int64) []TrackRef {
 	}
 	for _, c := range n.children {
 		if c.block {
-			p.d.errorf(c.pos(), n.kw.text, "unexpected block in %s", n.kw.text)
+			p.d.errorf(CodeUnexpectedBlock, c.pos(), n.kw.text, "unexpected block in %s", n.kw.text)
 			continue
 		}
 		r := TrackRef{Pos: c.pos(), Name: c.kw.text}
@@ -244,7 +244,7 @@ func (p *parser) syncGroup(n *node) {
 		case "sync_group_tracking_weight":
 			g.TrackingWeight = true
 		case "global_tracking":
-			p.d.warnf(c.pos(), c.kw.text, "global_tracking is deprecated; use sync_group_tracking_weight")
+			p.d.warnf(CodeDeprecated, c.pos(), c.kw.text, "global_tracking is deprecated; use sync_group_tracking_weight")
 			g.GlobalTracking = true
 			g.TrackingWeight = true
 		default:
@@ -273,7 +273,7 @@ func (p *parser) instance(n *node) {
 					vi.State = strings.ToUpper(s)
 					fl.stateSet, fl.statePos = true, c.pos()
 				default:
-					p.d.errorf(c.args[0].pos(), kw, "unknown state %q (expected MASTER or BACKUP)", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "unknown state %q (expected MASTER or BACKUP)", s)
 				}
 			}
 		case "interface":
@@ -296,7 +296,7 @@ func (p *parser) instance(n *node) {
 				vi.Version, fl.versionSet = v, true
 			}
 		case "native_ipv6":
-			p.d.warnf(c.pos(), kw, "native_ipv6 is deprecated: the family comes from the VIPs")
+			p.d.warnf(CodeDeprecated, c.pos(), kw, "native_ipv6 is deprecated: the family comes from the VIPs")
 		case "nopreempt":
 			vi.Nopreempt, fl.nopreemptPos = true, c.pos()
 		case "preempt":
@@ -312,7 +312,7 @@ func (p *parser) instance(n *node) {
 		case "mcast_dst_ip":
 			if a, ok := p.addr(c); ok {
 				if !a.IsMulticast() {
-					p.d.errorf(c.args[0].pos(), kw, "%s is not a multicast address", a)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "%s is not a multicast address", a)
 				} else {
 					vi.McastDstIP = a
 				}
@@ -422,7 +422,7 @@ func (p *parser) instance(n *node) {
 		case "promote_secondaries":
 			vi.PromoteSecondaries = true
 		case "lvs_sync_daemon_interface":
-			p.d.warnf(c.pos(), kw, "lvs_sync_daemon_interface is deprecated; use lvs_sync_daemon in global_defs")
+			p.d.warnf(CodeDeprecated, c.pos(), kw, "lvs_sync_daemon_interface is deprecated; use lvs_sync_daemon in global_defs")
 			setStr(p, c, &vi.LVSSyncDaemonInterface)
 		case "debug":
 			if len(c.args) > 0 {
@@ -447,7 +447,7 @@ func (p *parser) instance(n *node) {
 func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 	a, err := netip.ParseAddr(c.kw.text)
 	if err != nil {
-		p.d.errorf(c.pos(), "unicast_peer", "invalid IP address %q", c.kw.text)
+		p.d.errorf(CodeInvalidValue, c.pos(), "unicast_peer", "invalid IP address %q", c.kw.text)
 		return
 	}
 	up := UnicastPeer{Pos: c.pos(), Addr: a}
@@ -462,7 +462,7 @@ func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 				up.MaxTTL = v
 			}
 		default:
-			p.d.errorf(c.args[i].pos(), "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
+			p.d.errorf(CodeUnknownOption, c.args[i].pos(), "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
 		}
 	}
 	vi.UnicastPeers = append(vi.UnicastPeers, up)
@@ -482,7 +482,7 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 				case "AH":
 					vi.AuthType = AuthAH
 				default:
-					p.d.errorf(c.args[0].pos(), c.kw.text, "unknown authentication type %q (expected PASS or AH)", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "unknown authentication type %q (expected PASS or AH)", s)
 				}
 			}
 		case "auth_pass":
@@ -491,7 +491,7 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 				if len(s) > 8 {
 					// keepalived: "Truncating auth_pass to 8 characters";
 					// the model keeps it whole, the wire uses 8 bytes.
-					p.d.warnf(c.args[0].pos(), c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
+					p.d.warnf(CodeValueAdjusted, c.args[0].pos(), c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
 				}
 			}
 		default:
@@ -545,14 +545,14 @@ func (p *parser) ruleBlock(n *node) []Rule {
 func (p *parser) vip(kw string, n *node) (VIP, bool) {
 	pf, ok := prefixOf(n.kw.text)
 	if !ok {
-		p.d.errorf(n.pos(), kw, "invalid address %q (expected ADDR[/LEN])", n.kw.text)
+		p.d.errorf(CodeInvalidValue, n.pos(), kw, "invalid address %q (expected ADDR[/LEN])", n.kw.text)
 		return VIP{}, false
 	}
 	v := VIP{Pos: n.pos(), Prefix: pf}
 	args := n.args
 	val := func(i int) (token, bool) {
 		if i+1 >= len(args) {
-			p.d.errorf(args[i].pos(), kw, "missing value after %q", args[i].text)
+			p.d.errorf(CodeMissingValue, args[i].pos(), kw, "missing value after %q", args[i].text)
 			return token{}, false
 		}
 		return args[i+1], true
@@ -565,7 +565,7 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 				i++
 				if t.text != "+" && t.text != "-" {
 					if _, err := netip.ParseAddr(t.text); err != nil {
-						p.d.errorf(t.pos(), kw, "invalid broadcast address %q", t.text)
+						p.d.errorf(CodeInvalidValue, t.pos(), kw, "invalid broadcast address %q", t.text)
 						continue
 					}
 				}
@@ -583,7 +583,7 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 				case "site", "link", "host", "nowhere", "global":
 					v.Scope = t.text
 				default:
-					p.d.errorf(t.pos(), kw, "unknown scope %q (expected site, link, host, nowhere or global)", t.text)
+					p.d.errorf(CodeInvalidValue, t.pos(), kw, "unknown scope %q (expected site, link, host, nowhere or global)", t.text)
 				}
 			}
 		case "label":
@@ -598,7 +598,7 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 				if err != nil {
 					// keepalived: "Invalid peer address", the whole
 					// address line is skipped.
-					p.d.errorf(t.pos(), kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
+					p.d.errorf(CodeInvalidValue, t.pos(), kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
 					return VIP{}, false
 				}
 				v.Peer = a
@@ -630,14 +630,14 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 		default:
 			// keepalived: "Unknown configuration entry '%s' for ip
 			// address - ignoring" (seed 004 annotates a VIP this way).
-			p.d.warnf(a.pos(), kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
+			p.d.warnf(CodeUnknownOption, a.pos(), kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
 		}
 	}
 	if n.block {
-		p.d.errorf(n.pos(), kw, "unexpected block after an address")
+		p.d.errorf(CodeUnexpectedBlock, n.pos(), kw, "unexpected block after an address")
 	}
 	if v.Peer.IsValid() && strings.Contains(n.kw.text, "/") {
-		p.d.warnf(n.pos(), kw, "Cannot specify address prefix when specifying peer address - ignoring")
+		p.d.warnf(CodeValueAdjusted, n.pos(), kw, "Cannot specify address prefix when specifying peer address - ignoring")
 		v.Prefix = netip.PrefixFrom(v.Prefix.Addr(), v.Prefix.Addr().BitLen())
 	}
 	return v, true
@@ -654,7 +654,7 @@ func (p *parser) route(kw string, n *node) Route {
 				i++
 				return w[i]
 			}
-			p.d.errorf(n.pos(), kw, "missing value after %q", w[i])
+			p.d.errorf(CodeMissingValue, n.pos(), kw, "missing value after %q", w[i])
 			return ""
 		}
 		switch w[i] {
@@ -687,10 +687,10 @@ func (p *parser) route(kw string, n *node) Route {
 		}
 	}
 	if !r.Dst.IsValid() {
-		p.d.errorf(n.pos(), kw, "route %q has no destination", strings.Join(w, " "))
+		p.d.errorf(CodeMissingValue, n.pos(), kw, "route %q has no destination", strings.Join(w, " "))
 	}
 	if r.Dev == "" && !r.NoTrack && !isUnroutedType(w[0]) {
-		p.d.warnf(n.pos(), kw, "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
+		p.d.warnf(CodeIgnored, n.pos(), kw, "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
 	}
 	return r
 }

@@ -97,7 +97,7 @@ func (p *pre) file(name string, src []byte) {
 		ln := i + 1
 		text := strings.TrimSuffix(lines[i], "\r")
 		if len(text) > maxLineLen {
-			p.d.errorf(Pos{name, ln, 1}, "", "line longer than %d bytes", maxLineLen)
+			p.d.errorf(CodeLineTooLong, Pos{name, ln, 1}, "", "line longer than %d bytes", maxLineLen)
 			continue
 		}
 		if !utf8.ValidString(text) {
@@ -106,7 +106,7 @@ func (p *pre) file(name string, src []byte) {
 		if t, r, col, ok := replaceUnicodeSpaces(text); ok {
 			if !warnedSpace {
 				warnedSpace = true
-				p.d.warnf(Pos{name, ln, col}, "", "Unicode space U+%04X read as a plain space (first of this file; keepalived 2.2.7 would not recognise such lines)", r)
+				p.d.warnf(CodeUnicodeSpace, Pos{name, ln, col}, "", "Unicode space U+%04X read as a plain space (first of this file; keepalived 2.2.7 would not recognise such lines)", r)
 			}
 			text = t
 		}
@@ -215,7 +215,7 @@ func stripComment(s string) string {
 // non-empty line.
 func (p *pre) line(file string, ln int, text string, level int) {
 	if level > maxParamDepth {
-		p.d.errorf(Pos{file, ln, 1}, "", "line replication nested too deeply")
+		p.d.errorf(CodeNestingTooDeep, Pos{file, ln, 1}, "", "line replication nested too deeply")
 		return
 	}
 	text, keep := p.conditional(text)
@@ -233,9 +233,10 @@ func (p *pre) line(file string, ln int, text string, level int) {
 	}
 	if strings.ContainsRune(text, '$') {
 		var err error
-		text, err = p.subst(text, 0)
+		var code Code
+		text, code, err = p.subst(text, 0)
 		if err != nil {
-			p.d.errorf(Pos{file, ln, 1}, "", "%v", err)
+			p.d.errorf(code, Pos{file, ln, 1}, "", "%v", err)
 			return
 		}
 		if strings.Contains(text, "\n") {
@@ -287,9 +288,9 @@ func (p *pre) conditional(text string) (string, bool) {
 
 // subst replaces $NAME and ${NAME} by defined parameters (recursively);
 // unknown names are left as written.
-func (p *pre) subst(s string, depth int) (string, error) {
+func (p *pre) subst(s string, depth int) (string, Code, error) {
 	if depth > maxParamDepth {
-		return s, fmt.Errorf("parameter substitution nested more than %d deep", maxParamDepth)
+		return s, CodeNestingTooDeep, fmt.Errorf("parameter substitution nested more than %d deep", maxParamDepth)
 	}
 	var b strings.Builder
 	changed := false
@@ -330,12 +331,12 @@ func (p *pre) subst(s string, depth int) (string, error) {
 		b.WriteString(v)
 		changed = true
 		if b.Len() > maxLineLen {
-			return s, fmt.Errorf("parameter substitution makes a line longer than %d bytes", maxLineLen)
+			return s, CodeLineTooLong, fmt.Errorf("parameter substitution makes a line longer than %d bytes", maxLineLen)
 		}
 		i = end - 1
 	}
 	if !changed {
-		return s, nil
+		return s, "", nil
 	}
 	return p.subst(b.String(), depth+1)
 }
@@ -347,7 +348,7 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 	open := strings.IndexByte(t, '(')
 	closeIdx := strings.IndexByte(t, ')')
 	if open < 0 || closeIdx < open {
-		p.d.errorf(pos, t[:4], "expected %s(VAR, ...) followed by a line", t[:4])
+		p.d.errorf(CodeSyntax, pos, t[:4], "expected %s(VAR, ...) followed by a line", t[:4])
 		return
 	}
 	kind := t[:open]
@@ -357,7 +358,7 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 	}
 	rest := strings.Repeat(" ", lead+closeIdx+1) + t[closeIdx+1:]
 	if len(args) < 2 || !isParamName(args[0]) {
-		p.d.errorf(pos, kind, "expected a variable name and values")
+		p.d.errorf(CodeSyntax, pos, kind, "expected a variable name and values")
 		return
 	}
 	var values []string
@@ -370,7 +371,7 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 		for _, a := range args[1:] {
 			n, err := strconv.ParseInt(a, 0, 64)
 			if err != nil {
-				p.d.errorf(pos, kind, "invalid number %q", a)
+				p.d.errorf(CodeInvalidValue, pos, kind, "invalid number %q", a)
 				return
 			}
 			nums = append(nums, n)
@@ -388,7 +389,7 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 		case 3:
 			start, step, end = nums[0], nums[1], nums[2]
 		default:
-			p.d.errorf(pos, kind, "expected %s(VAR, [START, [STEP,]] END)", kind)
+			p.d.errorf(CodeSyntax, pos, kind, "expected %s(VAR, [START, [STEP,]] END)", kind)
 			return
 		}
 		if len(nums) < 3 {
@@ -398,12 +399,12 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 			}
 		}
 		if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
-			p.d.errorf(pos, kind, "sequence %d..%d step %d is empty or endless", start, end, step)
+			p.d.errorf(CodeInvalidValue, pos, kind, "sequence %d..%d step %d is empty or endless", start, end, step)
 			return
 		}
 		for v := start; (step > 0 && v <= end) || (step < 0 && v >= end); v += step {
 			if len(values)+p.replicated >= maxReplicate {
-				p.d.errorf(pos, kind, "more than %d replicated lines", maxReplicate)
+				p.d.errorf(CodeBudgetExceeded, pos, kind, "more than %d replicated lines", maxReplicate)
 				return
 			}
 			if kind == "~SEQx" {
@@ -418,14 +419,14 @@ func (p *pre) replicate(file string, ln int, text string, lead, level int) {
 	case "~LST":
 		values = args[1:]
 	default:
-		p.d.errorf(pos, kind, "unknown line replication %s (expected ~SEQ, ~SEQx or ~LST)", kind)
+		p.d.errorf(CodeSyntax, pos, kind, "unknown line replication %s (expected ~SEQ, ~SEQx or ~LST)", kind)
 		return
 	}
 	name := args[0]
 	old, had := p.params[name]
 	for _, v := range values {
 		if p.replicated++; p.replicated > maxReplicate {
-			p.d.errorf(pos, kind, "more than %d replicated lines", maxReplicate)
+			p.d.errorf(CodeBudgetExceeded, pos, kind, "more than %d replicated lines", maxReplicate)
 			break
 		}
 		p.params[name] = v
@@ -443,11 +444,11 @@ func (p *pre) include(file string, ln, col int, kw, pattern string) {
 	pos := Pos{file, ln, col}
 	pattern = strings.Trim(pattern, "\"")
 	if pattern == "" {
-		p.d.errorf(pos, kw, "expected a file name or glob")
+		p.d.errorf(CodeIncludeError, pos, kw, "expected a file name or glob")
 		return
 	}
 	if p.depth >= maxIncludeDepth {
-		p.d.errorf(pos, kw, "includes nested more than %d deep", maxIncludeDepth)
+		p.d.errorf(CodeNestingTooDeep, pos, kw, "includes nested more than %d deep", maxIncludeDepth)
 		return
 	}
 	if !filepath.IsAbs(pattern) && !strings.HasPrefix(pattern, "/") {
@@ -457,24 +458,24 @@ func (p *pre) include(file string, ln, col int, kw, pattern string) {
 	for _, pat := range expandBraces(pattern) {
 		m, err := p.glob(pat)
 		if err != nil {
-			p.d.errorf(pos, kw, "bad glob %q: %v", pat, err)
+			p.d.errorf(CodeIncludeError, pos, kw, "bad glob %q: %v", pat, err)
 			return
 		}
 		matches = append(matches, m...)
 	}
 	sort.Strings(matches)
 	if len(matches) == 0 {
-		p.d.warnf(pos, kw, "no file matches %q", pattern)
+		p.d.warnf(CodeIncludeMissing, pos, kw, "no file matches %q", pattern)
 		return
 	}
 	for _, m := range matches {
 		if p.active[m] {
-			p.d.errorf(pos, kw, "file %s includes itself", m)
+			p.d.errorf(CodeIncludeLoop, pos, kw, "file %s includes itself", m)
 			continue
 		}
 		src, err := p.readFile(m)
 		if err != nil {
-			p.d.errorf(pos, kw, "cannot read %s: %v", m, err)
+			p.d.errorf(CodeIncludeError, pos, kw, "cannot read %s: %v", m, err)
 			continue
 		}
 		p.file(m, src)

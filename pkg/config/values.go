@@ -16,7 +16,7 @@ import (
 // "--- ..." text on the same line).
 func (p *parser) need(n *node) bool {
 	if len(n.args) == 0 {
-		p.d.errorf(n.pos(), n.kw.text, "missing value")
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing value")
 		return false
 	}
 	return true
@@ -41,17 +41,17 @@ func restString(n *node, from int) string {
 
 func (p *parser) intArg(n *node, i int, lo, hi int64) (int, bool) {
 	if i >= len(n.args) {
-		p.d.errorf(n.pos(), n.kw.text, "missing value (expected an integer in [%d, %d])", lo, hi)
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing value (expected an integer in [%d, %d])", lo, hi)
 		return 0, false
 	}
 	t := n.args[i]
 	v, err := strconv.ParseInt(t.text, 10, 64)
 	if err != nil {
-		p.d.errorf(t.pos(), n.kw.text, "invalid number %q (expected an integer in [%d, %d])", t.text, lo, hi)
+		p.d.errorf(CodeInvalidValue, t.pos(), n.kw.text, "invalid number %q (expected an integer in [%d, %d])", t.text, lo, hi)
 		return 0, false
 	}
 	if v < lo || v > hi {
-		p.d.errorf(t.pos(), n.kw.text, "number %d outside range [%d, %d]", v, lo, hi)
+		p.d.errorf(CodeValueRange, t.pos(), n.kw.text, "number %d outside range [%d, %d]", v, lo, hi)
 		return 0, false
 	}
 	return int(v), true
@@ -68,17 +68,17 @@ func (p *parser) int(n *node, lo, hi int64) (int, bool) {
 // timerArg parses keepalived's <TIMER>: decimal seconds, µs resolution.
 func (p *parser) timerArg(n *node, i int, lo, hi float64) (time.Duration, bool) {
 	if i >= len(n.args) {
-		p.d.errorf(n.pos(), n.kw.text, "missing value (expected seconds in [%g, %g])", lo, hi)
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing value (expected seconds in [%g, %g])", lo, hi)
 		return 0, false
 	}
 	t := n.args[i]
 	v, err := strconv.ParseFloat(t.text, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || strings.ContainsAny(t.text, "xXpP_") {
-		p.d.errorf(t.pos(), n.kw.text, "invalid time %q (expected seconds in [%g, %g])", t.text, lo, hi)
+		p.d.errorf(CodeInvalidValue, t.pos(), n.kw.text, "invalid time %q (expected seconds in [%g, %g])", t.text, lo, hi)
 		return 0, false
 	}
 	if v < lo || v > hi {
-		p.d.errorf(t.pos(), n.kw.text, "time %s outside range [%g, %g] seconds", t.text, lo, hi)
+		p.d.errorf(CodeValueRange, t.pos(), n.kw.text, "time %s outside range [%g, %g] seconds", t.text, lo, hi)
 		return 0, false
 	}
 	return time.Duration(math.Round(v*1e6)) * time.Microsecond, true
@@ -102,19 +102,19 @@ func (p *parser) boolOpt(n *node) (bool, bool) {
 	case "off", "false", "no":
 		return false, true
 	}
-	p.d.errorf(n.args[0].pos(), n.kw.text, "invalid boolean %q (expected on|off|true|false|yes|no)", n.args[0].text)
+	p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "invalid boolean %q (expected on|off|true|false|yes|no)", n.args[0].text)
 	return false, false
 }
 
 func (p *parser) addrArg(n *node, i int) (netip.Addr, bool) {
 	if i >= len(n.args) {
-		p.d.errorf(n.pos(), n.kw.text, "missing IP address")
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing IP address")
 		return netip.Addr{}, false
 	}
 	t := n.args[i]
 	a, err := netip.ParseAddr(t.text)
 	if err != nil {
-		p.d.errorf(t.pos(), n.kw.text, "invalid IP address %q", t.text)
+		p.d.errorf(CodeInvalidValue, t.pos(), n.kw.text, "invalid IP address %q", t.text)
 		return netip.Addr{}, false
 	}
 	return a, true
@@ -166,7 +166,7 @@ func (p *parser) weightArgs(n *node, i int, lo, hi int64) (w int, reverse, set b
 			reverse = false
 			i++
 		default:
-			p.d.errorf(n.args[i].pos(), n.kw.text, "unknown option %q (expected weight N [reverse])", n.args[i].text)
+			p.d.errorf(CodeUnknownOption, n.args[i].pos(), n.kw.text, "unknown option %q (expected weight N [reverse])", n.args[i].text)
 			i++
 		}
 	}
@@ -189,7 +189,7 @@ func (p *parser) notify(n *node) (Notify, bool) {
 			nt.Group = rest[1].text
 		}
 		if len(rest) > 2 {
-			p.d.warnf(rest[2].pos(), n.kw.text, "extra argument %q ignored", rest[2].text)
+			p.d.warnf(CodeExtraText, rest[2].pos(), n.kw.text, "extra argument %q ignored", rest[2].text)
 		}
 	} else {
 		nt.Command = restString(n, 0)
@@ -204,7 +204,7 @@ func (p *parser) notify(n *node) (Notify, bool) {
 func (p *parser) command(n *node) string {
 	if n.args[0].quoted {
 		if len(n.args) > 1 {
-			p.d.warnf(n.args[1].pos(), n.kw.text, "text after the quoted command ignored: %q (missing '#'?)", restString(n, 1))
+			p.d.warnf(CodeExtraText, n.args[1].pos(), n.kw.text, "text after the quoted command ignored: %q (missing '#'?)", restString(n, 1))
 		}
 		return n.args[0].text
 	}
