@@ -13,10 +13,10 @@ import (
 // checks (validate.go).
 func (p *parser) finish() {
 	g := &p.cfg.Global
-	if g.VRRPGARPLowerPrioDelay < 0 {
+	if !g.set.has(kGLowerPrioDelay) {
 		g.VRRPGARPLowerPrioDelay = g.VRRPGARPMasterDelay
 	}
-	if g.VRRPGARPLowerPrioRepeat < 0 {
+	if !g.set.has(kGLowerPrioRepeat) {
 		g.VRRPGARPLowerPrioRepeat = g.VRRPGARPMasterRepeat
 	}
 	if g.VRRPMinGARP {
@@ -28,6 +28,9 @@ func (p *parser) finish() {
 	}
 	for i := range p.cfg.Instances {
 		p.instanceDefaults(&p.cfg.Instances[i], &p.instFlags[i])
+	}
+	for i := range p.cfg.SyncGroups {
+		p.trackWeights(p.cfg.SyncGroups[i].TrackScripts, p.cfg.SyncGroups[i].TrackFiles, p.cfg.SyncGroups[i].TrackProcesses)
 	}
 	p.mergeVirtualServers()
 	kept := p.cfg.VirtualServers[:0]
@@ -41,26 +44,37 @@ func (p *parser) finish() {
 	p.validate()
 }
 
+var (
+	kGLowerPrioDelay  = globalKeywords.key("vrrp_garp_lower_prio_delay")
+	kGLowerPrioRepeat = globalKeywords.key("vrrp_garp_lower_prio_repeat")
+	kGSMTPAlert       = globalKeywords.key("smtp_alert")
+	kGSMTPAlertCk     = globalKeywords.key("smtp_alert_checker")
+)
+
 // instanceDefaults derives what keepalived 2.2.7 derives, in the order of
-// vrrp.c vrrp_complete_instance, with its messages.
+// vrrp.c vrrp_complete_instance, with its messages. Keywords not given
+// first take their global_defs value (instanceKeywords).
 func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	g := &p.cfg.Global
 	name := vi.Name
-	if !fl.strictSet {
-		vi.Strict = g.VRRPStrict
-	}
+	given := vi.set.has
+	instanceKeywords.inheritGlobal(vi, &vi.set, g)
 	// Family from the first VIP (eVIPs may mix families).
 	if len(vi.VIPs) > 0 {
 		vi.IPv6 = vi.VIPs[0].Prefix.Addr().Is6()
 	}
 	switch {
-	case vi.IPv6 && fl.versionSet && vi.Version == 2 && vi.Strict:
+	case vi.IPv6 && given(kVersion) && vi.Version == 2 && vi.Strict:
 		p.d.warnf(CodeValueAdjusted, vi.Pos, "version", "(%s) cannot use IPv6 with VRRP version 2; setting version 3", name)
 		vi.Version = 3
-	case vi.IPv6 && !fl.versionSet:
+	case vi.IPv6 && !given(kVersion):
 		vi.Version = 3
-	case !fl.versionSet:
-		vi.Version = g.VRRPVersion
+	}
+	if !given(kMcastDst) {
+		vi.McastDstIP = g.VRRPMcastGroup4
+		if vi.IPv6 {
+			vi.McastDstIP = g.VRRPMcastGroup6
+		}
 	}
 	if len(vi.VIPs) == 0 {
 		if vi.Version == 3 || vi.Strict {
@@ -71,102 +85,93 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	}
 	// keepalived.conf(5) "state"/"priority": without a priority, MASTER
 	// means 255; without a state, 255 means MASTER.
-	if !fl.prioritySet && fl.stateSet && vi.State == "MASTER" {
+	if !given(kPriority) && given(kState) && vi.State == "MASTER" {
 		vi.Priority = 255
 	}
 	owner := vi.Priority == 255
-	if !fl.stateSet {
+	if !given(kState) {
 		vi.State = "BACKUP"
 		if owner {
 			vi.State = "MASTER"
 		}
 	} else if vi.Strict && (vi.State == "MASTER") != owner {
-		p.d.warnf(CodeValueAdjusted, fl.statePos, "state", "(%s) State MASTER must match being address owner", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kState), "state", "(%s) State MASTER must match being address owner", name)
 		vi.State = "BACKUP"
 		if owner {
 			vi.State = "MASTER"
 		}
 	}
+	authPos := fl.pos(kAuth)
 	switch {
 	case vi.AuthType == AuthNone:
 	case vi.Strict:
-		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.Version == 3:
-		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.AuthPass == "":
-		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
 		vi.AuthType = AuthNone
 	case vi.IPv6 && vi.AuthType == AuthAH:
-		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.AuthType == AuthAH && vi.State == "MASTER" && !owner:
-		p.d.warnf(CodeValueAdjusted, fl.authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
 		vi.State = "BACKUP"
 	}
 	if vi.Strict && len(vi.UnicastPeers) > 0 {
-		p.d.errorf(CodeConflict, fl.unicastPos, "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
+		p.d.errorf(CodeConflict, fl.pos(kUnicastPeer), "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
 	}
 	if vi.Interface == "" {
 		p.d.errorf(CodeMissingRequired, vi.Pos, "interface", "(%s) Unknown interface! (no 'interface' given)", name)
 	}
 	p.capVIPs(vi)
 	if vi.Nopreempt && owner {
-		p.d.warnf(CodeValueAdjusted, fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kNopreempt), "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
 		vi.Nopreempt = false
 	}
 	if vi.State == "MASTER" {
 		if vi.Nopreempt {
-			p.d.warnf(CodeValueAdjusted, fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
+			p.d.warnf(CodeValueAdjusted, fl.pos(kNopreempt), "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
 			vi.Nopreempt = false
 		}
 		if vi.PreemptDelay > 0 {
-			p.d.warnf(CodeValueAdjusted, fl.preemptDelayPos, "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
+			p.d.warnf(CodeValueAdjusted, fl.pos(kPreemptDelay), "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
 			vi.PreemptDelay = 0
 		}
 	}
 	if vi.PreemptDelay > 0 && vi.Strict {
-		p.d.warnf(CodeValueAdjusted, fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kPreemptDelay), "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
 		vi.PreemptDelay = 0
 	}
 	if vi.PreemptDelay > 0 && vi.Nopreempt {
-		p.d.warnf(CodeValueAdjusted, fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kPreemptDelay), "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
 		vi.PreemptDelay = 0
 	}
 	// Accept_Mode (RFC 5798 §6.1): default on, except in strict mode
 	// where only the address owner accepts.
-	if !fl.acceptSet {
+	if !given(kAccept) && !given(kNoAccept) {
 		vi.Accept = owner || !vi.Strict
 	}
 	if vi.Accept && !owner && vi.Strict && vi.Version == 2 {
 		p.d.warnf(CodeValueAdjusted, vi.Pos, "accept", "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", name)
 		vi.Accept = false
 	}
-	p.garpDefaults(vi, fl)
-	if !fl.lpnaSet {
-		vi.LowerPrioNoAdvert = vi.Strict || g.VRRPLowerPrioNoAdvert
-	} else if vi.Strict && !vi.LowerPrioNoAdvert {
+	p.strictGARP(vi)
+	switch {
+	case !given(kLPNA) && vi.Strict:
+		vi.LowerPrioNoAdvert = true
+	case given(kLPNA) && vi.Strict && !vi.LowerPrioNoAdvert:
 		p.d.warnf(CodeValueAdjusted, vi.Pos, "lower_prio_no_advert", "(%s) Strict mode requires no lower priority advert. resetting", name)
 		vi.LowerPrioNoAdvert = true
 	}
-	if !fl.hpsaSet {
-		vi.HigherPrioSendAdvert = !vi.Strict && g.VRRPHigherPrioSendAdvert
-	} else if vi.Strict && vi.HigherPrioSendAdvert {
+	switch {
+	case !given(kHPSA) && vi.Strict:
+		vi.HigherPrioSendAdvert = false
+	case given(kHPSA) && vi.Strict && vi.HigherPrioSendAdvert:
 		p.d.warnf(CodeValueAdjusted, vi.Pos, "higher_prio_send_advert", "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", name)
 		vi.HigherPrioSendAdvert = false
-	}
-	if !fl.smtpSet {
-		vi.SMTPAlert = g.SMTPAlertVRRP || g.SMTPAlert
-	}
-	if !fl.notifyPrioSet {
-		vi.NotifyPriorityChanges = g.VRRPNotifyPriorityChanges
-	}
-	if !fl.skipSet {
-		vi.SkipCheckAdvAddr = g.VRRPSkipCheckAdvAddr
-	}
-	if !fl.dtaSet {
-		vi.DownTimerAdverts = g.VRRPDownTimerAdverts
 	}
 	if vi.Strict {
 		// reference §2.8: strict mode uses the RFC's 3 adverts and the
@@ -174,10 +179,7 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 		vi.DownTimerAdverts = 3
 		vi.OwnerIgnoreAdverts = true
 	}
-	if !fl.checkUcSet {
-		vi.CheckUnicastSrc = g.VRRPCheckUnicastSrc
-	}
-	vi.AdvertInt = p.roundAdvert(vi, fl)
+	vi.AdvertInt = p.roundAdvert(vi, fl.pos(kAdvertInt))
 	for j := range vi.VIPs {
 		if vi.VIPs[j].Dev == "" {
 			vi.VIPs[j].Dev = vi.Interface
@@ -188,49 +190,27 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 			vi.EVIPs[j].Dev = vi.Interface
 		}
 	}
-	// Trackers without "weight" take the tracked object's weight.
-	for j := range vi.TrackScripts {
-		p.inheritScriptWeight(&vi.TrackScripts[j])
-	}
-	for j := range vi.TrackFiles {
-		p.inheritFileWeight(&vi.TrackFiles[j])
-	}
-	for j := range vi.TrackProcesses {
-		p.inheritProcessWeight(&vi.TrackProcesses[j])
-	}
+	p.trackWeights(vi.TrackScripts, vi.TrackFiles, vi.TrackProcesses)
 }
 
-// garpDefaults fills the GARP settings from global_defs (strict mode: no
-// lower-priority repeats).
-func (p *parser) garpDefaults(vi *VRRPInstance, fl *instFlags) {
+// strictGARP: strict mode sends no lower-priority GARP repeats. The GARP
+// settings themselves come from global_defs when not given
+// (instanceKeywords); vrrp_garp_interval and vrrp_gna_interval have no
+// instance keyword in keepalived 2.2.7.
+func (p *parser) strictGARP(vi *VRRPInstance) {
 	g := &p.cfg.Global
-	if !fl.garpDelaySet {
-		vi.GARPMasterDelay = g.VRRPGARPMasterDelay
-	}
-	if !fl.garpRepeatSet {
-		vi.GARPMasterRepeat = g.VRRPGARPMasterRepeat
-	}
-	if !fl.garpRefreshSet {
-		vi.GARPMasterRefresh = g.VRRPGARPMasterRefresh
-	}
-	if !fl.garpRefRepSet {
-		vi.GARPMasterRefreshRepeat = g.VRRPGARPMasterRefreshRepeat
-	}
+	given := vi.set.has
 	switch {
-	case !fl.lpRepeatSet && vi.Strict:
+	case !given(kLPRepeat) && vi.Strict:
 		vi.GARPLowerPrioRepeat = 0
-	case !fl.lpRepeatSet:
-		vi.GARPLowerPrioRepeat = g.VRRPGARPLowerPrioRepeat
-	case vi.Strict && vi.GARPLowerPrioRepeat != 0:
+	case given(kLPRepeat) && vi.Strict && vi.GARPLowerPrioRepeat != 0:
 		p.d.warnf(CodeValueAdjusted, vi.Pos, "garp_lower_prio_repeat", "(%s) Strict mode requires no repeat garps. resetting", vi.Name)
 		vi.GARPLowerPrioRepeat = 0
 	}
 	switch {
-	case !fl.lpDelaySet && vi.Strict:
+	case !given(kLPDelay) && vi.Strict:
 		vi.GARPLowerPrioDelay = 0
-	case !fl.lpDelaySet:
-		vi.GARPLowerPrioDelay = g.VRRPGARPLowerPrioDelay
-	case vi.Strict && vi.GARPLowerPrioDelay != 0:
+	case given(kLPDelay) && vi.Strict && vi.GARPLowerPrioDelay != 0:
 		p.d.warnf(CodeValueAdjusted, vi.Pos, "garp_lower_prio_delay", "(%s) Strict mode requires no repeat garp delay. resetting", vi.Name)
 		vi.GARPLowerPrioDelay = 0
 	}
@@ -267,7 +247,7 @@ func (p *parser) capVIPs(vi *VRRPInstance) {
 
 // roundAdvert applies keepalived's advert_int rounding: version 2 carries
 // whole seconds (rounded, at least 1); version 3 centiseconds, at most 40.95.
-func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
+func (p *parser) roundAdvert(vi *VRRPInstance, pos Pos) time.Duration {
 	a := vi.AdvertInt
 	if vi.Version == 2 {
 		s := math.Round(a.Seconds())
@@ -276,7 +256,7 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		}
 		r := time.Duration(s) * time.Second
 		if r != a {
-			p.d.warnf(CodeValueAdjusted, fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
+			p.d.warnf(CodeValueAdjusted, pos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
 		}
 		return r
 	}
@@ -285,43 +265,43 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		cs = 1
 	}
 	if cs > 4095 {
-		p.d.warnf(CodeValueAdjusted, fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
+		p.d.warnf(CodeValueAdjusted, pos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
 		cs = 4095
 	}
 	r := time.Duration(cs) * 10 * time.Millisecond
 	if r != a {
-		p.d.warnf(CodeValueAdjusted, fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
+		p.d.warnf(CodeValueAdjusted, pos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
 	}
 	return r
 }
 
-func (p *parser) inheritScriptWeight(r *TrackRef) {
-	if r.WeightSet {
-		return
-	}
-	if s := p.cfg.Script(r.Name); s != nil {
-		r.Weight, r.Reverse = s.Weight, s.Reverse
-	}
-}
-
-func (p *parser) inheritFileWeight(r *TrackRef) {
-	if r.WeightSet {
-		return
-	}
-	for _, f := range p.cfg.TrackFiles {
-		if f.Name == r.Name {
-			r.Weight, r.Reverse = f.Weight, f.Reverse
+// trackWeights gives the track_script, track_file and track_process
+// entries of an instance or a sync group without "weight" the tracked
+// object's weight and reverse flag (keepalived.conf(5) track_script).
+func (p *parser) trackWeights(scripts, files, procs []TrackRef) {
+	for i := range scripts {
+		if r := &scripts[i]; !r.WeightSet {
+			if s := p.cfg.Script(r.Name); s != nil {
+				r.Weight, r.Reverse = s.Weight, s.Reverse
+			}
 		}
 	}
-}
-
-func (p *parser) inheritProcessWeight(r *TrackRef) {
-	if r.WeightSet {
-		return
+	for i := range files {
+		if r := &files[i]; !r.WeightSet {
+			for _, f := range p.cfg.TrackFiles {
+				if f.Name == r.Name {
+					r.Weight, r.Reverse = f.Weight, f.Reverse
+				}
+			}
+		}
 	}
-	for _, f := range p.cfg.TrackProcesses {
-		if f.Name == r.Name {
-			r.Weight, r.Reverse = f.Weight, f.Reverse
+	for i := range procs {
+		if r := &procs[i]; !r.WeightSet {
+			for _, f := range p.cfg.TrackProcesses {
+				if f.Name == r.Name {
+					r.Weight, r.Reverse = f.Weight, f.Reverse
+				}
+			}
 		}
 	}
 }
@@ -441,9 +421,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		p.d.warnf(CodeValueAdjusted, vs.Pos, "lb_algo", "Virtual server %s: no scheduler set, setting default 'wlc'", name)
 		vs.LBAlgo = "wlc"
 	}
-	if !vs.smtpAlertSet {
-		vs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert
-	}
+	vsKeywords.inheritGlobal(vs, &vs.set, g)
 	// Real servers: duplicates, forwarding method, inherited values.
 	weightSum := 0
 	rss = vs.RealServers[:0]
@@ -466,16 +444,16 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 			}
 			rs.LBKind = vs.LBKind
 		}
-		if !rs.alphaSet {
+		if !rs.set.has(kRSAlpha) {
 			rs.Alpha = vs.Alpha
 		}
-		if !rs.inhibitSet {
+		if !rs.set.has(kRSInhibit) {
 			rs.InhibitOnFailure = vs.InhibitOnFailure
 		}
-		if !rs.smtpAlertSet {
+		if !rs.set.has(kRSSMTPAlert) {
 			// check_data.c: true by default, "to maintain backwards
 			// compatibility".
-			rs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert || (!g.smtpAlertCheckerSet && !g.smtpAlertSet)
+			rs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert || (!g.set.has(kGSMTPAlertCk) && !g.set.has(kGSMTPAlert))
 		}
 		weightSum += rs.Weight
 		rss = append(rss, rs)
@@ -562,80 +540,95 @@ func dropFlag(fs []string, f string) []string {
 }
 
 // resolveTimings applies the inheritance of check_data.c: checker ← real
-// server ← virtual server, then the checker's own default (retry 1, DNS 3,
-// MISC 0; delay_before_retry 1s, HTTP/SSL 3s, DNS delay_loop; warmup =
-// the checker's delay_loop).
+// server ← virtual server (delay_loop 60s, connect_timeout 5s), then the
+// checker's own default (retry 1, DNS 3, MISC 0; delay_before_retry 1s,
+// HTTP/SSL 3s, DNS delay_loop; warmup = the checker's delay_loop). The
+// model shows the resolved values at every level.
 func (p *parser) resolveTimings(vs *VirtualServer) {
-	inherit(&vs.ConnectTimeout, 5*time.Second)
+	vsGiven := timingGiven(vsKeywords, &vs.set)
+	vsGiven[tDelayLoop] = true // its default, 60s
+	if !vsGiven[tConnectTimeout] {
+		vs.ConnectTimeout = 5 * time.Second
+		vsGiven[tConnectTimeout] = true
+	}
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]
-		inherit(&rs.DelayLoop, vs.DelayLoop)
-		inherit(&rs.ConnectTimeout, vs.ConnectTimeout)
-		inherit(&rs.Retry, vs.Retry)
-		inherit(&rs.DelayBeforeRetry, vs.DelayBeforeRetry)
-		inherit(&rs.Warmup, vs.Warmup)
+		rsGiven := timingGiven(rsKeywords, &rs.set)
+		rs.CheckTiming.inherit(&rsGiven, &vs.CheckTiming, vsGiven)
 		if rs.Virtualhost == "" {
 			rs.Virtualhost = vs.Virtualhost
 		}
 		for j := range rs.Checkers {
-			ck := &rs.Checkers[j]
-			if !ck.alphaSet {
-				ck.Alpha = rs.Alpha
-			}
-			inherit(&ck.DelayLoop, rs.DelayLoop)
-			inherit(&ck.ConnectTimeout, rs.ConnectTimeout)
-			inherit(&ck.Retry, rs.Retry)
-			if ck.Retry == unset {
-				switch ck.Kind {
-				case "DNS_CHECK":
-					ck.Retry = 3
-				case "MISC_CHECK":
-					ck.Retry = 0
-				default:
-					ck.Retry = 1
-				}
-			}
-			inherit(&ck.Warmup, rs.Warmup)
-			inherit(&ck.Warmup, ck.DelayLoop)
-			inherit(&ck.DelayBeforeRetry, rs.DelayBeforeRetry)
-			if ck.DelayBeforeRetry == unset {
-				switch ck.Kind {
-				case "HTTP_GET", "SSL_GET":
-					ck.DelayBeforeRetry = 3 * time.Second
-				case "DNS_CHECK":
-					ck.DelayBeforeRetry = ck.DelayLoop
-				default:
-					ck.DelayBeforeRetry = time.Second
-				}
-			}
-			if ck.Kind == "HTTP_GET" || ck.Kind == "SSL_GET" {
-				if ck.HTTPProtocol == "" {
-					ck.HTTPProtocol = "1.0"
-				}
-				if ck.Virtualhost == "" {
-					ck.Virtualhost = rs.Virtualhost
-				}
-			}
-			if ck.Kind == "DNS_CHECK" {
-				if ck.DNSType == "" {
-					ck.DNSType = "SOA"
-				}
-				if ck.DNSName == "" {
-					ck.DNSName = "."
-				}
-			}
-			if ck.Kind == "MISC_CHECK" && ck.MiscTimeout == 0 {
-				ck.MiscTimeout = ck.DelayLoop
-			}
+			p.resolveChecker(&rs.Checkers[j], rs, rsGiven)
 		}
-		// The model shows resolved values at every level.
-		inherit(&rs.Retry, 1)
-		inherit(&rs.DelayBeforeRetry, time.Second)
-		inherit(&rs.Warmup, rs.DelayLoop)
+		resolveLevel(&rs.CheckTiming, rsGiven)
 	}
-	inherit(&vs.Retry, 1)
-	inherit(&vs.DelayBeforeRetry, time.Second)
-	inherit(&vs.Warmup, vs.DelayLoop)
+	resolveLevel(&vs.CheckTiming, vsGiven)
+}
+
+func (p *parser) resolveChecker(ck *Checker, rs *RealServer, rsGiven [len(timingNames)]bool) {
+	if !ck.set.has(kCkAlpha) {
+		ck.Alpha = rs.Alpha
+	}
+	given := timingGiven(checkerKeywords, &ck.set)
+	ck.CheckTiming.inherit(&given, &rs.CheckTiming, rsGiven)
+	if !given[tRetry] {
+		switch ck.Kind {
+		case "DNS_CHECK":
+			ck.Retry = 3
+		case "MISC_CHECK":
+			ck.Retry = 0
+		default:
+			ck.Retry = 1
+		}
+	}
+	if !given[tWarmup] {
+		ck.Warmup = ck.DelayLoop
+	}
+	if !given[tDelayBeforeRetry] {
+		switch ck.Kind {
+		case "HTTP_GET", "SSL_GET":
+			ck.DelayBeforeRetry = 3 * time.Second
+		case "DNS_CHECK":
+			ck.DelayBeforeRetry = ck.DelayLoop
+		default:
+			ck.DelayBeforeRetry = time.Second
+		}
+	}
+	if ck.Kind == "HTTP_GET" || ck.Kind == "SSL_GET" {
+		if ck.HTTPProtocol == "" {
+			ck.HTTPProtocol = "1.0"
+		}
+		if ck.Virtualhost == "" {
+			ck.Virtualhost = rs.Virtualhost
+		}
+	}
+	if ck.Kind == "DNS_CHECK" {
+		if ck.DNSType == "" {
+			ck.DNSType = "SOA"
+		}
+		if ck.DNSName == "" {
+			ck.DNSName = "."
+		}
+	}
+	if ck.Kind == "MISC_CHECK" && ck.MiscTimeout == 0 {
+		ck.MiscTimeout = ck.DelayLoop
+	}
+}
+
+// resolveLevel gives a real or virtual server's timings that neither it
+// nor a level above gave the values a checker would take by default, so
+// the model shows resolved values at every level.
+func resolveLevel(t *CheckTiming, given [len(timingNames)]bool) {
+	if !given[tRetry] {
+		t.Retry = 1
+	}
+	if !given[tDelayBeforeRetry] {
+		t.DelayBeforeRetry = time.Second
+	}
+	if !given[tWarmup] {
+		t.Warmup = t.DelayLoop
+	}
 }
 
 func (p *parser) hasVSGroup(name string) bool {
@@ -645,12 +638,4 @@ func (p *parser) hasVSGroup(name string) bool {
 		}
 	}
 	return false
-}
-
-// inherit gives a checker timing not set at its own level (unset) the
-// value of the level above, or the default.
-func inherit[T int | time.Duration](dst *T, from T) {
-	if *dst == unset {
-		*dst = from
-	}
 }

@@ -180,7 +180,8 @@ type GlobalDefs struct {
 	// interpret (tuning, SNMP, DBus, nftables ...), for Dump.
 	Other []Directive `json:"other,omitempty"`
 
-	smtpAlertSet, smtpAlertCheckerSet bool
+	// set records the global_defs keywords given (globalKeywords rows).
+	set keySet
 }
 
 // Notify is a notify script: the command line (one quoted string or the
@@ -229,6 +230,8 @@ type VRRPScript struct {
 	Group string `json:"group,omitempty"`
 	// InitFail is init_fail: start in the failed state.
 	InitFail bool `json:"init_fail,omitempty"`
+
+	set keySet // scriptKeywords rows given
 }
 
 // TrackFileDef is track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }.
@@ -267,6 +270,8 @@ type TrackProcessDef struct {
 	TerminateDelay time.Duration `json:"terminate_delay,omitempty"`
 	// FullCommand is full_command (match on the command line, not comm).
 	FullCommand bool `json:"full_command,omitempty"`
+
+	set keySet // processKeywords rows given
 }
 
 // SyncGroup is vrrp_sync_group NAME { group { ... } ... }.
@@ -295,6 +300,8 @@ type SyncGroup struct {
 	TrackingWeight bool `json:"sync_group_tracking_weight,omitempty"`
 	// GlobalTracking is the deprecated global_tracking.
 	GlobalTracking bool `json:"global_tracking,omitempty"`
+
+	set keySet // syncGroupKeywords rows given
 }
 
 // VIP is one line of virtual_ipaddress, virtual_ipaddress_excluded or
@@ -400,7 +407,9 @@ type VRRPInstance struct {
 
 	// McastSrcIP is mcast_src_ip; default: the interface's primary address.
 	McastSrcIP netip.Addr `json:"mcast_src_ip,omitzero"`
-	// McastDstIP is mcast_dst_ip; default vrrp_mcast_group4/6.
+	// McastDstIP is mcast_dst_ip, where multicast adverts go; resolved:
+	// vrrp_mcast_group4 or vrrp_mcast_group6 (by the instance's family)
+	// when not given. Unicast instances send to UnicastPeers instead.
 	McastDstIP netip.Addr `json:"mcast_dst_ip,omitzero"`
 	// UnicastSrcIP is unicast_src_ip.
 	UnicastSrcIP netip.Addr `json:"unicast_src_ip,omitzero"`
@@ -496,6 +505,8 @@ type VRRPInstance struct {
 
 	// Other keeps accepted keywords the model does not interpret.
 	Other []Directive `json:"other,omitempty"`
+
+	set keySet // instanceKeywords rows given
 }
 
 // VirtualServerGroup is virtual_server_group NAME { }.
@@ -547,15 +558,10 @@ type VirtualServer struct {
 	// PersistenceEngine is persistence_engine NAME.
 	PersistenceEngine string `json:"persistence_engine,omitempty"`
 
-	// Checker defaults inherited by real servers and their checkers:
-	// delay_loop (60s), connect_timeout (5s), retry / nb_get_retry
-	// (-1 = checker default), delay_before_retry (-1 = checker default),
-	// warmup (-1 = delay_loop).
-	DelayLoop        time.Duration `json:"delay_loop"`
-	ConnectTimeout   time.Duration `json:"connect_timeout"`
-	Retry            int           `json:"retry"`
-	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
-	Warmup           time.Duration `json:"warmup"`
+	// CheckTiming is inherited by the real servers and their checkers
+	// (resolved: delay_loop 60s, connect_timeout 5s, retry 1,
+	// delay_before_retry 1s, warmup = delay_loop when not given).
+	CheckTiming
 
 	// SorryServer is sorry_server IP PORT.
 	SorryServer          netip.AddrPort `json:"sorry_server,omitzero"`
@@ -574,7 +580,8 @@ type VirtualServer struct {
 	RealServers          []RealServer   `json:"real_servers,omitempty"`
 	MergedFrom           []Pos          `json:"-"`
 	Other                []Directive    `json:"other,omitempty"`
-	smtpAlertSet         bool
+
+	set keySet // vsKeywords rows given
 }
 
 // RealServer is real_server IP [PORT] { }.
@@ -594,16 +601,31 @@ type RealServer struct {
 	Alpha            bool   `json:"alpha,omitempty"`
 	SMTPAlert        bool   `json:"smtp_alert,omitempty"`
 	Virtualhost      string `json:"virtualhost,omitempty"`
-	// Inherited checker defaults (resolved: never -1 after loading).
-	DelayLoop        time.Duration `json:"delay_loop"`
-	ConnectTimeout   time.Duration `json:"connect_timeout"`
-	Retry            int           `json:"retry"`
-	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
-	Warmup           time.Duration `json:"warmup"`
-	Checkers         []Checker     `json:"checkers,omitempty"`
-	Other            []Directive   `json:"other,omitempty"`
+	// CheckTiming is resolved: what the real server gives, else the
+	// virtual server's (retry 1, delay_before_retry 1s, warmup =
+	// delay_loop when neither gives them).
+	CheckTiming
+	Checkers []Checker   `json:"checkers,omitempty"`
+	Other    []Directive `json:"other,omitempty"`
 
-	alphaSet, inhibitSet, smtpAlertSet bool
+	set keySet // rsKeywords rows given
+}
+
+// CheckTiming is the check timing a virtual server, a real server and a
+// checker each take; an inner level inherits what it does not give
+// (check_data.c). The fields are promoted into VirtualServer, RealServer
+// and Checker.
+type CheckTiming struct {
+	// DelayLoop is delay_loop: seconds between checks.
+	DelayLoop time.Duration `json:"delay_loop"`
+	// ConnectTimeout is connect_timeout.
+	ConnectTimeout time.Duration `json:"connect_timeout"`
+	// Retry is retry (or the deprecated nb_get_retry).
+	Retry int `json:"retry"`
+	// DelayBeforeRetry is delay_before_retry.
+	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
+	// Warmup is warmup: the longest random delay before the first check.
+	Warmup time.Duration `json:"warmup"`
 }
 
 // Checker is one health checker block of a real server.
@@ -620,16 +642,13 @@ type Checker struct {
 	BindIf      string     `json:"bind_if,omitempty"`
 	BindPort    uint16     `json:"bind_port,omitempty"`
 	FWMark      uint32     `json:"fwmark,omitempty"`
-	// Resolved timing: connect_timeout (default RS/VS, 5s), retry /
-	// nb_get_retry (default 1; DNS 3; MISC 0), delay_before_retry
-	// (default 1s; HTTP/SSL 3s; DNS delay_loop), warmup, delay_loop.
-	ConnectTimeout   time.Duration `json:"connect_timeout"`
-	Retry            int           `json:"retry"`
-	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
-	Warmup           time.Duration `json:"warmup"`
-	DelayLoop        time.Duration `json:"delay_loop"`
-	Alpha            bool          `json:"alpha,omitempty"`
-	LogAllFailures   bool          `json:"log_all_failures,omitempty"`
+	// CheckTiming is resolved: what the checker gives, else the real
+	// server's, else the checker's own default (retry 1, DNS 3, MISC 0;
+	// delay_before_retry 1s, HTTP/SSL 3s, DNS delay_loop; warmup =
+	// delay_loop).
+	CheckTiming
+	Alpha          bool `json:"alpha,omitempty"`
+	LogAllFailures bool `json:"log_all_failures,omitempty"`
 
 	// HTTP_GET / SSL_GET.
 	URLs         []URL  `json:"urls,omitempty"`
@@ -664,7 +683,7 @@ type Checker struct {
 
 	Other []Directive `json:"other,omitempty"`
 
-	alphaSet bool
+	set keySet // checkerKeywords rows given
 }
 
 // URL is url { path; digest; status_code; virtualhost; regex ... }.

@@ -54,8 +54,10 @@ func Parse(name string, src []byte, opt Options) (*Config, Diagnostics, error) {
 	tree := buildTree(toks, d)
 	p := &parser{d: d, opt: opt, cfg: &Config{}}
 	p.cfg.Files = pp.files
-	p.cfg.Global = defaultGlobal()
-	p.top(tree)
+	topKeywords.setDefaults(p.cfg)
+	globalKeywords.setDefaults(&p.cfg.Global)
+	var top keySet
+	parseBlock(p, topKeywords, tree, p.cfg, &top, nil)
 	p.finish()
 	diagsOut := sortDiags(d.list, pp.files)
 	if diagsOut.HasErrors() {
@@ -116,54 +118,6 @@ func (p *parser) needBlock(n *node) bool {
 		return false
 	}
 	return true
-}
-
-func (p *parser) top(nodes []*node) {
-	for _, n := range nodes {
-		switch n.kw.text {
-		case "global_defs":
-			if p.needBlock(n) {
-				if p.cfg.Global.Pos.Line == 0 {
-					p.cfg.Global.Pos = n.pos()
-				}
-				p.globalDefs(n.children)
-			}
-		case "vrrp_script":
-			p.vrrpScript(n)
-		case "track_file", "vrrp_track_file":
-			p.trackFileDef(n)
-		case "vrrp_track_process":
-			p.trackProcessDef(n)
-		case "vrrp_sync_group":
-			p.syncGroup(n)
-		case "vrrp_instance":
-			p.instance(n)
-		case "virtual_server_group":
-			p.vsGroup(n)
-		case "virtual_server":
-			p.virtualServer(n)
-		case "static_ipaddress":
-			p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, p.vipBlock(n)...)
-		case "static_routes":
-			p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.routeBlock(n)...)
-		case "static_rules":
-			p.cfg.StaticRules = append(p.cfg.StaticRules, p.ruleBlock(n)...)
-		case "SSL":
-			p.ssl(n)
-		case "net_namespace":
-			setStr(p, n, &p.cfg.Global.NetNamespace)
-		case "instance":
-			setStr(p, n, &p.cfg.Global.Instance)
-		case "child_wait_time":
-			setTimer(p, n, &p.cfg.Global.ChildWaitTime, 0, 1<<31)
-		case "bfd_instance", "garp_group", "track_group", "linkbeat_interfaces", "net_namespace_ipvs",
-			"namespace_with_ipsets", "use_pid_dir", "linkbeat_use_polling":
-			p.ignored(n)
-			p.cfg.Other = append(p.cfg.Other, keep(n))
-		default:
-			p.unknown(n)
-		}
-	}
 }
 
 // ignored warns that a keyword keepalived knows is kept but not acted upon.

@@ -28,8 +28,8 @@ func (p *parser) validate() {
 			p.d.errorf(CodeDuplicate, vi.Pos, "vrrp_instance", "vrrp_instance %s already defined at %s", vi.Name, prev)
 		}
 		names[vi.Name] = vi.Pos
-		if !fl.vridSet {
-			pos := fl.vridPos
+		if !vi.set.has(kVRID) {
+			pos := fl.pos(kVRID)
 			if pos.Line == 0 {
 				pos = vi.Pos
 			}
@@ -37,7 +37,7 @@ func (p *parser) validate() {
 		} else if len(vi.UnicastPeers) == 0 {
 			k := vridKey{vi.Interface, vi.IPv6, vi.VRID, vi.McastDstIP.String()}
 			if o, ok := vrids[k]; ok {
-				p.d.errorf(CodeDuplicate, fl.vridPos, "virtual_router_id", "(%s) VRID %d is already used by %s on interface %s for the same address family", vi.Name, vi.VRID, o.Name, vi.Interface)
+				p.d.errorf(CodeDuplicate, fl.pos(kVRID), "virtual_router_id", "(%s) VRID %d is already used by %s on interface %s for the same address family", vi.Name, vi.VRID, o.Name, vi.Interface)
 			} else {
 				vrids[k] = vi
 			}
@@ -72,12 +72,12 @@ func (p *parser) validate() {
 			vi.TrackInterfaces = kept
 		}
 		if vi.AuthType == AuthAH && vi.IPv6 {
-			p.d.errorf(CodeConflict, fl.authPos, "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
+			p.d.errorf(CodeConflict, fl.pos(kAuth), "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
 		}
-		if len(vi.UnicastPeers) == 0 && (fl.unicastPos.Line != 0 || vi.UnicastSrcIP.IsValid()) && !vi.UnicastFaultNoPeer {
-			pos := fl.unicastPos
+		if len(vi.UnicastPeers) == 0 && (fl.pos(kUnicastPeer).Line != 0 || vi.UnicastSrcIP.IsValid()) && !vi.UnicastFaultNoPeer {
+			pos := fl.pos(kUnicastPeer)
 			if pos.Line == 0 {
-				pos = fl.unicastSrcPos
+				pos = fl.pos(kUnicastSrc)
 			}
 			p.d.warnf(CodeDeprecated, pos, "unicast_peer", "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", vi.Name)
 		}

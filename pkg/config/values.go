@@ -22,11 +22,29 @@ func (p *parser) need(n *node) bool {
 	return true
 }
 
+// tooMany reports a keyword that takes `values` words but is followed by
+// more than MaxExtraWords further words: keepalived ignores extra words silently,
+// and a few are annotations (seed 004), but hundreds of thousands are a
+// broken or hostile line. The diagnostic names the first extra word and
+// the count, never the words.
+func (p *parser) tooMany(n *node, values int) {
+	extra := len(n.args) - values
+	if extra <= MaxExtraWords {
+		return
+	}
+	first := n.args[values].text
+	if len(first) > 32 {
+		first = first[:32] + "..."
+	}
+	p.d.warnf(CodeTooManyValues, n.args[values].pos(), n.kw.text, "%s takes %d value(s) but is followed by %d more words (from %q); they are ignored", n.kw.text, values, extra, first)
+}
+
 // str returns the first argument.
 func (p *parser) str(n *node) (string, bool) {
 	if !p.need(n) {
 		return "", false
 	}
+	p.tooMany(n, 1)
 	return n.args[0].text, true
 }
 
@@ -62,6 +80,7 @@ func (p *parser) int(n *node, lo, hi int64) (int, bool) {
 	if !p.need(n) {
 		return 0, false
 	}
+	p.tooMany(n, 1)
 	return p.intArg(n, 0, lo, hi)
 }
 
@@ -88,6 +107,7 @@ func (p *parser) timer(n *node, lo, hi float64) (time.Duration, bool) {
 	if !p.need(n) {
 		return 0, false
 	}
+	p.tooMany(n, 1)
 	return p.timerArg(n, 0, lo, hi)
 }
 
@@ -96,6 +116,7 @@ func (p *parser) boolOpt(n *node) (bool, bool) {
 	if len(n.args) == 0 {
 		return true, true
 	}
+	p.tooMany(n, 1)
 	switch strings.ToLower(n.args[0].text) {
 	case "on", "true", "yes":
 		return true, true
@@ -124,6 +145,7 @@ func (p *parser) addr(n *node) (netip.Addr, bool) {
 	if !p.need(n) {
 		return netip.Addr{}, false
 	}
+	p.tooMany(n, 1)
 	return p.addrArg(n, 0)
 }
 
@@ -222,23 +244,9 @@ func setBool(p *parser, n *node, dst *bool) {
 	}
 }
 
-// setInt stores an integer in [lo, hi].
-func setInt(p *parser, n *node, dst *int, lo, hi int64) {
-	if v, ok := p.int(n, lo, hi); ok {
-		*dst = v
-	}
-}
-
 // setTimer stores a <TIMER> in [lo, hi] seconds.
 func setTimer(p *parser, n *node, dst *time.Duration, lo, hi float64) {
 	if v, ok := p.timer(n, lo, hi); ok {
 		*dst = v
-	}
-}
-
-// setStr stores a single-word value.
-func setStr(p *parser, n *node, dst *string) {
-	if s, ok := p.str(n); ok {
-		*dst = s
 	}
 }
