@@ -105,11 +105,7 @@ func (d *Driver) reconcileVIPs(o, m *instanceMeta) {
 		}
 	}
 	if added > 0 {
-		repeat := m.cfg.GARPMasterRepeat
-		if repeat <= 0 {
-			repeat = vrrp.DefaultGARPMasterRepeat
-		}
-		d.garp(vrrp.ActGARP{Instance: m.name, Repeat: repeat})
+		d.garp(vrrp.ActGARP{Instance: m.name, Repeat: m.cfg.GARPMasterRepeat})
 	}
 }
 
