@@ -334,3 +334,45 @@ func TestTooManyValues(t *testing.T) {
 		})
 	}
 }
+
+// A second track_file or vrrp_track_process of the same name is reported
+// and dropped, as a second vrrp_script is (keepalived 2.2.7 keeps both
+// silently and tracks the first).
+func TestDuplicateTrackDefinitions(t *testing.T) {
+	src := `track_file tf {
+    file /tmp/a
+}
+track_file tf {
+    file /tmp/b
+}
+vrrp_track_process tp {
+    process a
+}
+vrrp_track_process tp {
+    process b
+}
+vrrp_script s {
+    script /bin/true
+}
+vrrp_script s {
+    script /bin/false
+}
+`
+	cfg, ds, err := Parse("t.conf", []byte(src), Options{})
+	if err == nil {
+		t.Fatal("duplicates accepted")
+	}
+	for _, line := range []int{4, 10, 16} {
+		found := false
+		for _, d := range ds {
+			found = found || d.Pos.Line == line && d.Code == CodeDuplicate && d.Severity == Error
+		}
+		if !found {
+			t.Errorf("no duplicate error on line %d:\n%s", line, ds)
+		}
+	}
+	if len(cfg.TrackFiles) != 1 || cfg.TrackFiles[0].File != "/tmp/a" || len(cfg.TrackProcesses) != 1 ||
+		cfg.TrackProcesses[0].Process != "a" || len(cfg.Scripts) != 1 || cfg.Scripts[0].Script != "/bin/true" {
+		t.Errorf("the first definition must stay: %+v %+v %+v", cfg.TrackFiles, cfg.TrackProcesses, cfg.Scripts)
+	}
+}

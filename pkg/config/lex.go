@@ -36,7 +36,8 @@ func (t token) pos() Pos { return Pos{File: *t.file, Line: int(t.line), Col: int
 // processes no escapes there (`"\x35"` stays four characters), and a
 // single quote is an ordinary character. The shell-like escapes and single
 // quotes of keepalived.conf(5) "Quoted strings" apply when a script command
-// line is split into arguments: see SplitCommand.
+// line is split into arguments (keepalived reads those lines a second time):
+// see SplitCommand.
 func lex(lines []srcLine, d *diags) []token {
 	toks := make([]token, 0, len(lines)*4)
 	var file *string
