@@ -21,8 +21,8 @@ import (
 //   - blanks (space, \t, \n, \v, \f, \r) outside quotes separate words;
 //     blanks produced by an escape do not;
 //   - '...' and "..." group text, the quote characters are removed and
-//     adjacent parts join ('abcd" efg "h' is one argument; '' is an empty
-//     one);
+//     adjacent parts join ('abcd" efg "h' is one argument; two single
+//     quotes with nothing between them are an empty one);
 //   - a backslash escapes, inside single quotes too: \a \b \E \f \n \r \t
 //     \v; \nnn octal (up to three digits); \xHH... hex (every hex digit
 //     that follows, the last two count); \cC control-C; \C for any other C
