@@ -22,7 +22,9 @@ const (
 	// CodeIncludeLoop: a file includes itself (directly or not).
 	CodeIncludeLoop Code = "include-loop"
 	// CodeBudgetExceeded: the load went past one of its total limits
-	// (Limits: lines, bytes, files, replicated lines); reading stops there.
+	// (MaxLoadLines, MaxExpandedLines, MaxExpandedBytes, MaxLoadFiles,
+	// MaxReadBytes, MaxReplicated, MaxGlobEntries); the pre-processing
+	// stops there and drops what it produced.
 	CodeBudgetExceeded Code = "budget-exceeded"
 	// CodeLineTooLong: a line, as read or after parameter substitution, is
 	// longer than MaxLineBytes.
@@ -32,6 +34,9 @@ const (
 	CodeNestingTooDeep Code = "nesting-too-deep"
 	// CodeUnicodeSpace: a Unicode space read as a plain space (once per file).
 	CodeUnicodeSpace Code = "unicode-space"
+	// CodeTooManyDiagnostics: the load found more than MaxDiagnostics
+	// problems; this one counts those not shown.
+	CodeTooManyDiagnostics Code = "too-many-diagnostics"
 )
 
 // Syntax.
@@ -128,7 +133,7 @@ const (
 func Codes() []Code {
 	return []Code{
 		CodeNotRegularFile, CodeFileTooLarge, CodeIncludeMissing, CodeIncludeError, CodeIncludeLoop,
-		CodeBudgetExceeded, CodeLineTooLong, CodeNestingTooDeep, CodeUnicodeSpace,
+		CodeBudgetExceeded, CodeLineTooLong, CodeNestingTooDeep, CodeUnicodeSpace, CodeTooManyDiagnostics,
 		CodeSyntax, CodeUnterminatedQuote, CodeUnbalancedBrace, CodeUnexpectedBlock, CodeMissingBlock, CodeExtraText,
 		CodeUnknownKeyword, CodeUnknownOption, CodeNotImplemented, CodeDeprecated,
 		CodeMissingValue, CodeInvalidValue, CodeValueRange, CodeTooManyValues, CodeValueAdjusted,

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a configuration file. Line and Col are 1-based; Col
@@ -133,15 +134,67 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s (and %d more errors)", e.Errors[0], len(e.Errors)-1)
 }
 
+// MaxDiagnostics is how many diagnostics one load keeps; the others are
+// counted in a last too-many-diagnostics one (an error if any of them was).
+const MaxDiagnostics = 10_000
+
+// maxQuoted is how much of a word or value of the configuration a
+// diagnostic quotes (a line may hold a megabyte).
+const maxQuoted = 200
+
 // diags collects diagnostics during one load.
 type diags struct {
 	list Diagnostics
+	// dropped and droppedErrors count what went past MaxDiagnostics.
+	dropped, droppedErrors int
 }
 
 func (d *diags) warnf(c Code, p Pos, kw, format string, args ...any) {
-	d.list = append(d.list, Diagnostic{Pos: p, Severity: Warning, Code: c, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+	d.add(Warning, c, p, kw, format, args)
 }
 
 func (d *diags) errorf(c Code, p Pos, kw, format string, args ...any) {
-	d.list = append(d.list, Diagnostic{Pos: p, Severity: Error, Code: c, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+	d.add(Error, c, p, kw, format, args)
+}
+
+func (d *diags) add(sev Severity, c Code, p Pos, kw, format string, args []any) {
+	if len(d.list) >= MaxDiagnostics {
+		d.dropped++
+		if sev == Error {
+			d.droppedErrors++
+		}
+		return
+	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	d.list = append(d.list, Diagnostic{Pos: p, Severity: sev, Code: c, Keyword: clip(kw), Msg: fmt.Sprintf(format, args...)})
+}
+
+// summary is the diagnostic that stands for those past MaxDiagnostics.
+func (d *diags) summary(file string) (Diagnostic, bool) {
+	if d.dropped == 0 {
+		return Diagnostic{}, false
+	}
+	sev := Warning
+	if d.droppedErrors > 0 {
+		sev = Error
+	}
+	return Diagnostic{Pos: Pos{File: file}, Severity: sev, Code: CodeTooManyDiagnostics,
+		Msg: fmt.Sprintf("%d more diagnostics not shown (%d of them errors): only the first %d are kept", d.dropped, d.droppedErrors, MaxDiagnostics)}, true
+}
+
+// clip shortens configuration text quoted in a diagnostic to maxQuoted
+// bytes (on a rune boundary), saying how long it was.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
 }

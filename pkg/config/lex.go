@@ -47,10 +47,10 @@ func lex(lines []srcLine, d *diags) []token {
 			file = &name
 		}
 		mk := func(k tokKind, text string, quoted bool, col int) token {
-			return token{text: text, file: file, line: int32(l.line), col: int32(col), kind: k, quoted: quoted}
+			return token{text: text, file: file, line: l.line, col: int32(col), kind: k, quoted: quoted}
 		}
 		s := l.text
-		col := 1
+		col := 1 + int(l.col)
 		for i := 0; i < len(s); {
 			c := s[i]
 			if c == ' ' || c == '\t' || c == '\v' || c == '\f' {
@@ -72,7 +72,7 @@ func lex(lines []srcLine, d *diags) []token {
 				j := strings.IndexByte(s[i+1:], '"')
 				end := len(s)
 				if j < 0 {
-					d.errorf(CodeUnterminatedQuote, Pos{l.file, l.line, start}, "", "Unterminated quote: %s", s[i:])
+					d.errorf(CodeUnterminatedQuote, Pos{l.file, int(l.line), start}, "", "Unterminated quote: %s", s[i:])
 				} else {
 					end = i + 1 + j
 				}

@@ -1,12 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -27,18 +25,21 @@ type Options struct {
 	CheckScripts bool
 }
 
-// Load reads the configuration file at path (and its includes).
+// Load reads the configuration file at path (and its includes). The main
+// file must be a regular file no larger than MaxFileBytes, as every
+// include (see readConfigFile).
 // The error is non-nil only when the diagnostics contain errors; it is a
-// *LoadError, or the read error of the main file.
+// *LoadError, or the read error of the main file. The configuration is nil
+// when the main file cannot be read at all (then the diagnostics hold the
+// refusal of a file that is not a regular file, or too large).
 func Load(path string, opt Options) (*Config, Diagnostics, error) {
-	var src []byte
-	var err error
-	if opt.FS != nil {
-		src, err = fs.ReadFile(opt.FS, strings.TrimPrefix(filepath.ToSlash(filepath.Clean(path)), "/"))
-	} else {
-		src, err = os.ReadFile(path)
-	}
+	src, err := readConfigFile(newFileSystem(opt), path)
 	if err != nil {
+		var fe *fileError
+		if errors.As(err, &fe) {
+			ds := Diagnostics{{Pos: Pos{File: path}, Severity: Error, Code: fe.code, Msg: fe.msg}}
+			return nil, ds, &LoadError{Errors: ds}
+		}
 		return nil, nil, fmt.Errorf("config: read %s: %w", path, err)
 	}
 	return Parse(path, src, opt)
@@ -47,9 +48,15 @@ func Load(path string, opt Options) (*Config, Diagnostics, error) {
 // Parse reads configuration text; name is the file name used in
 // diagnostics and the directory includes are relative to.
 func Parse(name string, src []byte, opt Options) (*Config, Diagnostics, error) {
+	return parse(name, src, opt, defaultLimits)
+}
+
+// parse is Parse within the given load budget.
+func parse(name string, src []byte, opt Options, lim limits) (*Config, Diagnostics, error) {
 	d := &diags{}
 	pp := newPre(d, opt)
-	pp.file(name, src)
+	pp.lim = lim
+	pp.main(name, src)
 	toks := lex(pp.out, d)
 	tree := buildTree(toks, d)
 	p := &parser{d: d, opt: opt, cfg: &Config{}}
@@ -60,6 +67,9 @@ func Parse(name string, src []byte, opt Options) (*Config, Diagnostics, error) {
 	parseBlock(p, topKeywords, tree, p.cfg, &top, nil)
 	p.finish()
 	diagsOut := sortDiags(d.list, pp.files)
+	if sum, ok := d.summary(name); ok {
+		diagsOut = append(diagsOut, sum)
+	}
 	if diagsOut.HasErrors() {
 		return p.cfg, diagsOut, &LoadError{Errors: diagsOut.Errors()}
 	}

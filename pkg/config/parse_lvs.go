@@ -265,11 +265,13 @@ var vsKeywords = newTable("virtual_server", func(vs *VirtualServer) *[]Directive
 	}, nil),
 	// Real servers are written after the virtual server's own keywords.
 	compoundKw("real_server", func(p *parser, n *node, vs *VirtualServer) bool {
-		rs, ok := p.realServer(n)
-		if ok {
-			vs.RealServers = append(vs.RealServers, rs)
+		// Parsed in place: the slice has room for every real server.
+		vs.RealServers = append(vs.RealServers, RealServer{})
+		if !p.realServer(n, &vs.RealServers[len(vs.RealServers)-1]) {
+			vs.RealServers = vs.RealServers[:len(vs.RealServers)-1]
+			return false
 		}
-		return ok
+		return true
 	}, nil),
 	schedFlagKw("ops"), schedFlagKw("hashed"), schedFlagKw("flag-1"), schedFlagKw("flag-2"), schedFlagKw("flag-3"),
 	schedFlagKw("sh-port"), schedFlagKw("sh-fallback"), schedFlagKw("mh-port"), schedFlagKw("mh-fallback"),
@@ -325,11 +327,12 @@ var (
 // server's own keywords).
 func checkerKw(kind string) keyword[RealServer] {
 	return compoundKw(kind, func(p *parser, n *node, rs *RealServer) bool {
-		ck, ok := p.checker(n)
-		if ok {
-			rs.Checkers = append(rs.Checkers, ck)
+		rs.Checkers = append(rs.Checkers, Checker{})
+		if !p.checker(n, &rs.Checkers[len(rs.Checkers)-1]) {
+			rs.Checkers = rs.Checkers[:len(rs.Checkers)-1]
+			return false
 		}
-		return ok
+		return true
 	}, nil)
 }
 
@@ -487,12 +490,13 @@ func (p *parser) lvsMethod(c *node) (string, bool) {
 	return "", false
 }
 
-func (p *parser) realServer(n *node) (RealServer, bool) {
-	rs := RealServer{Pos: n.pos()}
-	rsKeywords.setDefaults(&rs)
+// realServer parses real_server IP [PORT] { } into rs (a zero value).
+func (p *parser) realServer(n *node, rs *RealServer) bool {
+	rs.Pos = n.pos()
+	rsKeywords.setDefaults(rs)
 	a, ok := p.addrArg(n, 0)
 	if !ok {
-		return rs, false
+		return false
 	}
 	rs.Addr = a
 	if len(n.args) > 1 {
@@ -500,29 +504,31 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 			rs.Port = v
 		}
 	}
-	parseBlock(p, rsKeywords, n.children, &rs, &rs.set, nil)
-	return rs, true
+	parseBlock(p, rsKeywords, n.children, rs, &rs.set, nil)
+	return true
 }
 
-func (p *parser) checker(n *node) (Checker, bool) {
+// checker parses a checker block into ck (a zero value); false when
+// keepalived drops it.
+func (p *parser) checker(n *node, ck *Checker) bool {
 	kind := n.kw.text
-	ck := Checker{Pos: n.pos(), Kind: kind}
+	ck.Pos, ck.Kind = n.pos(), kind
 	for _, c := range n.children {
 		if checkerAccepts(kind, c.kw.text) {
-			parseOne(p, checkerKeywords, c, &ck, &ck.set, nil)
-		} else if !p.checkerSpecific(&ck, c) {
+			parseOne(p, checkerKeywords, c, ck, &ck.set, nil)
+		} else if !p.checkerSpecific(ck, c) {
 			p.unknown(c)
 		}
 	}
 	if (kind == "HTTP_GET" || kind == "SSL_GET") && len(ck.URLs) == 0 {
 		p.d.warnf(CodeIgnored, n.pos(), kind, "HTTP/SSL_GET checker has no urls specified - ignoring")
-		return ck, false
+		return false
 	}
 	if kind == "MISC_CHECK" && ck.MiscPath == "" {
 		p.d.warnf(CodeIgnored, n.pos(), kind, "MISC_CHECK with no misc_path - ignoring")
-		return ck, false
+		return false
 	}
-	return ck, true
+	return true
 }
 
 // checkerSpecific handles the keywords of one checker kind.

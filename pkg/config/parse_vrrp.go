@@ -482,7 +482,7 @@ func (p *parser) instance(n *node, c *Config) bool {
 	}
 	vi := VRRPInstance{Pos: n.pos(), Name: n.args[0].text}
 	instanceKeywords.setDefaults(&vi)
-	var fl instFlags
+	fl := instFlags{at: make([]keyAt, 0, len(n.children))}
 	parseBlock(p, instanceKeywords, n.children, &vi, &vi.set, fl.record)
 	c.Instances = append(c.Instances, vi)
 	p.instFlags = append(p.instFlags, fl)
