@@ -118,6 +118,9 @@ func TestBudgets(t *testing.T) {
 			"$A=" + strings.Repeat("x", 1000) + "\n~SEQ(i, 1, 1000000) router_id $A$A$A$A$A$A$A$A\n")}}, "m.conf", 2, ""},
 		// A macro of macros: 100 bytes doubled 13 times, used a million times.
 		{"macro of macros", "mm.conf", fstest.MapFS{"mm.conf": {Data: []byte(mm.String())}}, "mm.conf", 15, ""},
+		// A macro naming itself: 16 passes of a long line, no growth.
+		{"macro naming itself", "self.conf", fstest.MapFS{"self.conf": {Data: []byte(
+			"$A=$A\n~SEQ(i, 1, 1000000) x " + strings.Repeat("$A ", 20000) + "\n")}}, "self.conf", 2, ""},
 		// Nested ~SEQ: a billion lines.
 		{"nested ~SEQ", "s.conf", fstest.MapFS{"s.conf": {Data: []byte(
 			"~SEQ(a, 1, 1000) ~SEQ(b, 1, 1000) ~SEQ(c, 1, 1000) x$a$b$c\n")}}, "s.conf", 1, ""},

@@ -348,7 +348,7 @@ func (p *pre) line(file string, ln, col int, text string, level int) {
 	if strings.ContainsRune(text, '$') {
 		var code Code
 		var err error
-		text, code, err = p.subst(text, 0)
+		text, code, err = p.subst(text, 0, level > 0 || p.again > 0)
 		if err != nil {
 			if code == CodeBudgetExceeded {
 				p.exceed(Pos{file, ln, 1}, "", "%v", err)
@@ -405,9 +405,11 @@ func (p *pre) conditional(text string) (string, bool) {
 }
 
 // subst replaces $NAME and ${NAME} by defined parameters (recursively);
-// unknown names are left as written. Every byte it writes counts against
-// MaxExpansionBytes.
-func (p *pre) subst(s string, depth int) (string, Code, error) {
+// unknown names are left as written. What a pass writes counts against
+// MaxExpandedBytes, except the first pass over a line read from a file
+// (expanded false), which costs as much as reading it: so a macro used many
+// times, a macro of macros and a macro naming itself all spend the budget.
+func (p *pre) subst(s string, depth int, expanded bool) (string, Code, error) {
 	if depth > MaxParamDepth {
 		return s, CodeNestingTooDeep, fmt.Errorf("parameter substitution nested more than %d deep", MaxParamDepth)
 	}
@@ -466,10 +468,12 @@ func (p *pre) subst(s string, depth int) (string, Code, error) {
 	if !changed {
 		return s, "", nil
 	}
-	if p.used.expandedBytes += max(b.Len()-len(s), 0); p.used.expandedBytes > p.lim.expandedBytes {
-		return s, CodeBudgetExceeded, fmt.Errorf("more than %d bytes made by ~SEQ/~LST, parameters and files included again in this load", p.lim.expandedBytes)
+	if expanded || depth > 0 {
+		if p.used.expandedBytes += b.Len(); p.used.expandedBytes > p.lim.expandedBytes {
+			return s, CodeBudgetExceeded, fmt.Errorf("more than %d bytes made by ~SEQ/~LST, parameters and files included again in this load", p.lim.expandedBytes)
+		}
 	}
-	return p.subst(b.String(), depth+1)
+	return p.subst(b.String(), depth+1, expanded)
 }
 
 // replicate implements ~SEQ(var, start, step, end) and ~LST(var, v1, ...).
@@ -564,10 +568,11 @@ func (p *pre) replicate(file string, ln, col int, text string, lead, level int) 
 	name := args[0]
 	old, had := p.params[name]
 	for v := range values {
+		if p.stopped {
+			break
+		}
 		if p.used.replicated++; p.used.replicated > p.lim.replicated {
 			p.exceed(pos, kind, "more than %d replicated lines in this load", p.lim.replicated)
-		}
-		if p.stopped {
 			break
 		}
 		p.params[name] = v
