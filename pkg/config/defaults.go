@@ -41,7 +41,58 @@ func (p *parser) finish() {
 		}
 	}
 	p.cfg.VirtualServers = kept
+	p.inheritScriptUser()
 	p.validate()
+}
+
+// inheritScriptUser gives every script that names no user of its own
+// global_defs' script_user USER [GROUP] (keepalived notify.c: the default
+// script uid). Without script_user they stay empty: the daemon then runs
+// them as keepalived_script if that user exists, else root (a lookup the
+// parser does not make).
+func (p *parser) inheritScriptUser() {
+	g := &p.cfg.Global
+	if g.ScriptUser == "" {
+		return
+	}
+	set := func(user, group *string, inherited *bool) {
+		if *user == "" {
+			*user, *group, *inherited = g.ScriptUser, g.ScriptGroup, true
+		}
+	}
+	c := p.cfg
+	for i := range c.Scripts {
+		set(&c.Scripts[i].User, &c.Scripts[i].Group, &c.Scripts[i].userInherited)
+	}
+	notify := func(ns ...*Notify) {
+		for _, n := range ns {
+			if n.Command != "" {
+				set(&n.User, &n.Group, &n.userInherited)
+			}
+		}
+	}
+	for i := range c.Instances {
+		vi := &c.Instances[i]
+		notify(&vi.NotifyMaster, &vi.NotifyBackup, &vi.NotifyFault, &vi.NotifyStop, &vi.NotifyDeleted,
+			&vi.NotifyMasterRxLowerPri, &vi.Notify)
+	}
+	for i := range c.SyncGroups {
+		sg := &c.SyncGroups[i]
+		notify(&sg.NotifyMaster, &sg.NotifyBackup, &sg.NotifyFault, &sg.NotifyStop, &sg.Notify)
+	}
+	for i := range c.VirtualServers {
+		vs := &c.VirtualServers[i]
+		notify(&vs.QuorumUp, &vs.QuorumDown)
+		for j := range vs.RealServers {
+			rs := &vs.RealServers[j]
+			notify(&rs.NotifyUp, &rs.NotifyDown)
+			for k := range rs.Checkers {
+				if ck := &rs.Checkers[k]; ck.Kind == "MISC_CHECK" {
+					set(&ck.User, &ck.Group, &ck.userInherited)
+				}
+			}
+		}
+	}
 }
 
 var (

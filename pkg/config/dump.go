@@ -111,14 +111,26 @@ func (d *dumper) notify(kw string, n Notify) {
 	if n.Command == "" {
 		return
 	}
-	w := []string{kw, quote(n.Command)}
-	if n.User != "" {
-		w = append(w, quote(n.User))
-		if n.Group != "" {
-			w = append(w, quote(n.Group))
-		}
+	user, group := scriptUser(n.User, n.Group, n.userInherited)
+	if user == "" {
+		d.line(kw, quote(n.Command))
+		return
+	}
+	// Quoted, or the user would read as part of the command.
+	w := []string{kw, `"` + n.Command + `"`, quote(user)}
+	if group != "" {
+		w = append(w, quote(group))
 	}
 	d.line(w...)
+}
+
+// scriptUser is the user and group a script line writes: none when they
+// were inherited from script_user, which the dump's reader inherits again.
+func scriptUser(user, group string, inherited bool) (string, string) {
+	if inherited {
+		return "", ""
+	}
+	return user, group
 }
 
 func (d *dumper) directives(ds []Directive) {
@@ -515,7 +527,8 @@ func (d *dumper) checkerRest(ck *Checker) {
 		d.dur("misc_timeout", ck.MiscTimeout)
 	}
 	d.flag("misc_dynamic", ck.MiscDynamic)
-	d.kvOpt("user", ck.User, ck.Group)
+	user, group := scriptUser(ck.User, ck.Group, ck.userInherited)
+	d.kvOpt("user", user, group)
 	d.kv("helo_name", ck.HeloName)
 	d.kv("type", ck.DNSType)
 	d.kv("name", ck.DNSName)

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -374,5 +376,72 @@ vrrp_script s {
 	if len(cfg.TrackFiles) != 1 || cfg.TrackFiles[0].File != "/tmp/a" || len(cfg.TrackProcesses) != 1 ||
 		cfg.TrackProcesses[0].Process != "a" || len(cfg.Scripts) != 1 || cfg.Scripts[0].Script != "/bin/true" {
 		t.Errorf("the first definition must stay: %+v %+v %+v", cfg.TrackFiles, cfg.TrackProcesses, cfg.Scripts)
+	}
+}
+
+// keepalived notify.c: a script without its own user runs as script_user.
+// The model resolves it (empty without script_user: the daemon's default,
+// keepalived_script or root); the dump leaves the inherited user out and
+// reads back to the same model.
+func TestScriptUserInherited(t *testing.T) {
+	src := `global_defs {
+    script_user alice staff
+}
+vrrp_script s1 {
+    script /bin/true
+}
+vrrp_script s2 {
+    script /bin/true
+    user bob
+}
+vrrp_instance V {
+    interface eth0
+    virtual_router_id 1
+    virtual_ipaddress {
+        10.0.0.1
+    }
+    notify_master "/bin/m"
+    notify_backup "/bin/b" carol
+}
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    real_server 10.0.0.2 80 {
+        MISC_CHECK {
+            misc_path /bin/true
+        }
+    }
+}
+`
+	cfg, ds, err := Parse("t.conf", []byte(src), Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, ds)
+	}
+	s1, s2, vi := cfg.Scripts[0], cfg.Scripts[1], cfg.Instances[0]
+	ck := cfg.VirtualServers[0].RealServers[0].Checkers[0]
+	if s1.User != "alice" || s1.Group != "staff" || s2.User != "bob" || s2.Group != "" ||
+		vi.NotifyMaster.User != "alice" || vi.NotifyBackup.User != "carol" || vi.NotifyBackup.Group != "" ||
+		ck.User != "alice" || ck.Group != "staff" {
+		t.Errorf("users: %+v %+v %+v %+v %+v", s1, s2, vi.NotifyMaster, vi.NotifyBackup, ck)
+	}
+	var b bytes.Buffer
+	if err := Dump(&b, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "alice"); n != 1 {
+		t.Errorf("the dump names the inherited user %d times, want once (script_user):\n%s", n, b.String())
+	}
+	if !strings.Contains(b.String(), `notify_backup "/bin/b" carol`) {
+		t.Errorf("a notify with its user must keep its command quoted:\n%s", b.String())
+	}
+	again, ds, err := Parse("dump", b.Bytes(), Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, ds)
+	}
+	j1, _ := json.Marshal(cfg.Instances)
+	j2, _ := json.Marshal(again.Instances)
+	j3, _ := json.Marshal(cfg.Scripts)
+	j4, _ := json.Marshal(again.Scripts)
+	if !bytes.Equal(j1, j2) || !bytes.Equal(j3, j4) {
+		t.Errorf("dump does not read back:\n%s\n%s", j1, j2)
 	}
 }

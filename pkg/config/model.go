@@ -185,11 +185,14 @@ type GlobalDefs struct {
 }
 
 // Notify is a notify script: the command line (one quoted string or the
-// remaining words) and the optional user/group it runs as.
+// remaining words) and the user/group it runs as: the line's, else
+// global_defs' script_user (empty without one: the daemon's default).
 type Notify struct {
 	Command string `json:"command"`
 	User    string `json:"user,omitempty"`
 	Group   string `json:"group,omitempty"`
+
+	userInherited bool // User/Group are script_user's (Dump leaves them out)
 }
 
 // TrackRef is one entry of track_script / track_interface / track_file /
@@ -225,13 +228,15 @@ type VRRPScript struct {
 	// Rise and Fall are rise / fall; default 1 each.
 	Rise int `json:"rise"`
 	Fall int `json:"fall"`
-	// User / Group are user USER [GROUP]; default script_user.
+	// User / Group are user USER [GROUP]; resolved: global_defs'
+	// script_user when not given (empty without one: the daemon's default).
 	User  string `json:"user,omitempty"`
 	Group string `json:"group,omitempty"`
 	// InitFail is init_fail: start in the failed state.
 	InitFail bool `json:"init_fail,omitempty"`
 
-	set keySet // scriptKeywords rows given
+	set           keySet // scriptKeywords rows given
+	userInherited bool   // User/Group are script_user's (Dump leaves them out)
 }
 
 // TrackFileDef is track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }.
@@ -661,8 +666,9 @@ type Checker struct {
 	MiscPath    string        `json:"misc_path,omitempty"`
 	MiscTimeout time.Duration `json:"misc_timeout,omitempty"`
 	MiscDynamic bool          `json:"misc_dynamic,omitempty"`
-	User        string        `json:"user,omitempty"`
-	Group       string        `json:"group,omitempty"`
+	// User / Group: the checker's user, else global_defs' script_user.
+	User  string `json:"user,omitempty"`
+	Group string `json:"group,omitempty"`
 
 	// SMTP_CHECK.
 	HeloName string `json:"helo_name,omitempty"`
@@ -683,7 +689,8 @@ type Checker struct {
 
 	Other []Directive `json:"other,omitempty"`
 
-	set keySet // checkerKeywords rows given
+	set           keySet // checkerKeywords rows given
+	userInherited bool   // User/Group are script_user's (Dump leaves them out)
 }
 
 // URL is url { path; digest; status_code; virtualhost; regex ... }.

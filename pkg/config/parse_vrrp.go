@@ -17,7 +17,10 @@ var scriptKeywords = newTable[VRRPScript]("vrrp_script", nil, nil,
 	intKw("rise", 1, 1<<30, func(s *VRRPScript) *int { return &s.Rise }).or(1),
 	intKw("fall", 1, 1<<30, func(s *VRRPScript) *int { return &s.Fall }).or(1),
 	compoundKw("user", func(p *parser, n *node, s *VRRPScript) bool { return p.userGroup(n, &s.User, &s.Group) },
-		func(d *dumper, s *VRRPScript) { d.kvOpt("user", s.User, s.Group) }),
+		func(d *dumper, s *VRRPScript) {
+			user, group := scriptUser(s.User, s.Group, s.userInherited)
+			d.kvOpt("user", user, group)
+		}),
 	flagKw("init_fail", func(s *VRRPScript) *bool { return &s.InitFail }),
 )
 
