@@ -378,8 +378,19 @@ func (p *parser) setPort(n *node, dst *uint16) bool {
 }
 
 func (p *parser) virtualServer(n *node, c *Config) bool {
-	vs := VirtualServer{Pos: n.pos()}
-	vsKeywords.setDefaults(&vs)
+	// Parsed in place at the end of the list (no copy of the block's
+	// model escapes), dropped again when its header is wrong.
+	c.VirtualServers = append(c.VirtualServers, VirtualServer{})
+	if !p.virtualServerInto(n, &c.VirtualServers[len(c.VirtualServers)-1]) {
+		c.VirtualServers = c.VirtualServers[:len(c.VirtualServers)-1]
+		return false
+	}
+	return true
+}
+
+func (p *parser) virtualServerInto(n *node, vs *VirtualServer) bool {
+	vs.Pos = n.pos()
+	vsKeywords.setDefaults(vs)
 	switch {
 	case len(n.args) >= 1 && n.args[0].text == "fwmark":
 		v, ok := p.intArg(n, 1, 1, 1<<32-1)
@@ -418,8 +429,7 @@ func (p *parser) virtualServer(n *node, c *Config) bool {
 		}
 	}
 	vs.RealServers = make([]RealServer, 0, nrs)
-	parseBlock(p, vsKeywords, n.children, &vs, &vs.set, nil)
-	c.VirtualServers = append(c.VirtualServers, vs)
+	parseBlock(p, vsKeywords, n.children, vs, &vs.set, nil)
 	return true
 }
 

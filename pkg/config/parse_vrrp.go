@@ -483,12 +483,13 @@ func (p *parser) instance(n *node, c *Config) bool {
 	if !p.need(n) || !p.needBlock(n) {
 		return false
 	}
-	vi := VRRPInstance{Pos: n.pos(), Name: n.args[0].text}
-	instanceKeywords.setDefaults(&vi)
-	fl := instFlags{at: make([]keyAt, 0, len(n.children))}
-	parseBlock(p, instanceKeywords, n.children, &vi, &vi.set, fl.record)
-	c.Instances = append(c.Instances, vi)
-	p.instFlags = append(p.instFlags, fl)
+	// Parsed in place at the end of the list (no copy escapes).
+	c.Instances = append(c.Instances, VRRPInstance{Pos: n.pos(), Name: n.args[0].text})
+	vi := &c.Instances[len(c.Instances)-1]
+	instanceKeywords.setDefaults(vi)
+	p.instFlags = append(p.instFlags, instFlags{at: make([]keyAt, 0, len(n.children))})
+	fl := &p.instFlags[len(p.instFlags)-1]
+	parseBlock(p, instanceKeywords, n.children, vi, &vi.set, fl.record)
 	return true
 }
 
