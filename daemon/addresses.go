@@ -154,11 +154,7 @@ func (d *Driver) reconcileHeld(m *instanceMeta) {
 	}
 	d.held[m.name] = want
 	if added > 0 {
-		repeat := m.cfg.GARPMasterRepeat
-		if repeat <= 0 {
-			repeat = vrrp.DefaultGARPMasterRepeat
-		}
-		d.garp(vrrp.ActGARP{Instance: m.name, Repeat: repeat})
+		d.garp(vrrp.ActGARP{Instance: m.name, Repeat: m.cfg.GARPMasterRepeat})
 	}
 }
 

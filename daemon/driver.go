@@ -187,19 +187,9 @@ func (d *Driver) begin() {
 }
 
 // scriptUnweighted: some instance or sync group tracks the script with
-// weight 0 (failure means FAULT).
+// weight 0 (failure means FAULT); entries are resolved in pkg/config.
 func (d *Driver) scriptUnweighted(name string) bool {
-	def := d.cfg.Script(name)
-	return d.anyTrackScript(func(r config.TrackRef) bool {
-		if r.Name != name {
-			return false
-		}
-		w := r.Weight
-		if !r.WeightSet && def != nil {
-			w = def.Weight // sync groups' entries do not inherit it in pkg/config
-		}
-		return w == 0
-	})
+	return d.anyTrackScript(func(r config.TrackRef) bool { return r.Name == name && r.Weight == 0 })
 }
 
 // Stop is an orderly shutdown (SIGTERM): masters send priority 0 and

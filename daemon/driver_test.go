@@ -33,7 +33,7 @@ func e1(prio int, state string) *config.Config {
 			TrackScripts:    []config.TrackRef{{Name: "chk_down", Weight: -2}},
 			Notify:          config.Notify{Command: "/etc/keepalived/notify.sh"},
 			NotifyMaster:    config.Notify{Command: "/etc/keepalived/master.sh"},
-			UnicastTTL:      255, DownTimerAdverts: 3,
+			UnicastTTL:      255, DownTimerAdverts: 3, McastDstIP: netip.MustParseAddr("224.0.0.18"),
 			GARPMasterDelay: 5 * time.Second, GARPMasterRepeat: 5, GARPMasterRefreshRepeat: 1,
 			GARPLowerPrioDelay: 5 * time.Second, GARPLowerPrioRepeat: 5,
 		}},

@@ -30,9 +30,12 @@ type instanceMeta struct {
 }
 
 // BuildEngineConfig converts a parsed keepalived.conf into the engine's
-// configuration. keepalived 2.2.7's defaults and derived values are
-// pkg/config's (interface, version, advert_int, down_timer_adverts, each
-// VIP's device, the multicast groups); this only maps them.
+// configuration. keepalived 2.2.7's defaults, ranges and derived values are
+// pkg/config's, resolved in the model (version, advert_int,
+// down_timer_adverts, the GARP settings, each VIP's device, the multicast
+// destination, the unicast TTL, every tracker's weight); this only maps
+// them and applies no default of its own. Values the engine cannot run
+// are its errors (vrrp.NewEngine).
 // The advert source is unicast_src_ip, else mcast_src_ip, else the primary
 // address of the instance's interface (asked of links).
 func BuildEngineConfig(cfg *config.Config, links Links) (vrrp.EngineConfig, error) {
@@ -47,14 +50,13 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &cfg.Global
-	scripts := map[string]*config.VRRPScript{}
-	for i := range cfg.Scripts {
-		scripts[cfg.Scripts[i].Name] = &cfg.Scripts[i]
+	scripts := map[string]bool{}
+	for _, s := range cfg.Scripts {
+		scripts[s.Name] = true
 	}
-	files := map[string]*config.TrackFileDef{}
-	for i := range cfg.TrackFiles {
-		files[cfg.TrackFiles[i].Name] = &cfg.TrackFiles[i]
+	files := map[string]bool{}
+	for _, f := range cfg.TrackFiles {
+		files[f.Name] = true
 	}
 
 	// The driver logs keepalived's lines for events without another action
@@ -63,7 +65,7 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 	var metas []*instanceMeta
 	for i := range cfg.Instances {
 		in := &cfg.Instances[i]
-		ic, meta, err := buildInstance(g, in, scripts, files, links, log)
+		ic, meta, err := buildInstance(in, scripts, files, links, log)
 		if err != nil {
 			return vrrp.EngineConfig{}, nil, err
 		}
@@ -79,13 +81,16 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 	return ec, metas, nil
 }
 
-func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[string]*config.VRRPScript,
-	files map[string]*config.TrackFileDef, links Links, log *slog.Logger) (vrrp.InstanceConfig, *instanceMeta, error) {
-	if in.VRID < 1 || in.VRID > 255 {
-		return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: virtual_router_id %d out of range 1..255", in.Name, in.VRID)
-	}
-	if in.Priority < 1 || in.Priority > 255 {
-		return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: priority %d out of range 1..255", in.Name, in.Priority)
+func buildInstance(in *config.VRRPInstance, scripts, files map[string]bool, links Links, log *slog.Logger) (vrrp.InstanceConfig, *instanceMeta, error) {
+	// Fields of one byte on the wire: a model built by hand could hold
+	// more; never let a conversion wrap silently.
+	for _, f := range []struct {
+		kw string
+		v  int
+	}{{"virtual_router_id", in.VRID}, {"priority", in.Priority}, {"version", in.Version}, {"unicast_ttl", in.UnicastTTL}} {
+		if f.v != int(uint8(f.v)) {
+			return vrrp.InstanceConfig{}, nil, fmt.Errorf("daemon: vrrp_instance %s: %s %d does not fit in a byte", in.Name, f.kw, f.v)
+		}
 	}
 	iface := in.Interface
 	unicast := len(in.UnicastPeers) > 0
@@ -113,19 +118,9 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 		for _, p := range in.UnicastPeers {
 			m.dsts = append(m.dsts, p.Addr)
 		}
-		if in.UnicastTTL > 0 && in.UnicastTTL <= 255 {
-			m.ttl = uint8(in.UnicastTTL)
-		}
+		m.ttl = uint8(in.UnicastTTL)
 	} else {
-		dst := in.McastDstIP
-		switch {
-		case dst.IsValid():
-		case in.IPv6:
-			dst = g.VRRPMcastGroup6
-		default:
-			dst = g.VRRPMcastGroup4
-		}
-		m.dsts = []netip.Addr{dst}
+		m.dsts = []netip.Addr{in.McastDstIP}
 	}
 	m.addrs = append(slices.Clone(in.VIPs), in.EVIPs...)
 
@@ -197,40 +192,30 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 	return ic, m, nil
 }
 
-func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts map[string]*config.VRRPScript,
-	files map[string]*config.TrackFileDef, log *slog.Logger) []vrrp.TrackerRef {
+// trackers maps track_script, track_interface and track_file entries to
+// the engine's trackers; their weights are resolved in the model (an entry
+// without "weight" has the tracked object's). Entries naming nothing are
+// skipped, as keepalived does.
+func trackers(owner string, scr, ifs, fls []config.TrackRef, scripts, files map[string]bool, log *slog.Logger) []vrrp.TrackerRef {
 	var out []vrrp.TrackerRef
 	for _, r := range scr {
-		s, ok := scripts[r.Name]
-		if !ok {
+		if !scripts[r.Name] {
 			log.Warn(fmt.Sprintf("(%s) track_script %s not found, ignoring...", owner, r.Name))
 			continue
 		}
-		w, rev := inherit(r, s.Weight, s.Reverse)
-		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackScript, Weight: w, Reverse: rev})
+		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackScript, Weight: r.Weight, Reverse: r.Reverse})
 	}
 	for _, r := range ifs {
 		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackInterface, Weight: r.Weight, Reverse: r.Reverse})
 	}
 	for _, r := range fls {
-		f, ok := files[r.Name]
-		if !ok {
+		if !files[r.Name] {
 			log.Warn(fmt.Sprintf("(%s) track_file %s not found, ignoring...", owner, r.Name))
 			continue
 		}
-		w, rev := inherit(r, f.Weight, f.Reverse)
-		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackFile, Weight: w, Reverse: rev})
+		out = append(out, vrrp.TrackerRef{Name: r.Name, Kind: vrrp.TrackFile, Weight: r.Weight, Reverse: r.Reverse})
 	}
 	return out
-}
-
-// inherit: an entry without "weight" takes the tracked object's weight
-// and reverse (pkg/config resolves this for instances, not sync groups).
-func inherit(r config.TrackRef, weight int, reverse bool) (int, bool) {
-	if r.WeightSet {
-		return r.Weight, r.Reverse
-	}
-	return weight, reverse
 }
 
 func family(v6 bool) string {

@@ -213,3 +213,76 @@ vrrp_instance VI_2 {
 		t.Errorf("VI_2: vrrp_min_garp gives repeat 1, no second burst; got %d, %v", i2.GARPMasterRepeat, i2.GARPMasterDelay)
 	}
 }
+
+// The engine config is the resolved model copied as it is: a sync group's
+// track_script entry without weight carries the script's weight (pkg/config
+// resolves it; the daemon used to inherit it itself), the multicast
+// destination is the instance's, and the daemon fills in nothing — a model
+// built by hand without keepalived's defaults is refused by the engine
+// instead of being completed twice.
+func TestEngineConfigCopiesResolvedModel(t *testing.T) {
+	cfg := parse(t, `
+global_defs {
+   vrrp_mcast_group4 224.0.0.77
+   vrrp_garp_master_repeat 4
+}
+vrrp_script chk {
+    script /bin/true
+    weight -30
+}
+vrrp_instance A {
+    interface eth0
+    virtual_router_id 1
+    virtual_ipaddress {
+        10.0.0.1
+    }
+}
+vrrp_instance B {
+    interface eth0
+    virtual_router_id 2
+    virtual_ipaddress {
+        10.0.0.2
+    }
+}
+vrrp_sync_group G {
+    group {
+        A
+        B
+    }
+    track_script {
+        chk
+    }
+    sync_group_tracking_weight
+}
+`)
+	ec, metas, err := buildEngineConfig(cfg, newFake(t), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ec.SyncGroups[0].Trackers; len(got) != 1 || got[0].Weight != -30 {
+		t.Errorf("sync group trackers %+v, want chk with the script's weight -30", got)
+	}
+	if metas[0].dsts[0] != netip.MustParseAddr("224.0.0.77") || ec.Instances[0].GARPMasterRepeat != 4 {
+		t.Errorf("dst %v repeat %d: want the model's values", metas[0].dsts, ec.Instances[0].GARPMasterRepeat)
+	}
+	if _, err := vrrp.NewEngine(ec); err != nil {
+		t.Fatalf("resolved model refused: %v", err)
+	}
+
+	bare := &config.Config{Instances: []config.VRRPInstance{{Name: "X", Interface: "eth0", VRID: 3, Priority: 100,
+		Version: 2, AdvertInt: time.Second, McastDstIP: netip.MustParseAddr("224.0.0.18")}}}
+	ec, _, err = buildEngineConfig(bare, newFake(t), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ic := ec.Instances[0]; ic.DownTimerAdverts != 0 || ic.GARPMasterRepeat != 0 {
+		t.Errorf("the daemon filled in defaults: %+v", ic)
+	}
+	if _, err := vrrp.NewEngine(ec); err == nil {
+		t.Error("the engine accepted down_timer_adverts 0")
+	}
+	bare.Instances[0].VRID = 300
+	if _, _, err := buildEngineConfig(bare, newFake(t), testLogger(t)); err == nil {
+		t.Error("virtual_router_id 300 wrapped into a byte")
+	}
+}

@@ -38,8 +38,12 @@ func newScriptState(def *config.VRRPScript) *scriptState {
 	return s
 }
 
-func (s *scriptState) rise() int { return max(s.def.Rise, 1) }
-func (s *scriptState) fall() int { return max(s.def.Fall, 1) }
+// rise, fall, interval and timeout are the script's resolved values
+// (pkg/config: rise/fall 1, interval 1s, timeout = interval by default).
+func (s *scriptState) rise() int               { return s.def.Rise }
+func (s *scriptState) fall() int               { return s.def.Fall }
+func (s *scriptState) interval() time.Duration { return s.def.Interval }
+func (s *scriptState) timeout() time.Duration  { return s.def.Timeout }
 
 // record applies one run's outcome and reports whether the verdict
 // changed (always true for the first result).
@@ -73,20 +77,6 @@ func (s *scriptState) record(success bool) (changed bool) {
 	changed = ok != s.ok
 	s.ok = ok
 	return changed
-}
-
-func (s *scriptState) interval() time.Duration {
-	if s.def.Interval > 0 {
-		return s.def.Interval
-	}
-	return time.Second
-}
-
-func (s *scriptState) timeout() time.Duration {
-	if s.def.Timeout > 0 {
-		return s.def.Timeout
-	}
-	return s.interval()
 }
 
 // runScript starts one run of s (unless the previous one is still

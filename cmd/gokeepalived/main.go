@@ -78,7 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitCannotRun
 	}
 	for _, d := range diags {
-		fmt.Fprintln(stderr, d.String())
+		// The code is for tools: they match it, never the message.
+		fmt.Fprintf(stderr, "%s [%s]\n", d, d.Code)
 	}
 	if dump {
 		if err := config.Dump(stdout, cfg); err != nil {

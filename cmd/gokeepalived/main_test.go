@@ -26,17 +26,21 @@ func TestConfigTestExitCodes(t *testing.T) {
 	for _, tc := range []struct {
 		name, conf string
 		want       int
+		stderr     string // a line of the diagnostics, code included
 	}{
-		{"clean", okConf, exitOK},
-		{"unknown keyword", strings.Replace(okConf, " interface eth0\n", " interface eth0\n foo 1\n", 1), exitConfigErrors},
-		{"bad vrid", strings.Replace(okConf, "30", "300", 1), exitConfigErrors},
-		{"scripts without security", "vrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitScriptSecurity},
-		{"scripts with security", "global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitOK},
+		{"clean", okConf, exitOK, ""},
+		{"unknown keyword", strings.Replace(okConf, " interface eth0\n", " interface eth0\n foo 1\n", 1), exitConfigErrors, "warning: foo: Unknown keyword 'foo' [unknown-keyword]"},
+		{"bad vrid", strings.Replace(okConf, "30", "300", 1), exitConfigErrors, "number 300 outside range [1, 255] [value-range]"},
+		{"scripts without security", "vrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitScriptSecurity, "[script-security]"},
+		{"scripts with security", "global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
 			if got := run([]string{"-t", "-f", write(t, tc.conf)}, &out, &errb); got != tc.want {
 				t.Errorf("exit %d, want %d; stderr:\n%s", got, tc.want, errb.String())
+			}
+			if !strings.Contains(errb.String(), tc.stderr) || (tc.stderr == "") != (errb.Len() == 0) {
+				t.Errorf("stderr does not have %q:\n%s", tc.stderr, errb.String())
 			}
 		})
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func TestArgvSplitsAsKeepalived(t *testing.T) {
-	got, err := Argv(`/usr/bin/check "a b" 'c d'e \x41`, "INSTANCE", "VI_1", "MASTER", "100")
+	got, err := Argv(`/usr/bin/check 'a b' 'c d'e \x41`, "INSTANCE", "VI_1", "MASTER", "100")
 	must(t, err)
 	want := []string{"/usr/bin/check", "a b", "c de", "A", "INSTANCE", "VI_1", "MASTER", "100"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {

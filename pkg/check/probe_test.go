@@ -321,7 +321,7 @@ func TestUDPCheck(t *testing.T) {
 	ap := addrPort(t, pc.LocalAddr())
 	ping := "50494e47"
 	udp := func(payload, reply string, minL, maxL int) check.Result {
-		return probe(t, config.Checker{Kind: "UDP_CHECK", Payload: payload, RequireReply: reply, MinReplyLength: minL, MaxReplyLength: maxL, ConnectTimeout: 300 * time.Millisecond}, rsAt(ap)).Check(ctx(t), 0)
+		return probe(t, config.Checker{Kind: "UDP_CHECK", Payload: payload, RequireReply: reply, MinReplyLength: minL, MaxReplyLength: maxL, CheckTiming: config.CheckTiming{ConnectTimeout: 300 * time.Millisecond}}, rsAt(ap)).Check(ctx(t), 0)
 	}
 	require.True(t, udp(ping, "504f4e47", 0, 0).OK, "reply starts with PONG")
 	require.True(t, udp(ping, "504fXX47", 0, 0).OK, "wildcard nibbles")
@@ -329,7 +329,7 @@ func TestUDPCheck(t *testing.T) {
 	require.False(t, udp(ping, "*", 6, 10).OK, "shorter than min_reply_length")
 	require.True(t, udp("414243", "", 0, 0).OK, "silence is success without require_reply")
 	require.False(t, udp("414243", "*", 0, 0).OK, "silence fails with require_reply")
-	r := probe(t, config.Checker{Kind: "UDP_CHECK", Payload: ping, ConnectTimeout: 2 * time.Second}, rsAt(closedPort(t, "udp"))).Check(ctx(t), 0)
+	r := probe(t, config.Checker{Kind: "UDP_CHECK", Payload: ping, CheckTiming: config.CheckTiming{ConnectTimeout: 2 * time.Second}}, rsAt(closedPort(t, "udp"))).Check(ctx(t), 0)
 	require.False(t, r.OK)
 	require.ErrorContains(t, r.Err, "port unreachable")
 	_, err = check.NewProbe(&config.Checker{Kind: "UDP_CHECK", Payload: "zz"}, rsAt(ap), env)
@@ -339,7 +339,7 @@ func TestUDPCheck(t *testing.T) {
 // PING_CHECK: an ICMP echo to 127.0.0.1 (raw socket: root).
 func TestPingCheck(t *testing.T) {
 	rs := &config.RealServer{Addr: netip.MustParseAddr("127.0.0.1")}
-	p := probe(t, config.Checker{Kind: "PING_CHECK", ConnectTimeout: 2 * time.Second}, rs)
+	p := probe(t, config.Checker{Kind: "PING_CHECK", CheckTiming: config.CheckTiming{ConnectTimeout: 2 * time.Second}}, rs)
 	r := p.Check(ctx(t), 0)
 	if !r.OK && errors.Is(r.Err, syscall.EPERM) {
 		t.Skip("PING_CHECK needs a raw ICMP socket (root or CAP_NET_RAW)")
@@ -369,7 +369,7 @@ func TestMiscCheck(t *testing.T) {
 	e := check.Env{Scripts: runner}
 	rs := &config.RealServer{Weight: 5}
 	misc := func(line string, dynamic bool, timeout time.Duration) check.Result {
-		p, err := check.NewProbe(&config.Checker{Kind: "MISC_CHECK", MiscPath: line, MiscDynamic: dynamic, MiscTimeout: timeout, DelayLoop: 5 * time.Second}, rs, e)
+		p, err := check.NewProbe(&config.Checker{Kind: "MISC_CHECK", MiscPath: line, MiscDynamic: dynamic, MiscTimeout: timeout, CheckTiming: config.CheckTiming{DelayLoop: 5 * time.Second}}, rs, e)
 		require.NoError(t, err)
 		return p.Check(ctx(t), 0)
 	}

@@ -13,10 +13,10 @@ import (
 // checks (validate.go).
 func (p *parser) finish() {
 	g := &p.cfg.Global
-	if g.VRRPGARPLowerPrioDelay < 0 {
+	if !g.set.has(kGLowerPrioDelay) {
 		g.VRRPGARPLowerPrioDelay = g.VRRPGARPMasterDelay
 	}
-	if g.VRRPGARPLowerPrioRepeat < 0 {
+	if !g.set.has(kGLowerPrioRepeat) {
 		g.VRRPGARPLowerPrioRepeat = g.VRRPGARPMasterRepeat
 	}
 	if g.VRRPMinGARP {
@@ -29,6 +29,9 @@ func (p *parser) finish() {
 	for i := range p.cfg.Instances {
 		p.instanceDefaults(&p.cfg.Instances[i], &p.instFlags[i])
 	}
+	for i := range p.cfg.SyncGroups {
+		p.trackWeights(p.cfg.SyncGroups[i].TrackScripts, p.cfg.SyncGroups[i].TrackFiles, p.cfg.SyncGroups[i].TrackProcesses)
+	}
 	p.mergeVirtualServers()
 	kept := p.cfg.VirtualServers[:0]
 	for i := range p.cfg.VirtualServers {
@@ -38,135 +41,188 @@ func (p *parser) finish() {
 		}
 	}
 	p.cfg.VirtualServers = kept
+	p.inheritScriptUser()
 	p.validate()
 }
 
+// inheritScriptUser gives every script that names no user of its own
+// global_defs' script_user USER [GROUP] (keepalived notify.c: the default
+// script uid). Without script_user they stay empty: the daemon then runs
+// them as keepalived_script if that user exists, else root (a lookup the
+// parser does not make).
+func (p *parser) inheritScriptUser() {
+	g := &p.cfg.Global
+	if g.ScriptUser == "" {
+		return
+	}
+	set := func(user, group *string, inherited *bool) {
+		if *user == "" {
+			*user, *group, *inherited = g.ScriptUser, g.ScriptGroup, true
+		}
+	}
+	c := p.cfg
+	for i := range c.Scripts {
+		set(&c.Scripts[i].User, &c.Scripts[i].Group, &c.Scripts[i].userInherited)
+	}
+	notify := func(ns ...*Notify) {
+		for _, n := range ns {
+			if n.Command != "" {
+				set(&n.User, &n.Group, &n.userInherited)
+			}
+		}
+	}
+	for i := range c.Instances {
+		vi := &c.Instances[i]
+		notify(&vi.NotifyMaster, &vi.NotifyBackup, &vi.NotifyFault, &vi.NotifyStop, &vi.NotifyDeleted,
+			&vi.NotifyMasterRxLowerPri, &vi.Notify)
+	}
+	for i := range c.SyncGroups {
+		sg := &c.SyncGroups[i]
+		notify(&sg.NotifyMaster, &sg.NotifyBackup, &sg.NotifyFault, &sg.NotifyStop, &sg.Notify)
+	}
+	for i := range c.VirtualServers {
+		vs := &c.VirtualServers[i]
+		notify(&vs.QuorumUp, &vs.QuorumDown)
+		for j := range vs.RealServers {
+			rs := &vs.RealServers[j]
+			notify(&rs.NotifyUp, &rs.NotifyDown)
+			for k := range rs.Checkers {
+				if ck := &rs.Checkers[k]; ck.Kind == "MISC_CHECK" {
+					set(&ck.User, &ck.Group, &ck.userInherited)
+				}
+			}
+		}
+	}
+}
+
+var (
+	kGLowerPrioDelay  = globalKeywords.key("vrrp_garp_lower_prio_delay")
+	kGLowerPrioRepeat = globalKeywords.key("vrrp_garp_lower_prio_repeat")
+	kGSMTPAlert       = globalKeywords.key("smtp_alert")
+	kGSMTPAlertCk     = globalKeywords.key("smtp_alert_checker")
+)
+
 // instanceDefaults derives what keepalived 2.2.7 derives, in the order of
-// vrrp.c vrrp_complete_instance, with its messages.
+// vrrp.c vrrp_complete_instance, with its messages. Keywords not given
+// first take their global_defs value (instanceKeywords).
 func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	g := &p.cfg.Global
 	name := vi.Name
-	if !fl.strictSet {
-		vi.Strict = g.VRRPStrict
-	}
+	given := vi.set.has
+	instanceKeywords.inheritGlobal(vi, &vi.set, g)
 	// Family from the first VIP (eVIPs may mix families).
 	if len(vi.VIPs) > 0 {
 		vi.IPv6 = vi.VIPs[0].Prefix.Addr().Is6()
 	}
 	switch {
-	case vi.IPv6 && fl.versionSet && vi.Version == 2 && vi.Strict:
-		p.d.warnf(vi.Pos, "version", "(%s) cannot use IPv6 with VRRP version 2; setting version 3", name)
+	case vi.IPv6 && given(kVersion) && vi.Version == 2 && vi.Strict:
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "version", "(%s) cannot use IPv6 with VRRP version 2; setting version 3", name)
 		vi.Version = 3
-	case vi.IPv6 && !fl.versionSet:
+	case vi.IPv6 && !given(kVersion):
 		vi.Version = 3
-	case !fl.versionSet:
-		vi.Version = g.VRRPVersion
+	}
+	if !given(kMcastDst) {
+		vi.McastDstIP = g.VRRPMcastGroup4
+		if vi.IPv6 {
+			vi.McastDstIP = g.VRRPMcastGroup6
+		}
 	}
 	if len(vi.VIPs) == 0 {
 		if vi.Version == 3 || vi.Strict {
-			p.d.errorf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", name)
+			p.d.errorf(CodeMissingRequired, vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is required", name)
 		} else {
-			p.d.warnf(vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", name)
+			p.d.warnf(CodeMissingRequired, vi.Pos, "virtual_ipaddress", "(%s) No VIP specified; at least one is sensible", name)
 		}
 	}
 	// keepalived.conf(5) "state"/"priority": without a priority, MASTER
 	// means 255; without a state, 255 means MASTER.
-	if !fl.prioritySet && fl.stateSet && vi.State == "MASTER" {
+	if !given(kPriority) && given(kState) && vi.State == "MASTER" {
 		vi.Priority = 255
 	}
 	owner := vi.Priority == 255
-	if !fl.stateSet {
+	if !given(kState) {
 		vi.State = "BACKUP"
 		if owner {
 			vi.State = "MASTER"
 		}
 	} else if vi.Strict && (vi.State == "MASTER") != owner {
-		p.d.warnf(fl.statePos, "state", "(%s) State MASTER must match being address owner", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kState), "state", "(%s) State MASTER must match being address owner", name)
 		vi.State = "BACKUP"
 		if owner {
 			vi.State = "MASTER"
 		}
 	}
+	authPos := fl.pos(kAuth)
 	switch {
 	case vi.AuthType == AuthNone:
 	case vi.Strict:
-		p.d.warnf(fl.authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Strict mode does not support authentication. Ignoring.", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.Version == 3:
-		p.d.warnf(fl.authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) VRRP version 3 does not support authentication. Ignoring.", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.AuthPass == "":
-		p.d.warnf(fl.authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Authentication specified but no password given. Ignoring", name)
 		vi.AuthType = AuthNone
 	case vi.IPv6 && vi.AuthType == AuthAH:
-		p.d.warnf(fl.authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Cannot use AH authentication with IPv6. ignoring", name)
 		vi.AuthType, vi.AuthPass = AuthNone, ""
 	case vi.AuthType == AuthAH && vi.State == "MASTER" && !owner:
-		p.d.warnf(fl.authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
+		p.d.warnf(CodeValueAdjusted, authPos, "authentication", "(%s) Initial state master is incompatible with AH authentication - clearing", name)
 		vi.State = "BACKUP"
 	}
 	if vi.Strict && len(vi.UnicastPeers) > 0 {
-		p.d.errorf(fl.unicastPos, "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
+		p.d.errorf(CodeConflict, fl.pos(kUnicastPeer), "unicast_peer", "(%s) Unicast peers are not supported in strict mode", name)
 	}
 	if vi.Interface == "" {
-		p.d.errorf(vi.Pos, "interface", "(%s) Unknown interface! (no 'interface' given)", name)
+		p.d.errorf(CodeMissingRequired, vi.Pos, "interface", "(%s) Unknown interface! (no 'interface' given)", name)
 	}
 	p.capVIPs(vi)
 	if vi.Nopreempt && owner {
-		p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kNopreempt), "nopreempt", "(%s) nopreempt is incompatible with priority 255. resetting nopreempt", name)
 		vi.Nopreempt = false
 	}
 	if vi.State == "MASTER" {
 		if vi.Nopreempt {
-			p.d.warnf(fl.nopreemptPos, "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
+			p.d.warnf(CodeValueAdjusted, fl.pos(kNopreempt), "nopreempt", "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", name)
 			vi.Nopreempt = false
 		}
 		if vi.PreemptDelay > 0 {
-			p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
+			p.d.warnf(CodeValueAdjusted, fl.pos(kPreemptDelay), "preempt_delay", "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", name)
 			vi.PreemptDelay = 0
 		}
 	}
 	if vi.PreemptDelay > 0 && vi.Strict {
-		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kPreemptDelay), "preempt_delay", "(%s) preempt_delay is incompatible with strict mode - resetting", name)
 		vi.PreemptDelay = 0
 	}
 	if vi.PreemptDelay > 0 && vi.Nopreempt {
-		p.d.warnf(fl.preemptDelayPos, "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
+		p.d.warnf(CodeValueAdjusted, fl.pos(kPreemptDelay), "preempt_delay", "(%s) preempt_delay is incompatible with nopreempt mode - resetting", name)
 		vi.PreemptDelay = 0
 	}
 	// Accept_Mode (RFC 5798 §6.1): default on, except in strict mode
 	// where only the address owner accepts.
-	if !fl.acceptSet {
+	if !given(kAccept) && !given(kNoAccept) {
 		vi.Accept = owner || !vi.Strict
 	}
 	if vi.Accept && !owner && vi.Strict && vi.Version == 2 {
-		p.d.warnf(vi.Pos, "accept", "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", name)
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "accept", "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", name)
 		vi.Accept = false
 	}
-	p.garpDefaults(vi, fl)
-	if !fl.lpnaSet {
-		vi.LowerPrioNoAdvert = vi.Strict || g.VRRPLowerPrioNoAdvert
-	} else if vi.Strict && !vi.LowerPrioNoAdvert {
-		p.d.warnf(vi.Pos, "lower_prio_no_advert", "(%s) Strict mode requires no lower priority advert. resetting", name)
+	p.strictGARP(vi)
+	switch {
+	case !given(kLPNA) && vi.Strict:
+		vi.LowerPrioNoAdvert = true
+	case given(kLPNA) && vi.Strict && !vi.LowerPrioNoAdvert:
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "lower_prio_no_advert", "(%s) Strict mode requires no lower priority advert. resetting", name)
 		vi.LowerPrioNoAdvert = true
 	}
-	if !fl.hpsaSet {
-		vi.HigherPrioSendAdvert = !vi.Strict && g.VRRPHigherPrioSendAdvert
-	} else if vi.Strict && vi.HigherPrioSendAdvert {
-		p.d.warnf(vi.Pos, "higher_prio_send_advert", "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", name)
+	switch {
+	case !given(kHPSA) && vi.Strict:
 		vi.HigherPrioSendAdvert = false
-	}
-	if !fl.smtpSet {
-		vi.SMTPAlert = g.SMTPAlertVRRP || g.SMTPAlert
-	}
-	if !fl.notifyPrioSet {
-		vi.NotifyPriorityChanges = g.VRRPNotifyPriorityChanges
-	}
-	if !fl.skipSet {
-		vi.SkipCheckAdvAddr = g.VRRPSkipCheckAdvAddr
-	}
-	if !fl.dtaSet {
-		vi.DownTimerAdverts = g.VRRPDownTimerAdverts
+	case given(kHPSA) && vi.Strict && vi.HigherPrioSendAdvert:
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "higher_prio_send_advert", "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", name)
+		vi.HigherPrioSendAdvert = false
 	}
 	if vi.Strict {
 		// reference §2.8: strict mode uses the RFC's 3 adverts. (An owner
@@ -174,10 +230,7 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 		// owner_ignore_adverts; 2.2.7 processes them.)
 		vi.DownTimerAdverts = 3
 	}
-	if !fl.checkUcSet {
-		vi.CheckUnicastSrc = g.VRRPCheckUnicastSrc
-	}
-	vi.AdvertInt = p.roundAdvert(vi, fl)
+	vi.AdvertInt = p.roundAdvert(vi, fl.pos(kAdvertInt))
 	for j := range vi.VIPs {
 		if vi.VIPs[j].Dev == "" {
 			vi.VIPs[j].Dev = vi.Interface
@@ -188,50 +241,28 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 			vi.EVIPs[j].Dev = vi.Interface
 		}
 	}
-	// Trackers without "weight" take the tracked object's weight.
-	for j := range vi.TrackScripts {
-		p.inheritScriptWeight(&vi.TrackScripts[j])
-	}
-	for j := range vi.TrackFiles {
-		p.inheritFileWeight(&vi.TrackFiles[j])
-	}
-	for j := range vi.TrackProcesses {
-		p.inheritProcessWeight(&vi.TrackProcesses[j])
-	}
+	p.trackWeights(vi.TrackScripts, vi.TrackFiles, vi.TrackProcesses)
 }
 
-// garpDefaults fills the GARP settings from global_defs (strict mode: no
-// lower-priority repeats).
-func (p *parser) garpDefaults(vi *VRRPInstance, fl *instFlags) {
+// strictGARP: strict mode sends no lower-priority GARP repeats. The GARP
+// settings themselves come from global_defs when not given
+// (instanceKeywords); vrrp_garp_interval and vrrp_gna_interval have no
+// instance keyword in keepalived 2.2.7.
+func (p *parser) strictGARP(vi *VRRPInstance) {
 	g := &p.cfg.Global
-	if !fl.garpDelaySet {
-		vi.GARPMasterDelay = g.VRRPGARPMasterDelay
-	}
-	if !fl.garpRepeatSet {
-		vi.GARPMasterRepeat = g.VRRPGARPMasterRepeat
-	}
-	if !fl.garpRefreshSet {
-		vi.GARPMasterRefresh = g.VRRPGARPMasterRefresh
-	}
-	if !fl.garpRefRepSet {
-		vi.GARPMasterRefreshRepeat = g.VRRPGARPMasterRefreshRepeat
-	}
+	given := vi.set.has
 	switch {
-	case !fl.lpRepeatSet && vi.Strict:
+	case !given(kLPRepeat) && vi.Strict:
 		vi.GARPLowerPrioRepeat = 0
-	case !fl.lpRepeatSet:
-		vi.GARPLowerPrioRepeat = g.VRRPGARPLowerPrioRepeat
-	case vi.Strict && vi.GARPLowerPrioRepeat != 0:
-		p.d.warnf(vi.Pos, "garp_lower_prio_repeat", "(%s) Strict mode requires no repeat garps. resetting", vi.Name)
+	case given(kLPRepeat) && vi.Strict && vi.GARPLowerPrioRepeat != 0:
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "garp_lower_prio_repeat", "(%s) Strict mode requires no repeat garps. resetting", vi.Name)
 		vi.GARPLowerPrioRepeat = 0
 	}
 	switch {
-	case !fl.lpDelaySet && vi.Strict:
+	case !given(kLPDelay) && vi.Strict:
 		vi.GARPLowerPrioDelay = 0
-	case !fl.lpDelaySet:
-		vi.GARPLowerPrioDelay = g.VRRPGARPLowerPrioDelay
-	case vi.Strict && vi.GARPLowerPrioDelay != 0:
-		p.d.warnf(vi.Pos, "garp_lower_prio_delay", "(%s) Strict mode requires no repeat garp delay. resetting", vi.Name)
+	case given(kLPDelay) && vi.Strict && vi.GARPLowerPrioDelay != 0:
+		p.d.warnf(CodeValueAdjusted, vi.Pos, "garp_lower_prio_delay", "(%s) Strict mode requires no repeat garp delay. resetting", vi.Name)
 		vi.GARPLowerPrioDelay = 0
 	}
 	vi.GARPInterval = g.VRRPGARPInterval
@@ -259,7 +290,7 @@ func (p *parser) capVIPs(vi *VRRPInstance) {
 	if len(vi.VIPs) <= maxAddr {
 		return
 	}
-	p.d.warnf(vi.VIPs[maxAddr].Pos, "virtual_ipaddress", "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", vi.Name, len(vi.VIPs), maxAddr)
+	p.d.warnf(CodeValueAdjusted, vi.VIPs[maxAddr].Pos, "virtual_ipaddress", "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", vi.Name, len(vi.VIPs), maxAddr)
 	keep := maxAddr - 1
 	vi.EVIPs = append(append([]VIP(nil), vi.VIPs[keep:]...), vi.EVIPs...)
 	vi.VIPs = vi.VIPs[:keep]
@@ -267,7 +298,7 @@ func (p *parser) capVIPs(vi *VRRPInstance) {
 
 // roundAdvert applies keepalived's advert_int rounding: version 2 carries
 // whole seconds (rounded, at least 1); version 3 centiseconds, at most 40.95.
-func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
+func (p *parser) roundAdvert(vi *VRRPInstance, pos Pos) time.Duration {
 	a := vi.AdvertInt
 	if vi.Version == 2 {
 		s := math.Round(a.Seconds())
@@ -276,7 +307,7 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		}
 		r := time.Duration(s) * time.Second
 		if r != a {
-			p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
+			p.d.warnf(CodeValueAdjusted, pos, "advert_int", "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", vi.Name, a.Seconds())
 		}
 		return r
 	}
@@ -285,43 +316,43 @@ func (p *parser) roundAdvert(vi *VRRPInstance, fl *instFlags) time.Duration {
 		cs = 1
 	}
 	if cs > 4095 {
-		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
+		p.d.warnf(CodeValueAdjusted, pos, "advert_int", "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than 40.96s. Setting to 40.95s", vi.Name, a.Seconds())
 		cs = 4095
 	}
 	r := time.Duration(cs) * 10 * time.Millisecond
 	if r != a {
-		p.d.warnf(fl.advertPos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
+		p.d.warnf(CodeValueAdjusted, pos, "advert_int", "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", vi.Name, a.Seconds())
 	}
 	return r
 }
 
-func (p *parser) inheritScriptWeight(r *TrackRef) {
-	if r.WeightSet {
-		return
-	}
-	if s := p.cfg.Script(r.Name); s != nil {
-		r.Weight, r.Reverse = s.Weight, s.Reverse
-	}
-}
-
-func (p *parser) inheritFileWeight(r *TrackRef) {
-	if r.WeightSet {
-		return
-	}
-	for _, f := range p.cfg.TrackFiles {
-		if f.Name == r.Name {
-			r.Weight, r.Reverse = f.Weight, f.Reverse
+// trackWeights gives the track_script, track_file and track_process
+// entries of an instance or a sync group without "weight" the tracked
+// object's weight and reverse flag (keepalived.conf(5) track_script).
+func (p *parser) trackWeights(scripts, files, procs []TrackRef) {
+	for i := range scripts {
+		if r := &scripts[i]; !r.WeightSet {
+			if s := p.cfg.Script(r.Name); s != nil {
+				r.Weight, r.Reverse = s.Weight, s.Reverse
+			}
 		}
 	}
-}
-
-func (p *parser) inheritProcessWeight(r *TrackRef) {
-	if r.WeightSet {
-		return
+	for i := range files {
+		if r := &files[i]; !r.WeightSet {
+			for _, f := range p.cfg.TrackFiles {
+				if f.Name == r.Name {
+					r.Weight, r.Reverse = f.Weight, f.Reverse
+				}
+			}
+		}
 	}
-	for _, f := range p.cfg.TrackProcesses {
-		if f.Name == r.Name {
-			r.Weight, r.Reverse = f.Weight, f.Reverse
+	for i := range procs {
+		if r := &procs[i]; !r.WeightSet {
+			for _, f := range p.cfg.TrackProcesses {
+				if f.Name == r.Name {
+					r.Weight, r.Reverse = f.Weight, f.Reverse
+				}
+			}
 		}
 	}
 }
@@ -347,7 +378,7 @@ func (p *parser) mergeVirtualServers() {
 		k := vsKey(&vs)
 		if i, ok := seen[k]; ok {
 			first := &out[i]
-			p.d.warnf(vs.Pos, "virtual_server", "virtual server %s already defined at %s; its real servers are merged into it", vsName(&vs), first.Pos)
+			p.d.warnf(CodeDuplicate, vs.Pos, "virtual_server", "virtual server %s already defined at %s; its real servers are merged into it", vsName(&vs), first.Pos)
 			first.RealServers = append(first.RealServers, vs.RealServers...)
 			first.MergedFrom = append(first.MergedFrom, vs.Pos)
 			continue
@@ -384,43 +415,43 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 	name := vsName(vs)
 	if vs.Group != "" && !p.hasVSGroup(vs.Group) {
 		// keepalived 2.2.7 drops the virtual server silently.
-		p.d.errorf(vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
+		p.d.errorf(CodeUndefinedReference, vs.Pos, "virtual_server", "virtual_server_group %s does not exist", vs.Group)
 		return false
 	}
 	// Real servers keepalived skips while parsing: family mismatch.
 	rss := vs.RealServers[:0]
 	for _, rs := range vs.RealServers {
 		if vs.Addr.IsValid() && rs.Addr.Is6() != vs.Addr.Is6() && rs.LBKind != "TUN" {
-			p.d.warnf(rs.Pos, "real_server", "Address family of virtual server and real server %s don't match - skipping real server.", rs.Addr)
+			p.d.warnf(CodeIgnored, rs.Pos, "real_server", "Address family of virtual server and real server %s don't match - skipping real server.", rs.Addr)
 			continue
 		}
 		rss = append(rss, rs)
 	}
 	vs.RealServers = rss
 	if len(vs.RealServers) == 0 {
-		p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s has no real servers - ignoring", name)
+		p.d.warnf(CodeIgnored, vs.Pos, "virtual_server", "Virtual server %s has no real servers - ignoring", name)
 		return false
 	}
 	if vs.HASuspend && vs.FWMark != 0 {
-		p.d.warnf(vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", name)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "ha_suspend", "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", name)
 		vs.HASuspend = false
 	}
 	if vs.FWMark == 0 {
 		if vs.Protocol == "" {
-			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: no protocol set - defaulting to UDP", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "virtual_server", "Virtual server %s: no protocol set - defaulting to UDP", name)
 			vs.Protocol = "UDP"
 			name = vsName(vs)
 		}
 		if slices.Contains(vs.SchedFlags, "ops") && vs.Protocol != "UDP" {
-			p.d.warnf(vs.Pos, "ops", "Virtual server %s: one packet scheduling requires UDP - resetting", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "ops", "Virtual server %s: one packet scheduling requires UDP - resetting", name)
 			vs.SchedFlags = dropFlag(vs.SchedFlags, "ops")
 		}
 		if vs.PersistenceTimeout == 0 && vs.Group == "" && vs.Port == 0 {
-			p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
 			vs.PersistenceTimeout = 360 * time.Second
 		}
 	} else if vs.Protocol != "" {
-		p.d.warnf(vs.Pos, "protocol", "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", name)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "protocol", "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", name)
 		vs.Protocol = ""
 	}
 	if vs.PersistenceTimeout == 0 && vs.Group != "" {
@@ -430,7 +461,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 			}
 			for _, a := range vg.Addrs {
 				if a.Port == 0 {
-					p.d.warnf(vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
+					p.d.warnf(CodeValueAdjusted, vs.Pos, "virtual_server", "Virtual server %s: zero port only valid for persistent services - setting", name)
 					vs.PersistenceTimeout = 360 * time.Second
 					break
 				}
@@ -438,12 +469,10 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		}
 	}
 	if vs.LBAlgo == "" {
-		p.d.warnf(vs.Pos, "lb_algo", "Virtual server %s: no scheduler set, setting default 'wlc'", name)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "lb_algo", "Virtual server %s: no scheduler set, setting default 'wlc'", name)
 		vs.LBAlgo = "wlc"
 	}
-	if !vs.smtpAlertSet {
-		vs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert
-	}
+	vsKeywords.inheritGlobal(vs, &vs.set, g)
 	// Real servers: duplicates, forwarding method, inherited values.
 	weightSum := 0
 	rss = vs.RealServers[:0]
@@ -451,7 +480,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		dup := false
 		for _, o := range rss {
 			if o.Addr == rs.Addr && o.Port == rs.Port {
-				p.d.warnf(rs.Pos, "real_server", "VS %s: real server %s is duplicated - removing second rs", name, rsName(&rs, vs))
+				p.d.warnf(CodeDuplicate, rs.Pos, "real_server", "VS %s: real server %s is duplicated - removing second rs", name, rsName(&rs, vs))
 				dup = true
 				break
 			}
@@ -461,21 +490,21 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		}
 		if rs.LBKind == "" {
 			if vs.LBKind == "" {
-				p.d.warnf(vs.Pos, "lb_kind", "Virtual server %s: no forwarding method set, setting default NAT", name)
+				p.d.warnf(CodeValueAdjusted, vs.Pos, "lb_kind", "Virtual server %s: no forwarding method set, setting default NAT", name)
 				vs.LBKind = "NAT"
 			}
 			rs.LBKind = vs.LBKind
 		}
-		if !rs.alphaSet {
+		if !rs.set.has(kRSAlpha) {
 			rs.Alpha = vs.Alpha
 		}
-		if !rs.inhibitSet {
+		if !rs.set.has(kRSInhibit) {
 			rs.InhibitOnFailure = vs.InhibitOnFailure
 		}
-		if !rs.smtpAlertSet {
+		if !rs.set.has(kRSSMTPAlert) {
 			// check_data.c: true by default, "to maintain backwards
 			// compatibility".
-			rs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert || (!g.smtpAlertCheckerSet && !g.smtpAlertSet)
+			rs.SMTPAlert = g.SMTPAlertChecker || g.SMTPAlert || (!g.set.has(kGSMTPAlertCk) && !g.set.has(kGSMTPAlert))
 		}
 		weightSum += rs.Weight
 		rss = append(rss, rs)
@@ -488,12 +517,12 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		vs.SorryServerLVSMethod = vs.LBKind
 	}
 	if vs.Quorum > weightSum {
-		p.d.warnf(vs.Pos, "quorum", "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, name, weightSum, weightSum)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "quorum", "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, name, weightSum, weightSum)
 		vs.Quorum = weightSum
 	}
 	if vs.Hysteresis >= vs.Quorum && (vs.Hysteresis > 0 || vs.Quorum > 0) {
 		h := max(vs.Quorum-1, 0)
-		p.d.warnf(vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", name, vs.Hysteresis, vs.Quorum, h)
+		p.d.warnf(CodeValueAdjusted, vs.Pos, "hysteresis", "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", name, vs.Hysteresis, vs.Quorum, h)
 		vs.Hysteresis = h
 	}
 	p.rsPorts(vs, name)
@@ -516,25 +545,25 @@ func (p *parser) rsPorts(vs *VirtualServer, name string) {
 			}
 		case vs.FWMark != 0:
 			if rs.Port != 0 {
-				p.d.warnf(rs.Pos, "real_server", "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", name, rsName(rs, vs))
+				p.d.warnf(CodeValueAdjusted, rs.Pos, "real_server", "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", name, rsName(rs, vs))
 				rs.Port = 0
 			}
 		case rs.Port == 0:
 			rs.Port = vs.Port
 		case rs.Port != vs.Port:
-			p.d.warnf(rs.Pos, "real_server", "WARNING - virtual server %s and real server %s ports don't match - resetting", name, rsName(rs, vs))
+			p.d.warnf(CodeValueAdjusted, rs.Pos, "real_server", "WARNING - virtual server %s and real server %s ports don't match - resetting", name, rsName(rs, vs))
 			rs.Port = vs.Port
 		}
 	}
 	if ss := vs.SorryServer; ss.IsValid() && vs.SorryServerLVSMethod != "NAT" {
 		switch {
 		case vs.FWMark != 0 && ss.Port() != 0:
-			p.d.warnf(vs.Pos, "sorry_server", "WARNING - virtual server %s, sorry server has port specified - clearing", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "sorry_server", "WARNING - virtual server %s, sorry server has port specified - clearing", name)
 			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), 0)
 		case vs.FWMark == 0 && ss.Port() == 0:
 			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Port)
 		case vs.FWMark == 0 && ss.Port() != vs.Port:
-			p.d.warnf(vs.Pos, "sorry_server", "WARNING - virtual server %s and sorry server ports don't match - resetting", name)
+			p.d.warnf(CodeValueAdjusted, vs.Pos, "sorry_server", "WARNING - virtual server %s and sorry server ports don't match - resetting", name)
 			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Port)
 		}
 	}
@@ -562,80 +591,95 @@ func dropFlag(fs []string, f string) []string {
 }
 
 // resolveTimings applies the inheritance of check_data.c: checker ← real
-// server ← virtual server, then the checker's own default (retry 1, DNS 3,
-// MISC 0; delay_before_retry 1s, HTTP/SSL 3s, DNS delay_loop; warmup =
-// the checker's delay_loop).
+// server ← virtual server (delay_loop 60s, connect_timeout 5s), then the
+// checker's own default (retry 1, DNS 3, MISC 0; delay_before_retry 1s,
+// HTTP/SSL 3s, DNS delay_loop; warmup = the checker's delay_loop). The
+// model shows the resolved values at every level.
 func (p *parser) resolveTimings(vs *VirtualServer) {
-	inherit(&vs.ConnectTimeout, 5*time.Second)
+	vsGiven := timingGiven(vsKeywords, &vs.set)
+	vsGiven[tDelayLoop] = true // its default, 60s
+	if !vsGiven[tConnectTimeout] {
+		vs.ConnectTimeout = 5 * time.Second
+		vsGiven[tConnectTimeout] = true
+	}
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]
-		inherit(&rs.DelayLoop, vs.DelayLoop)
-		inherit(&rs.ConnectTimeout, vs.ConnectTimeout)
-		inherit(&rs.Retry, vs.Retry)
-		inherit(&rs.DelayBeforeRetry, vs.DelayBeforeRetry)
-		inherit(&rs.Warmup, vs.Warmup)
+		rsGiven := timingGiven(rsKeywords, &rs.set)
+		rs.CheckTiming.inherit(&rsGiven, &vs.CheckTiming, vsGiven)
 		if rs.Virtualhost == "" {
 			rs.Virtualhost = vs.Virtualhost
 		}
 		for j := range rs.Checkers {
-			ck := &rs.Checkers[j]
-			if !ck.alphaSet {
-				ck.Alpha = rs.Alpha
-			}
-			inherit(&ck.DelayLoop, rs.DelayLoop)
-			inherit(&ck.ConnectTimeout, rs.ConnectTimeout)
-			inherit(&ck.Retry, rs.Retry)
-			if ck.Retry == unset {
-				switch ck.Kind {
-				case "DNS_CHECK":
-					ck.Retry = 3
-				case "MISC_CHECK":
-					ck.Retry = 0
-				default:
-					ck.Retry = 1
-				}
-			}
-			inherit(&ck.Warmup, rs.Warmup)
-			inherit(&ck.Warmup, ck.DelayLoop)
-			inherit(&ck.DelayBeforeRetry, rs.DelayBeforeRetry)
-			if ck.DelayBeforeRetry == unset {
-				switch ck.Kind {
-				case "HTTP_GET", "SSL_GET":
-					ck.DelayBeforeRetry = 3 * time.Second
-				case "DNS_CHECK":
-					ck.DelayBeforeRetry = ck.DelayLoop
-				default:
-					ck.DelayBeforeRetry = time.Second
-				}
-			}
-			if ck.Kind == "HTTP_GET" || ck.Kind == "SSL_GET" {
-				if ck.HTTPProtocol == "" {
-					ck.HTTPProtocol = "1.0"
-				}
-				if ck.Virtualhost == "" {
-					ck.Virtualhost = rs.Virtualhost
-				}
-			}
-			if ck.Kind == "DNS_CHECK" {
-				if ck.DNSType == "" {
-					ck.DNSType = "SOA"
-				}
-				if ck.DNSName == "" {
-					ck.DNSName = "."
-				}
-			}
-			if ck.Kind == "MISC_CHECK" && ck.MiscTimeout == 0 {
-				ck.MiscTimeout = ck.DelayLoop
-			}
+			p.resolveChecker(&rs.Checkers[j], rs, rsGiven)
 		}
-		// The model shows resolved values at every level.
-		inherit(&rs.Retry, 1)
-		inherit(&rs.DelayBeforeRetry, time.Second)
-		inherit(&rs.Warmup, rs.DelayLoop)
+		resolveLevel(&rs.CheckTiming, rsGiven)
 	}
-	inherit(&vs.Retry, 1)
-	inherit(&vs.DelayBeforeRetry, time.Second)
-	inherit(&vs.Warmup, vs.DelayLoop)
+	resolveLevel(&vs.CheckTiming, vsGiven)
+}
+
+func (p *parser) resolveChecker(ck *Checker, rs *RealServer, rsGiven [len(timingNames)]bool) {
+	if !ck.set.has(kCkAlpha) {
+		ck.Alpha = rs.Alpha
+	}
+	given := timingGiven(checkerKeywords, &ck.set)
+	ck.CheckTiming.inherit(&given, &rs.CheckTiming, rsGiven)
+	if !given[tRetry] {
+		switch ck.Kind {
+		case "DNS_CHECK":
+			ck.Retry = 3
+		case "MISC_CHECK":
+			ck.Retry = 0
+		default:
+			ck.Retry = 1
+		}
+	}
+	if !given[tWarmup] {
+		ck.Warmup = ck.DelayLoop
+	}
+	if !given[tDelayBeforeRetry] {
+		switch ck.Kind {
+		case "HTTP_GET", "SSL_GET":
+			ck.DelayBeforeRetry = 3 * time.Second
+		case "DNS_CHECK":
+			ck.DelayBeforeRetry = ck.DelayLoop
+		default:
+			ck.DelayBeforeRetry = time.Second
+		}
+	}
+	if ck.Kind == "HTTP_GET" || ck.Kind == "SSL_GET" {
+		if ck.HTTPProtocol == "" {
+			ck.HTTPProtocol = "1.0"
+		}
+		if ck.Virtualhost == "" {
+			ck.Virtualhost = rs.Virtualhost
+		}
+	}
+	if ck.Kind == "DNS_CHECK" {
+		if ck.DNSType == "" {
+			ck.DNSType = "SOA"
+		}
+		if ck.DNSName == "" {
+			ck.DNSName = "."
+		}
+	}
+	if ck.Kind == "MISC_CHECK" && ck.MiscTimeout == 0 {
+		ck.MiscTimeout = ck.DelayLoop
+	}
+}
+
+// resolveLevel gives a real or virtual server's timings that neither it
+// nor a level above gave the values a checker would take by default, so
+// the model shows resolved values at every level.
+func resolveLevel(t *CheckTiming, given [len(timingNames)]bool) {
+	if !given[tRetry] {
+		t.Retry = 1
+	}
+	if !given[tDelayBeforeRetry] {
+		t.DelayBeforeRetry = time.Second
+	}
+	if !given[tWarmup] {
+		t.Warmup = t.DelayLoop
+	}
 }
 
 func (p *parser) hasVSGroup(name string) bool {
@@ -645,12 +689,4 @@ func (p *parser) hasVSGroup(name string) bool {
 		}
 	}
 	return false
-}
-
-// inherit gives a checker timing not set at its own level (unset) the
-// value of the level above, or the default.
-func inherit[T int | time.Duration](dst *T, from T) {
-	if *dst == unset {
-		*dst = from
-	}
 }

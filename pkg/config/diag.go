@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a configuration file. Line and Col are 1-based; Col
@@ -44,6 +45,9 @@ func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 type Diagnostic struct {
 	Pos      Pos      `json:"pos"`
 	Severity Severity `json:"severity"`
+	// Code says what kind of problem it is, in a word that does not change
+	// when the message is reworded: callers test Code, never Msg.
+	Code Code `json:"code"`
 	// Keyword is the keyword the diagnostic is about (the statement's first
 	// word, or the block keyword for checks made on a whole block).
 	Keyword string `json:"keyword"`
@@ -74,11 +78,15 @@ func (ds Diagnostics) HasErrors() bool {
 }
 
 // ScriptSecurityViolation reports whether ds holds keepalived's "SECURITY
-// VIOLATION" finding: scripts configured without enable_script_security,
-// for which keepalived 2.2.7 -t exits 6 whatever else is wrong.
-func (ds Diagnostics) ScriptSecurityViolation() bool {
+// VIOLATION" finding (CodeScriptSecurity): scripts configured without
+// enable_script_security, for which keepalived 2.2.7 -t exits 6 whatever
+// else is wrong.
+func (ds Diagnostics) ScriptSecurityViolation() bool { return ds.Has(CodeScriptSecurity) }
+
+// Has reports whether any diagnostic has the code c.
+func (ds Diagnostics) Has(c Code) bool {
 	for _, d := range ds {
-		if d.Keyword == "enable_script_security" && d.Msg == securityViolation {
+		if d.Code == c {
 			return true
 		}
 	}
@@ -126,15 +134,67 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s (and %d more errors)", e.Errors[0], len(e.Errors)-1)
 }
 
+// MaxDiagnostics is how many diagnostics one load keeps; the others are
+// counted in a last too-many-diagnostics one (an error if any of them was).
+const MaxDiagnostics = 10_000
+
+// maxQuoted is how much of a word or value of the configuration a
+// diagnostic quotes (a line may hold a megabyte).
+const maxQuoted = 200
+
 // diags collects diagnostics during one load.
 type diags struct {
 	list Diagnostics
+	// dropped and droppedErrors count what went past MaxDiagnostics.
+	dropped, droppedErrors int
 }
 
-func (d *diags) warnf(p Pos, kw, format string, args ...any) {
-	d.list = append(d.list, Diagnostic{Pos: p, Severity: Warning, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+func (d *diags) warnf(c Code, p Pos, kw, format string, args ...any) {
+	d.add(Warning, c, p, kw, format, args)
 }
 
-func (d *diags) errorf(p Pos, kw, format string, args ...any) {
-	d.list = append(d.list, Diagnostic{Pos: p, Severity: Error, Keyword: kw, Msg: fmt.Sprintf(format, args...)})
+func (d *diags) errorf(c Code, p Pos, kw, format string, args ...any) {
+	d.add(Error, c, p, kw, format, args)
+}
+
+func (d *diags) add(sev Severity, c Code, p Pos, kw, format string, args []any) {
+	if len(d.list) >= MaxDiagnostics {
+		d.dropped++
+		if sev == Error {
+			d.droppedErrors++
+		}
+		return
+	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	d.list = append(d.list, Diagnostic{Pos: p, Severity: sev, Code: c, Keyword: clip(kw), Msg: fmt.Sprintf(format, args...)})
+}
+
+// summary is the diagnostic that stands for those past MaxDiagnostics.
+func (d *diags) summary(file string) (Diagnostic, bool) {
+	if d.dropped == 0 {
+		return Diagnostic{}, false
+	}
+	sev := Warning
+	if d.droppedErrors > 0 {
+		sev = Error
+	}
+	return Diagnostic{Pos: Pos{File: file}, Severity: sev, Code: CodeTooManyDiagnostics,
+		Msg: fmt.Sprintf("%d more diagnostics not shown (%d of them errors): only the first %d are kept", d.dropped, d.droppedErrors, MaxDiagnostics)}, true
+}
+
+// clip shortens configuration text quoted in a diagnostic to maxQuoted
+// bytes (on a rune boundary), saying how long it was.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
 }

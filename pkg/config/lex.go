@@ -36,7 +36,8 @@ func (t token) pos() Pos { return Pos{File: *t.file, Line: int(t.line), Col: int
 // processes no escapes there (`"\x35"` stays four characters), and a
 // single quote is an ordinary character. The shell-like escapes and single
 // quotes of keepalived.conf(5) "Quoted strings" apply when a script command
-// line is split into arguments: see SplitCommand.
+// line is split into arguments (keepalived reads those lines a second time):
+// see SplitCommand.
 func lex(lines []srcLine, d *diags) []token {
 	toks := make([]token, 0, len(lines)*4)
 	var file *string
@@ -46,10 +47,10 @@ func lex(lines []srcLine, d *diags) []token {
 			file = &name
 		}
 		mk := func(k tokKind, text string, quoted bool, col int) token {
-			return token{text: text, file: file, line: int32(l.line), col: int32(col), kind: k, quoted: quoted}
+			return token{text: text, file: file, line: l.line, col: int32(col), kind: k, quoted: quoted}
 		}
 		s := l.text
-		col := 1
+		col := 1 + int(l.col)
 		for i := 0; i < len(s); {
 			c := s[i]
 			if c == ' ' || c == '\t' || c == '\v' || c == '\f' {
@@ -71,7 +72,7 @@ func lex(lines []srcLine, d *diags) []token {
 				j := strings.IndexByte(s[i+1:], '"')
 				end := len(s)
 				if j < 0 {
-					d.errorf(Pos{l.file, l.line, start}, "", "Unterminated quote: %s", s[i:])
+					d.errorf(CodeUnterminatedQuote, Pos{l.file, int(l.line), start}, "", "Unterminated quote: %s", s[i:])
 				} else {
 					end = i + 1 + j
 				}

@@ -123,27 +123,3 @@ func TestIncludeFS(t *testing.T) {
 		t.Errorf("include loop accepted:\n%s", ds)
 	}
 }
-
-// keepalived.conf(5) "Quoted strings" (script parameters).
-func TestSplitCommand(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
-		{`/bin/check arg1 arg2`, []string{"/bin/check", "arg1", "arg2"}},
-		{`abcd" efg h jkl "mnop`, []string{"abcd efg h jkl mnop"}},
-		{`abcd "efg h jkl" mnop`, []string{"abcd", "efg h jkl", "mnop"}},
-		{`/bin/x 'a b' c`, []string{"/bin/x", "a b", "c"}},
-		{`a\ b \x41\101 \\ \" 'q\n'`, []string{"a b", "AA", `\`, `"`, `q\n`}},
-		{`tab\tx \cA`, []string{"tab\tx", "\x01"}},
-		{`  `, nil},
-	} {
-		got, err := SplitCommand(tc.in)
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("SplitCommand(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-	if _, err := SplitCommand(`/bin/x "open`); err == nil {
-		t.Error("unterminated quote accepted")
-	}
-}

@@ -180,15 +180,19 @@ type GlobalDefs struct {
 	// interpret (tuning, SNMP, DBus, nftables ...), for Dump.
 	Other []Directive `json:"other,omitempty"`
 
-	smtpAlertSet, smtpAlertCheckerSet bool
+	// set records the global_defs keywords given (globalKeywords rows).
+	set keySet
 }
 
 // Notify is a notify script: the command line (one quoted string or the
-// remaining words) and the optional user/group it runs as.
+// remaining words) and the user/group it runs as: the line's, else
+// global_defs' script_user (empty without one: the daemon's default).
 type Notify struct {
 	Command string `json:"command"`
 	User    string `json:"user,omitempty"`
 	Group   string `json:"group,omitempty"`
+
+	userInherited bool // User/Group are script_user's (Dump leaves them out)
 }
 
 // TrackRef is one entry of track_script / track_interface / track_file /
@@ -224,11 +228,15 @@ type VRRPScript struct {
 	// Rise and Fall are rise / fall; default 1 each.
 	Rise int `json:"rise"`
 	Fall int `json:"fall"`
-	// User / Group are user USER [GROUP]; default script_user.
+	// User / Group are user USER [GROUP]; resolved: global_defs'
+	// script_user when not given (empty without one: the daemon's default).
 	User  string `json:"user,omitempty"`
 	Group string `json:"group,omitempty"`
 	// InitFail is init_fail: start in the failed state.
 	InitFail bool `json:"init_fail,omitempty"`
+
+	set           keySet // scriptKeywords rows given
+	userInherited bool   // User/Group are script_user's (Dump leaves them out)
 }
 
 // TrackFileDef is track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }.
@@ -267,6 +275,8 @@ type TrackProcessDef struct {
 	TerminateDelay time.Duration `json:"terminate_delay,omitempty"`
 	// FullCommand is full_command (match on the command line, not comm).
 	FullCommand bool `json:"full_command,omitempty"`
+
+	set keySet // processKeywords rows given
 }
 
 // SyncGroup is vrrp_sync_group NAME { group { ... } ... }.
@@ -295,6 +305,8 @@ type SyncGroup struct {
 	TrackingWeight bool `json:"sync_group_tracking_weight,omitempty"`
 	// GlobalTracking is the deprecated global_tracking.
 	GlobalTracking bool `json:"global_tracking,omitempty"`
+
+	set keySet // syncGroupKeywords rows given
 }
 
 // VIP is one line of virtual_ipaddress, virtual_ipaddress_excluded or
@@ -400,7 +412,9 @@ type VRRPInstance struct {
 
 	// McastSrcIP is mcast_src_ip; default: the interface's primary address.
 	McastSrcIP netip.Addr `json:"mcast_src_ip,omitzero"`
-	// McastDstIP is mcast_dst_ip; default vrrp_mcast_group4/6.
+	// McastDstIP is mcast_dst_ip, where multicast adverts go; resolved:
+	// vrrp_mcast_group4 or vrrp_mcast_group6 (by the instance's family)
+	// when not given. Unicast instances send to UnicastPeers instead.
 	McastDstIP netip.Addr `json:"mcast_dst_ip,omitzero"`
 	// UnicastSrcIP is unicast_src_ip.
 	UnicastSrcIP netip.Addr `json:"unicast_src_ip,omitzero"`
@@ -493,6 +507,8 @@ type VRRPInstance struct {
 
 	// Other keeps accepted keywords the model does not interpret.
 	Other []Directive `json:"other,omitempty"`
+
+	set keySet // instanceKeywords rows given
 }
 
 // VirtualServerGroup is virtual_server_group NAME { }.
@@ -544,15 +560,10 @@ type VirtualServer struct {
 	// PersistenceEngine is persistence_engine NAME.
 	PersistenceEngine string `json:"persistence_engine,omitempty"`
 
-	// Checker defaults inherited by real servers and their checkers:
-	// delay_loop (60s), connect_timeout (5s), retry / nb_get_retry
-	// (-1 = checker default), delay_before_retry (-1 = checker default),
-	// warmup (-1 = delay_loop).
-	DelayLoop        time.Duration `json:"delay_loop"`
-	ConnectTimeout   time.Duration `json:"connect_timeout"`
-	Retry            int           `json:"retry"`
-	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
-	Warmup           time.Duration `json:"warmup"`
+	// CheckTiming is inherited by the real servers and their checkers
+	// (resolved: delay_loop 60s, connect_timeout 5s, retry 1,
+	// delay_before_retry 1s, warmup = delay_loop when not given).
+	CheckTiming
 
 	// SorryServer is sorry_server IP PORT.
 	SorryServer          netip.AddrPort `json:"sorry_server,omitzero"`
@@ -571,7 +582,8 @@ type VirtualServer struct {
 	RealServers          []RealServer   `json:"real_servers,omitempty"`
 	MergedFrom           []Pos          `json:"-"`
 	Other                []Directive    `json:"other,omitempty"`
-	smtpAlertSet         bool
+
+	set keySet // vsKeywords rows given
 }
 
 // RealServer is real_server IP [PORT] { }.
@@ -591,16 +603,31 @@ type RealServer struct {
 	Alpha            bool   `json:"alpha,omitempty"`
 	SMTPAlert        bool   `json:"smtp_alert,omitempty"`
 	Virtualhost      string `json:"virtualhost,omitempty"`
-	// Inherited checker defaults (resolved: never -1 after loading).
-	DelayLoop        time.Duration `json:"delay_loop"`
-	ConnectTimeout   time.Duration `json:"connect_timeout"`
-	Retry            int           `json:"retry"`
-	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
-	Warmup           time.Duration `json:"warmup"`
-	Checkers         []Checker     `json:"checkers,omitempty"`
-	Other            []Directive   `json:"other,omitempty"`
+	// CheckTiming is resolved: what the real server gives, else the
+	// virtual server's (retry 1, delay_before_retry 1s, warmup =
+	// delay_loop when neither gives them).
+	CheckTiming
+	Checkers []Checker   `json:"checkers,omitempty"`
+	Other    []Directive `json:"other,omitempty"`
 
-	alphaSet, inhibitSet, smtpAlertSet bool
+	set keySet // rsKeywords rows given
+}
+
+// CheckTiming is the check timing a virtual server, a real server and a
+// checker each take; an inner level inherits what it does not give
+// (check_data.c). The fields are promoted into VirtualServer, RealServer
+// and Checker.
+type CheckTiming struct {
+	// DelayLoop is delay_loop: seconds between checks.
+	DelayLoop time.Duration `json:"delay_loop"`
+	// ConnectTimeout is connect_timeout.
+	ConnectTimeout time.Duration `json:"connect_timeout"`
+	// Retry is retry (or the deprecated nb_get_retry).
+	Retry int `json:"retry"`
+	// DelayBeforeRetry is delay_before_retry.
+	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
+	// Warmup is warmup: the longest random delay before the first check.
+	Warmup time.Duration `json:"warmup"`
 }
 
 // Checker is one health checker block of a real server.
@@ -617,16 +644,13 @@ type Checker struct {
 	BindIf      string     `json:"bind_if,omitempty"`
 	BindPort    uint16     `json:"bind_port,omitempty"`
 	FWMark      uint32     `json:"fwmark,omitempty"`
-	// Resolved timing: connect_timeout (default RS/VS, 5s), retry /
-	// nb_get_retry (default 1; DNS 3; MISC 0), delay_before_retry
-	// (default 1s; HTTP/SSL 3s; DNS delay_loop), warmup, delay_loop.
-	ConnectTimeout   time.Duration `json:"connect_timeout"`
-	Retry            int           `json:"retry"`
-	DelayBeforeRetry time.Duration `json:"delay_before_retry"`
-	Warmup           time.Duration `json:"warmup"`
-	DelayLoop        time.Duration `json:"delay_loop"`
-	Alpha            bool          `json:"alpha,omitempty"`
-	LogAllFailures   bool          `json:"log_all_failures,omitempty"`
+	// CheckTiming is resolved: what the checker gives, else the real
+	// server's, else the checker's own default (retry 1, DNS 3, MISC 0;
+	// delay_before_retry 1s, HTTP/SSL 3s, DNS delay_loop; warmup =
+	// delay_loop).
+	CheckTiming
+	Alpha          bool `json:"alpha,omitempty"`
+	LogAllFailures bool `json:"log_all_failures,omitempty"`
 
 	// HTTP_GET / SSL_GET.
 	URLs         []URL  `json:"urls,omitempty"`
@@ -639,8 +663,9 @@ type Checker struct {
 	MiscPath    string        `json:"misc_path,omitempty"`
 	MiscTimeout time.Duration `json:"misc_timeout,omitempty"`
 	MiscDynamic bool          `json:"misc_dynamic,omitempty"`
-	User        string        `json:"user,omitempty"`
-	Group       string        `json:"group,omitempty"`
+	// User / Group: the checker's user, else global_defs' script_user.
+	User  string `json:"user,omitempty"`
+	Group string `json:"group,omitempty"`
 
 	// SMTP_CHECK.
 	HeloName string `json:"helo_name,omitempty"`
@@ -661,7 +686,8 @@ type Checker struct {
 
 	Other []Directive `json:"other,omitempty"`
 
-	alphaSet bool
+	set           keySet // checkerKeywords rows given
+	userInherited bool   // User/Group are script_user's (Dump leaves them out)
 }
 
 // URL is url { path; digest; status_code; virtualhost; regex ... }.

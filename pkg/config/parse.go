@@ -1,12 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -27,18 +25,21 @@ type Options struct {
 	CheckScripts bool
 }
 
-// Load reads the configuration file at path (and its includes).
+// Load reads the configuration file at path (and its includes). The main
+// file must be a regular file no larger than MaxFileBytes, as every
+// include (see readConfigFile).
 // The error is non-nil only when the diagnostics contain errors; it is a
-// *LoadError, or the read error of the main file.
+// *LoadError, or the read error of the main file. The configuration is nil
+// when the main file cannot be read at all (then the diagnostics hold the
+// refusal of a file that is not a regular file, or too large).
 func Load(path string, opt Options) (*Config, Diagnostics, error) {
-	var src []byte
-	var err error
-	if opt.FS != nil {
-		src, err = fs.ReadFile(opt.FS, strings.TrimPrefix(filepath.ToSlash(filepath.Clean(path)), "/"))
-	} else {
-		src, err = os.ReadFile(path)
-	}
+	src, err := readConfigFile(newFileSystem(opt), path)
 	if err != nil {
+		var fe *fileError
+		if errors.As(err, &fe) {
+			ds := Diagnostics{{Pos: Pos{File: path}, Severity: Error, Code: fe.code, Msg: fe.msg}}
+			return nil, ds, &LoadError{Errors: ds}
+		}
 		return nil, nil, fmt.Errorf("config: read %s: %w", path, err)
 	}
 	return Parse(path, src, opt)
@@ -47,17 +48,28 @@ func Load(path string, opt Options) (*Config, Diagnostics, error) {
 // Parse reads configuration text; name is the file name used in
 // diagnostics and the directory includes are relative to.
 func Parse(name string, src []byte, opt Options) (*Config, Diagnostics, error) {
+	return parse(name, src, opt, defaultLimits)
+}
+
+// parse is Parse within the given load budget.
+func parse(name string, src []byte, opt Options, lim limits) (*Config, Diagnostics, error) {
 	d := &diags{}
 	pp := newPre(d, opt)
-	pp.file(name, src)
+	pp.lim = lim
+	pp.main(name, src)
 	toks := lex(pp.out, d)
 	tree := buildTree(toks, d)
 	p := &parser{d: d, opt: opt, cfg: &Config{}}
 	p.cfg.Files = pp.files
-	p.cfg.Global = defaultGlobal()
-	p.top(tree)
+	topKeywords.setDefaults(p.cfg)
+	globalKeywords.setDefaults(&p.cfg.Global)
+	var top keySet
+	parseBlock(p, topKeywords, tree, p.cfg, &top, nil)
 	p.finish()
 	diagsOut := sortDiags(d.list, pp.files)
+	if sum, ok := d.summary(name); ok {
+		diagsOut = append(diagsOut, sum)
+	}
 	if diagsOut.HasErrors() {
 		return p.cfg, diagsOut, &LoadError{Errors: diagsOut.Errors()}
 	}
@@ -77,7 +89,7 @@ type parser struct {
 
 // unknown reports a keyword keepalived does not know in this block.
 func (p *parser) unknown(n *node) {
-	p.d.warnf(n.pos(), n.kw.text, "Unknown keyword '%s'%s", n.kw.text, typoHint(n.kw.text))
+	p.d.warnf(CodeUnknownKeyword, n.pos(), n.kw.text, "Unknown keyword '%s'%s", n.kw.text, typoHint(n.kw.text))
 }
 
 // typoHint names the Unicode or look-alike characters in a keyword.
@@ -105,70 +117,22 @@ func keep(n *node) Directive {
 // noBlock reports a block given to a keyword that takes none.
 func (p *parser) noBlock(n *node) {
 	if n.block {
-		p.d.errorf(n.pos(), n.kw.text, "unexpected block after '%s'", n.kw.text)
+		p.d.errorf(CodeUnexpectedBlock, n.pos(), n.kw.text, "unexpected block after '%s'", n.kw.text)
 	}
 }
 
 // needBlock reports a missing block.
 func (p *parser) needBlock(n *node) bool {
 	if !n.block {
-		p.d.errorf(n.pos(), n.kw.text, "expected '{' after '%s'", n.kw.text)
+		p.d.errorf(CodeMissingBlock, n.pos(), n.kw.text, "expected '{' after '%s'", n.kw.text)
 		return false
 	}
 	return true
 }
 
-func (p *parser) top(nodes []*node) {
-	for _, n := range nodes {
-		switch n.kw.text {
-		case "global_defs":
-			if p.needBlock(n) {
-				if p.cfg.Global.Pos.Line == 0 {
-					p.cfg.Global.Pos = n.pos()
-				}
-				p.globalDefs(n.children)
-			}
-		case "vrrp_script":
-			p.vrrpScript(n)
-		case "track_file", "vrrp_track_file":
-			p.trackFileDef(n)
-		case "vrrp_track_process":
-			p.trackProcessDef(n)
-		case "vrrp_sync_group":
-			p.syncGroup(n)
-		case "vrrp_instance":
-			p.instance(n)
-		case "virtual_server_group":
-			p.vsGroup(n)
-		case "virtual_server":
-			p.virtualServer(n)
-		case "static_ipaddress":
-			p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, p.vipBlock(n)...)
-		case "static_routes":
-			p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.routeBlock(n)...)
-		case "static_rules":
-			p.cfg.StaticRules = append(p.cfg.StaticRules, p.ruleBlock(n)...)
-		case "SSL":
-			p.ssl(n)
-		case "net_namespace":
-			setStr(p, n, &p.cfg.Global.NetNamespace)
-		case "instance":
-			setStr(p, n, &p.cfg.Global.Instance)
-		case "child_wait_time":
-			setTimer(p, n, &p.cfg.Global.ChildWaitTime, 0, 1<<31)
-		case "bfd_instance", "garp_group", "track_group", "linkbeat_interfaces", "net_namespace_ipvs",
-			"namespace_with_ipsets", "use_pid_dir", "linkbeat_use_polling":
-			p.ignored(n)
-			p.cfg.Other = append(p.cfg.Other, keep(n))
-		default:
-			p.unknown(n)
-		}
-	}
-}
-
 // ignored warns that a keyword keepalived knows is kept but not acted upon.
 func (p *parser) ignored(n *node) {
-	p.d.warnf(n.pos(), n.kw.text, "'%s' is accepted but not implemented by gokeepalived; it has no effect", n.kw.text)
+	p.d.warnf(CodeNotImplemented, n.pos(), n.kw.text, "'%s' is accepted but not implemented by gokeepalived; it has no effect", n.kw.text)
 }
 
 // sortDiags orders diagnostics by file (in reading order), line and column,

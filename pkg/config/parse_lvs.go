@@ -7,57 +7,52 @@ import (
 	"time"
 )
 
-// unset marks a checker timing not given at this level (inherited).
-const unset = -1
+// sslKeywords is SSL { } (used by SSL_GET checkers).
+var sslKeywords = newTable[SSLConfig]("SSL", nil, nil,
+	strKw("password", func(s *SSLConfig) *string { return &s.Password }),
+	strKw("ca", func(s *SSLConfig) *string { return &s.CA }),
+	strKw("certificate", func(s *SSLConfig) *string { return &s.Certificate }),
+	strKw("key", func(s *SSLConfig) *string { return &s.Key }),
+)
 
-func (p *parser) ssl(n *node) {
+func (p *parser) ssl(n *node, c *Config) bool {
 	if !p.needBlock(n) {
-		return
+		return false
 	}
 	s := &SSLConfig{Pos: n.pos()}
-	for _, c := range n.children {
-		switch c.kw.text {
-		case "password":
-			s.Password, _ = p.str(c)
-		case "ca":
-			s.CA, _ = p.str(c)
-		case "certificate":
-			s.Certificate, _ = p.str(c)
-		case "key":
-			s.Key, _ = p.str(c)
-		default:
-			p.unknown(c)
-		}
-	}
-	p.cfg.SSL = s
+	var set keySet
+	parseBlock(p, sslKeywords, n.children, s, &set, nil)
+	c.SSL = s
+	return true
 }
 
-func (p *parser) vsGroup(n *node) {
+func (p *parser) vsGroup(n *node, c *Config) bool {
 	if !p.need(n) || !p.needBlock(n) {
-		return
+		return false
 	}
 	g := VirtualServerGroup{Pos: n.pos(), Name: n.args[0].text}
-	for _, c := range n.children {
-		if c.kw.text == "fwmark" {
-			if v, ok := p.int(c, 1, 1<<32-1); ok {
+	for _, l := range n.children {
+		if l.kw.text == "fwmark" {
+			if v, ok := p.int(l, 1, 1<<32-1); ok {
 				g.FWMarks = append(g.FWMarks, uint32(v))
 			}
 			continue
 		}
-		first, last, ok := addrRange(c.kw.text)
+		first, last, ok := addrRange(l.kw.text)
 		if !ok {
-			p.d.errorf(c.pos(), n.kw.text, "invalid address or range %q (expected IP, IP-LAST or CIDR, or fwmark N)", c.kw.text)
+			p.d.errorf(CodeInvalidValue, l.pos(), n.kw.text, "invalid address or range %q (expected IP, IP-LAST or CIDR, or fwmark N)", l.kw.text)
 			continue
 		}
-		a := VSGAddr{Pos: c.pos(), First: first, Last: last, Spec: c.kw.text}
-		if len(c.args) > 0 {
-			if v, ok := p.portArg(c, 0); ok {
+		a := VSGAddr{Pos: l.pos(), First: first, Last: last, Spec: l.kw.text}
+		if len(l.args) > 0 {
+			if v, ok := p.portArg(l, 0); ok {
 				a.Port = v
 			}
 		}
 		g.Addrs = append(g.Addrs, a)
 	}
-	p.cfg.VirtualServerGroups = append(p.cfg.VirtualServerGroups, g)
+	c.VirtualServerGroups = append(c.VirtualServerGroups, g)
+	return true
 }
 
 // addrRange parses a.b.c.d, a.b.c.d-e, a.b.c.d-e.f.g.h or a CIDR.
@@ -112,26 +107,307 @@ func lastOf(pf netip.Prefix) netip.Addr {
 	return a
 }
 
-func (p *parser) virtualServer(n *node) {
-	vs := VirtualServer{Pos: n.pos(), DelayLoop: 60 * time.Second, ConnectTimeout: unset, Retry: unset,
-		DelayBeforeRetry: unset, Warmup: unset, Quorum: 1}
+// Check timings (CheckTiming): the rows a virtual server, a real server
+// and a checker share, each level inheriting what it does not give
+// (resolveTimings).
+var timingNames = [...]string{"delay_loop", "connect_timeout", "retry", "delay_before_retry", "warmup"}
+
+// timingRow is the row of one check timing keyword in the table of a block
+// whose CheckTiming t returns.
+func timingRow[B any](name string, t func(*B) *CheckTiming) keyword[B] {
+	switch name {
+	case "delay_loop":
+		return timerKw(name, 0.000001, 1<<31, func(b *B) *time.Duration { return &t(b).DelayLoop })
+	case "connect_timeout":
+		return timerKw(name, 0.000001, 1<<31, func(b *B) *time.Duration { return &t(b).ConnectTimeout })
+	case "retry":
+		return intKw(name, 0, 1<<31-1, func(b *B) *int { return &t(b).Retry })
+	case "nb_get_retry":
+		// keepalived 2.2.7 knows it in HTTP_GET/SSL_GET only, with this
+		// warning; we take its plain meaning everywhere.
+		return aliasKw[B](name, "retry").deprecated("nb_get_retry is deprecated - please use 'retry'")
+	case "delay_before_retry":
+		return timerKw(name, 0, 1<<31, func(b *B) *time.Duration { return &t(b).DelayBeforeRetry })
+	case "warmup":
+		return timerKw(name, 0, 1<<31, func(b *B) *time.Duration { return &t(b).Warmup })
+	}
+	panic("config: no check timing " + name)
+}
+
+// timingGiven says which of the timingNames a block gave.
+func timingGiven[B any](t *table[B], set *keySet) (given [len(timingNames)]bool) {
+	for i, name := range timingNames {
+		given[i] = set.has(t.key(name))
+	}
+	return given
+}
+
+// field returns a pointer to the timing timingNames[i].
+func (c *CheckTiming) field(i int) any {
+	switch i {
+	case 0:
+		return &c.DelayLoop
+	case 1:
+		return &c.ConnectTimeout
+	case 2:
+		return &c.Retry
+	case 3:
+		return &c.DelayBeforeRetry
+	}
+	return &c.Warmup
+}
+
+// inherit takes from the level above each timing this level did not give.
+func (c *CheckTiming) inherit(given *[len(timingNames)]bool, from *CheckTiming, fromGiven [len(timingNames)]bool) {
+	for i := range given {
+		if !given[i] && fromGiven[i] {
+			switch f := c.field(i).(type) {
+			case *int:
+				*f = *from.field(i).(*int)
+			case *time.Duration:
+				*f = *from.field(i).(*time.Duration)
+			}
+			given[i] = true
+		}
+	}
+}
+
+const (
+	tDelayLoop = iota
+	tConnectTimeout
+	tRetry
+	tDelayBeforeRetry
+	tWarmup
+)
+
+func vsTiming(vs *VirtualServer) *CheckTiming { return &vs.CheckTiming }
+func rsTiming(rs *RealServer) *CheckTiming    { return &rs.CheckTiming }
+func ckTiming(ck *Checker) *CheckTiming       { return &ck.CheckTiming }
+
+// vsKeywords is virtual_server IP PORT | fwmark N | group NAME { }.
+var vsKeywords = newTable("virtual_server", func(vs *VirtualServer) *[]Directive { return &vs.Other }, []string{"snmp_name"},
+	compoundKw("ip_family", func(p *parser, n *node, vs *VirtualServer) bool {
+		s, ok := p.str(n)
+		if !ok {
+			return false
+		}
+		if s != "inet" && s != "inet6" {
+			p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "expected inet or inet6, got %q", s)
+			return false
+		}
+		vs.IPFamily = s
+		return true
+	}, func(d *dumper, vs *VirtualServer) { d.kv("ip_family", vs.IPFamily) }),
+	compoundKw("protocol", func(p *parser, n *node, vs *VirtualServer) bool {
+		s, ok := p.str(n)
+		if !ok {
+			return false
+		}
+		switch strings.ToUpper(s) {
+		case "TCP", "UDP", "SCTP":
+			vs.Protocol = strings.ToUpper(s)
+			return true
+		}
+		p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
+		return false
+	}, func(d *dumper, vs *VirtualServer) { d.kv("protocol", vs.Protocol) }),
+	compoundKw("lb_algo", (*parser).lbAlgo, func(d *dumper, vs *VirtualServer) {
+		d.words(append([]string{"lb_algo", vs.LBAlgo}, vs.SchedFlags...))
+	}),
+	aliasKw[VirtualServer]("lvs_sched", "lb_algo"),
+	compoundKw("lb_kind", func(p *parser, n *node, vs *VirtualServer) bool {
+		m, ok := p.lvsMethod(n)
+		if ok {
+			vs.LBKind = m
+		}
+		return ok
+	}, func(d *dumper, vs *VirtualServer) { d.line("lb_kind", vs.LBKind) }),
+	aliasKw[VirtualServer]("lvs_method", "lb_kind"),
+	compoundKw("persistence_timeout", (*parser).persistenceTimeout,
+		func(d *dumper, vs *VirtualServer) { d.nonZero("persistence_timeout", vs.PersistenceTimeout) }),
+	strKw("persistence_granularity", func(vs *VirtualServer) *string { return &vs.PersistenceGranularity }),
+	strKw("persistence_engine", func(vs *VirtualServer) *string { return &vs.PersistenceEngine }),
+	timingRow("delay_loop", vsTiming).or(60*time.Second),
+	timingRow("connect_timeout", vsTiming),
+	timingRow("retry", vsTiming),
+	timingRow("nb_get_retry", vsTiming),
+	timingRow("delay_before_retry", vsTiming),
+	timingRow("warmup", vsTiming),
+	compoundKw("sorry_server", (*parser).sorryServer, func(d *dumper, vs *VirtualServer) {
+		if vs.SorryServer.IsValid() {
+			d.line("sorry_server", vs.SorryServer.Addr().String(), itoa(int(vs.SorryServer.Port())))
+		}
+	}),
+	boolKw("sorry_server_inhibit", func(vs *VirtualServer) *bool { return &vs.SorryServerInhibit }),
+	compoundKw("sorry_server_lvs_method", func(p *parser, n *node, vs *VirtualServer) bool {
+		m, ok := p.lvsMethod(n)
+		if ok {
+			vs.SorryServerLVSMethod = m
+		}
+		return ok
+	}, func(d *dumper, vs *VirtualServer) { d.kv("sorry_server_lvs_method", vs.SorryServerLVSMethod) }),
+	intKw("quorum", 1, 1<<31-1, func(vs *VirtualServer) *int { return &vs.Quorum }).or(1),
+	intKw("hysteresis", 0, 1<<31-1, func(vs *VirtualServer) *int { return &vs.Hysteresis }),
+	notifyKw("quorum_up", func(vs *VirtualServer) *Notify { return &vs.QuorumUp }),
+	notifyKw("quorum_down", func(vs *VirtualServer) *Notify { return &vs.QuorumDown }),
+	boolKw("alpha", func(vs *VirtualServer) *bool { return &vs.Alpha }),
+	boolKw("omega", func(vs *VirtualServer) *bool { return &vs.Omega }),
+	boolKw("inhibit_on_failure", func(vs *VirtualServer) *bool { return &vs.InhibitOnFailure }),
+	boolKw("ha_suspend", func(vs *VirtualServer) *bool { return &vs.HASuspend }),
+	strKw("virtualhost", func(vs *VirtualServer) *string { return &vs.Virtualhost }),
+	boolKw("smtp_alert", func(vs *VirtualServer) *bool { return &vs.SMTPAlert }).dumped(dumpOnOff).
+		fromGlobal(func(g *GlobalDefs) any { return g.SMTPAlertChecker || g.SMTPAlert }),
+	compoundKw("nat_mask", func(p *parser, n *node, vs *VirtualServer) bool {
+		// Obsolete (removed from keepalived, still in tutorials: seed
+		// 002). keepalived 2.2.7: "Unknown keyword 'nat_mask'".
+		p.d.warnf(CodeUnknownKeyword, n.pos(), n.kw.text, "Unknown keyword 'nat_mask' (obsolete, removed from keepalived; ignored)")
+		return false
+	}, nil),
+	// Real servers are written after the virtual server's own keywords.
+	compoundKw("real_server", func(p *parser, n *node, vs *VirtualServer) bool {
+		// Parsed in place: the slice has room for every real server.
+		vs.RealServers = append(vs.RealServers, RealServer{})
+		if !p.realServer(n, &vs.RealServers[len(vs.RealServers)-1]) {
+			vs.RealServers = vs.RealServers[:len(vs.RealServers)-1]
+			return false
+		}
+		return true
+	}, nil),
+	schedFlagKw("ops"), schedFlagKw("hashed"), schedFlagKw("flag-1"), schedFlagKw("flag-2"), schedFlagKw("flag-3"),
+	schedFlagKw("sh-port"), schedFlagKw("sh-fallback"), schedFlagKw("mh-port"), schedFlagKw("mh-fallback"),
+)
+
+// schedFlagKw is a scheduler flag given as a keyword of its own.
+func schedFlagKw(name string) keyword[VirtualServer] {
+	return compoundKw(name, func(p *parser, n *node, vs *VirtualServer) bool {
+		vs.SchedFlags = append(vs.SchedFlags, name)
+		return true
+	}, nil)
+}
+
+// rsKeywords is real_server IP [PORT] { }. alpha, inhibit_on_failure,
+// smtp_alert, virtualhost and the check timings default to the virtual
+// server's (completeVS, resolveTimings).
+var rsKeywords = newTable("real_server", func(rs *RealServer) *[]Directive { return &rs.Other }, nil,
+	intKw("weight", 0, 65535, func(rs *RealServer) *int { return &rs.Weight }).or(1),
+	compoundKw("lvs_method", func(p *parser, n *node, rs *RealServer) bool {
+		m, ok := p.lvsMethod(n)
+		if ok {
+			rs.LBKind = m
+		}
+		return ok
+	}, func(d *dumper, rs *RealServer) { d.kv("lvs_method", rs.LBKind) }),
+	notifyKw("notify_up", func(rs *RealServer) *Notify { return &rs.NotifyUp }),
+	notifyKw("notify_down", func(rs *RealServer) *Notify { return &rs.NotifyDown }),
+	intKw("uthreshold", 0, 1<<31-1, func(rs *RealServer) *int { return &rs.UThreshold }).dumped(dumpNonZero),
+	intKw("lthreshold", 0, 1<<31-1, func(rs *RealServer) *int { return &rs.LThreshold }).dumped(dumpNonZero),
+	boolKw("inhibit_on_failure", func(rs *RealServer) *bool { return &rs.InhibitOnFailure }).dumped(dumpOnOff),
+	boolKw("alpha", func(rs *RealServer) *bool { return &rs.Alpha }).dumped(dumpOnOff),
+	boolKw("smtp_alert", func(rs *RealServer) *bool { return &rs.SMTPAlert }).dumped(dumpOnOff),
+	strKw("virtualhost", func(rs *RealServer) *string { return &rs.Virtualhost }),
+	timingRow("delay_loop", rsTiming),
+	timingRow("connect_timeout", rsTiming),
+	timingRow("retry", rsTiming),
+	timingRow("nb_get_retry", rsTiming),
+	timingRow("delay_before_retry", rsTiming),
+	timingRow("warmup", rsTiming),
+	checkerKw("HTTP_GET"), checkerKw("SSL_GET"), checkerKw("TCP_CHECK"), checkerKw("SMTP_CHECK"),
+	checkerKw("MISC_CHECK"), checkerKw("DNS_CHECK"), checkerKw("UDP_CHECK"), checkerKw("PING_CHECK"),
+	checkerKw("FILE_CHECK"), checkerKw("BFD_CHECK"),
+)
+
+var (
+	kRSAlpha     = rsKeywords.key("alpha")
+	kRSInhibit   = rsKeywords.key("inhibit_on_failure")
+	kRSSMTPAlert = rsKeywords.key("smtp_alert")
+	kCkAlpha     = checkerKeywords.key("alpha")
+)
+
+// checkerKw is a checker block of a real server (written after the real
+// server's own keywords).
+func checkerKw(kind string) keyword[RealServer] {
+	return compoundKw(kind, func(p *parser, n *node, rs *RealServer) bool {
+		rs.Checkers = append(rs.Checkers, Checker{})
+		if !p.checker(n, &rs.Checkers[len(rs.Checkers)-1]) {
+			rs.Checkers = rs.Checkers[:len(rs.Checkers)-1]
+			return false
+		}
+		return true
+	}, nil)
+}
+
+// checkerKeywords are the options checkers share; checkerAccepts says
+// which ones each kind takes, checkerSpecific parses the others.
+var checkerKeywords = newTable[Checker]("checker", nil, nil,
+	addrKw("connect_ip", func(ck *Checker) *netip.Addr { return &ck.ConnectIP }),
+	compoundKw("connect_port", func(p *parser, n *node, ck *Checker) bool {
+		return p.need(n) && p.setPort(n, &ck.ConnectPort)
+	}, func(d *dumper, ck *Checker) { d.port("connect_port", ck.ConnectPort) }),
+	addrKw("bindto", func(ck *Checker) *netip.Addr { return &ck.BindTo }),
+	strKw("bind_if", func(ck *Checker) *string { return &ck.BindIf }),
+	compoundKw("bind_port", func(p *parser, n *node, ck *Checker) bool {
+		return p.need(n) && p.setPort(n, &ck.BindPort)
+	}, func(d *dumper, ck *Checker) { d.port("bind_port", ck.BindPort) }),
+	compoundKw("fwmark", func(p *parser, n *node, ck *Checker) bool {
+		v, ok := p.int(n, 0, 1<<32-1)
+		if ok {
+			ck.FWMark = uint32(v)
+		}
+		return ok
+	}, func(d *dumper, ck *Checker) {
+		if ck.FWMark != 0 {
+			d.line("fwmark", strconv.FormatUint(uint64(ck.FWMark), 10))
+		}
+	}),
+	timingRow("connect_timeout", ckTiming),
+	timingRow("retry", ckTiming),
+	timingRow("nb_get_retry", ckTiming),
+	timingRow("delay_before_retry", ckTiming),
+	timingRow("warmup", ckTiming),
+	timingRow("delay_loop", ckTiming),
+	boolKw("alpha", func(ck *Checker) *bool { return &ck.Alpha }).dumped(dumpOnOff),
+	boolKw("log_all_failures", func(ck *Checker) *bool { return &ck.LogAllFailures }),
+)
+
+func (p *parser) setPort(n *node, dst *uint16) bool {
+	v, ok := p.portArg(n, 0)
+	if ok {
+		*dst = v
+	}
+	return ok
+}
+
+func (p *parser) virtualServer(n *node, c *Config) bool {
+	// Parsed in place at the end of the list (no copy of the block's
+	// model escapes), dropped again when its header is wrong.
+	c.VirtualServers = append(c.VirtualServers, VirtualServer{})
+	if !p.virtualServerInto(n, &c.VirtualServers[len(c.VirtualServers)-1]) {
+		c.VirtualServers = c.VirtualServers[:len(c.VirtualServers)-1]
+		return false
+	}
+	return true
+}
+
+func (p *parser) virtualServerInto(n *node, vs *VirtualServer) bool {
+	vs.Pos = n.pos()
+	vsKeywords.setDefaults(vs)
 	switch {
 	case len(n.args) >= 1 && n.args[0].text == "fwmark":
-		if v, ok := p.intArg(n, 1, 1, 1<<32-1); ok {
-			vs.FWMark = uint32(v)
-		} else {
-			return
+		v, ok := p.intArg(n, 1, 1, 1<<32-1)
+		if !ok {
+			return false
 		}
+		vs.FWMark = uint32(v)
 	case len(n.args) >= 1 && n.args[0].text == "group":
 		if len(n.args) < 2 {
-			p.d.errorf(n.pos(), n.kw.text, "missing group name")
-			return
+			p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing group name")
+			return false
 		}
 		vs.Group = n.args[1].text
 	case len(n.args) >= 1:
 		a, ok := p.addrArg(n, 0)
 		if !ok {
-			return
+			return false
 		}
 		vs.Addr = a
 		if len(n.args) > 1 {
@@ -140,11 +416,11 @@ func (p *parser) virtualServer(n *node) {
 			}
 		}
 	default:
-		p.d.errorf(n.pos(), n.kw.text, "expected IP PORT, fwmark N or group NAME")
-		return
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "expected IP PORT, fwmark N or group NAME")
+		return false
 	}
 	if !p.needBlock(n) {
-		return
+		return false
 	}
 	nrs := 0
 	for _, c := range n.children {
@@ -153,109 +429,52 @@ func (p *parser) virtualServer(n *node) {
 		}
 	}
 	vs.RealServers = make([]RealServer, 0, nrs)
-	for _, c := range n.children {
-		kw := c.kw.text
-		switch kw {
-		case "lb_algo", "lvs_sched":
-			if p.need(c) {
-				if validSched(c.args[0].text) {
-					vs.LBAlgo = c.args[0].text
-				} else {
-					p.d.errorf(c.args[0].pos(), kw, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", c.args[0].text)
-				}
-				for _, a := range c.args[1:] {
-					vs.SchedFlags = append(vs.SchedFlags, a.text)
-				}
-			}
-		case "lb_kind", "lvs_method":
-			if m, ok := p.lvsMethod(c); ok {
-				vs.LBKind = m
-			}
-		case "protocol":
-			if s, ok := p.str(c); ok {
-				switch strings.ToUpper(s) {
-				case "TCP", "UDP", "SCTP":
-					vs.Protocol = strings.ToUpper(s)
-				default:
-					p.d.errorf(c.args[0].pos(), kw, "unknown protocol %q (expected TCP, UDP or SCTP)", s)
-				}
-			}
-		case "persistence_timeout":
-			if len(c.args) == 0 {
-				// keepalived.conf(5): no value means 360 seconds.
-				vs.PersistenceTimeout = 360 * time.Second
-			} else if v, ok := p.timer(c, 0, 2678400); ok {
-				// 0 (seeds 001, 002) plainly means no persistence;
-				// keepalived 2.2.7 rejects it with a range error.
-				vs.PersistenceTimeout = v.Truncate(time.Second)
-			}
-		case "persistence_granularity":
-			vs.PersistenceGranularity, _ = p.str(c)
-		case "persistence_engine":
-			vs.PersistenceEngine, _ = p.str(c)
-		case "sorry_server":
-			if a, ok := p.addrArg(c, 0); ok {
-				var port uint16
-				if len(c.args) > 1 {
-					port, _ = p.portArg(c, 1)
-				}
-				vs.SorryServer = netip.AddrPortFrom(a, port)
-			}
-		case "sorry_server_inhibit":
-			setBool(p, c, &vs.SorryServerInhibit)
-		case "sorry_server_lvs_method":
-			if m, ok := p.lvsMethod(c); ok {
-				vs.SorryServerLVSMethod = m
-			}
-		case "quorum":
-			setInt(p, c, &vs.Quorum, 1, 1<<31-1)
-		case "hysteresis":
-			setInt(p, c, &vs.Hysteresis, 0, 1<<31-1)
-		case "quorum_up":
-			vs.QuorumUp, _ = p.notify(c)
-		case "quorum_down":
-			vs.QuorumDown, _ = p.notify(c)
-		case "alpha":
-			setBool(p, c, &vs.Alpha)
-		case "omega":
-			setBool(p, c, &vs.Omega)
-		case "inhibit_on_failure":
-			setBool(p, c, &vs.InhibitOnFailure)
-		case "ha_suspend":
-			setBool(p, c, &vs.HASuspend)
-		case "virtualhost":
-			vs.Virtualhost, _ = p.str(c)
-		case "smtp_alert":
-			setBool(p, c, &vs.SMTPAlert)
-			vs.smtpAlertSet = true
-		case "ip_family":
-			if s, ok := p.str(c); ok {
-				if s != "inet" && s != "inet6" {
-					p.d.errorf(c.args[0].pos(), kw, "expected inet or inet6, got %q", s)
-				} else {
-					vs.IPFamily = s
-				}
-			}
-		case "nat_mask":
-			// Obsolete (removed from keepalived, still in tutorials:
-			// seed 002). keepalived 2.2.7: "Unknown keyword 'nat_mask'".
-			p.d.warnf(c.pos(), kw, "Unknown keyword 'nat_mask' (obsolete, removed from keepalived; ignored)")
-		case "real_server":
-			if rs, ok := p.realServer(c); ok {
-				vs.RealServers = append(vs.RealServers, rs)
-			}
-		case "ops", "hashed", "flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback":
-			vs.SchedFlags = append(vs.SchedFlags, kw)
-		case "snmp_name":
-			p.ignored(c)
-			vs.Other = append(vs.Other, keep(c))
-		default:
-			if !p.timing(c, &vs.DelayLoop, &vs.ConnectTimeout, &vs.Retry, &vs.DelayBeforeRetry, &vs.Warmup) {
-				p.unknown(c)
-			}
-		}
+	parseBlock(p, vsKeywords, n.children, vs, &vs.set, nil)
+	return true
+}
+
+func (p *parser) lbAlgo(n *node, vs *VirtualServer) bool {
+	if !p.need(n) {
+		return false
 	}
-	p.cfg.VirtualServers = append(p.cfg.VirtualServers, vs)
+	ok := validSched(n.args[0].text)
+	if ok {
+		vs.LBAlgo = n.args[0].text
+	} else {
+		p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "Invalid lvs_scheduler '%s' (expected rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq or twos)", n.args[0].text)
+	}
+	for _, a := range n.args[1:] {
+		vs.SchedFlags = append(vs.SchedFlags, a.text)
+	}
+	return ok
+}
+
+func (p *parser) persistenceTimeout(n *node, vs *VirtualServer) bool {
+	if len(n.args) == 0 {
+		// keepalived.conf(5): no value means 360 seconds.
+		vs.PersistenceTimeout = 360 * time.Second
+		return true
+	}
+	v, ok := p.timer(n, 0, 2678400)
+	if ok {
+		// 0 (seeds 001, 002) plainly means no persistence; keepalived
+		// 2.2.7 rejects it with a range error.
+		vs.PersistenceTimeout = v.Truncate(time.Second)
+	}
+	return ok
+}
+
+func (p *parser) sorryServer(n *node, vs *VirtualServer) bool {
+	a, ok := p.addrArg(n, 0)
+	if !ok {
+		return false
+	}
+	var port uint16
+	if len(n.args) > 1 {
+		port, _ = p.portArg(n, 1)
+	}
+	vs.SorryServer = netip.AddrPortFrom(a, port)
+	return true
 }
 
 func validSched(s string) bool {
@@ -277,16 +496,17 @@ func (p *parser) lvsMethod(c *node) (string, bool) {
 	case "PMTU", "MASQ":
 		return "NAT", true
 	}
-	p.d.errorf(c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
+	p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
 	return "", false
 }
 
-func (p *parser) realServer(n *node) (RealServer, bool) {
-	rs := RealServer{Pos: n.pos(), Weight: 1, DelayLoop: unset, ConnectTimeout: unset, Retry: unset,
-		DelayBeforeRetry: unset, Warmup: unset}
+// realServer parses real_server IP [PORT] { } into rs (a zero value).
+func (p *parser) realServer(n *node, rs *RealServer) bool {
+	rs.Pos = n.pos()
+	rsKeywords.setDefaults(rs)
 	a, ok := p.addrArg(n, 0)
 	if !ok {
-		return rs, false
+		return false
 	}
 	rs.Addr = a
 	if len(n.args) > 1 {
@@ -294,100 +514,31 @@ func (p *parser) realServer(n *node) (RealServer, bool) {
 			rs.Port = v
 		}
 	}
-	for _, c := range n.children {
-		kw := c.kw.text
-		switch kw {
-		case "weight":
-			setInt(p, c, &rs.Weight, 0, 65535)
-		case "lvs_method":
-			if m, ok := p.lvsMethod(c); ok {
-				rs.LBKind = m
-			}
-		case "notify_up":
-			rs.NotifyUp, _ = p.notify(c)
-		case "notify_down":
-			rs.NotifyDown, _ = p.notify(c)
-		case "uthreshold":
-			rs.UThreshold, _ = p.int(c, 0, 1<<31-1)
-		case "lthreshold":
-			rs.LThreshold, _ = p.int(c, 0, 1<<31-1)
-		case "inhibit_on_failure":
-			setBool(p, c, &rs.InhibitOnFailure)
-			rs.inhibitSet = true
-		case "alpha":
-			setBool(p, c, &rs.Alpha)
-			rs.alphaSet = true
-		case "smtp_alert":
-			setBool(p, c, &rs.SMTPAlert)
-			rs.smtpAlertSet = true
-		case "virtualhost":
-			rs.Virtualhost, _ = p.str(c)
-		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "SMTP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK",
-			"PING_CHECK", "FILE_CHECK", "BFD_CHECK":
-			if ck, ok := p.checker(c); ok {
-				rs.Checkers = append(rs.Checkers, ck)
-			}
-		default:
-			if !p.timing(c, &rs.DelayLoop, &rs.ConnectTimeout, &rs.Retry, &rs.DelayBeforeRetry, &rs.Warmup) {
-				p.unknown(c)
-			}
-		}
-	}
-	return rs, true
+	parseBlock(p, rsKeywords, n.children, rs, &rs.set, nil)
+	return true
 }
 
-func (p *parser) checker(n *node) (Checker, bool) {
+// checker parses a checker block into ck (a zero value); false when
+// keepalived drops it.
+func (p *parser) checker(n *node, ck *Checker) bool {
 	kind := n.kw.text
-	ck := Checker{Pos: n.pos(), Kind: kind, ConnectTimeout: unset, Retry: unset, DelayBeforeRetry: unset,
-		Warmup: unset, DelayLoop: unset}
+	ck.Pos, ck.Kind = n.pos(), kind
 	for _, c := range n.children {
-		kw := c.kw.text
-		if !checkerAccepts(kind, kw) {
-			if !p.checkerSpecific(&ck, c) {
-				p.unknown(c)
-			}
-			continue
-		}
-		switch kw {
-		case "connect_ip":
-			ck.ConnectIP, _ = p.addr(c)
-		case "connect_port":
-			if p.need(c) {
-				ck.ConnectPort, _ = p.portArg(c, 0)
-			}
-		case "bindto":
-			ck.BindTo, _ = p.addr(c)
-		case "bind_if":
-			ck.BindIf, _ = p.str(c)
-		case "bind_port":
-			if p.need(c) {
-				ck.BindPort, _ = p.portArg(c, 0)
-			}
-		case "fwmark":
-			if v, ok := p.int(c, 0, 1<<32-1); ok {
-				ck.FWMark = uint32(v)
-			}
-		case "alpha":
-			setBool(p, c, &ck.Alpha)
-			ck.alphaSet = true
-		case "log_all_failures":
-			setBool(p, c, &ck.LogAllFailures)
-		default:
-			if !p.timing(c, &ck.DelayLoop, &ck.ConnectTimeout, &ck.Retry, &ck.DelayBeforeRetry, &ck.Warmup) &&
-				!p.checkerSpecific(&ck, c) {
-				p.unknown(c)
-			}
+		if checkerAccepts(kind, c.kw.text) {
+			parseOne(p, checkerKeywords, c, ck, &ck.set, nil)
+		} else if !p.checkerSpecific(ck, c) {
+			p.unknown(c)
 		}
 	}
 	if (kind == "HTTP_GET" || kind == "SSL_GET") && len(ck.URLs) == 0 {
-		p.d.warnf(n.pos(), kind, "HTTP/SSL_GET checker has no urls specified - ignoring")
-		return ck, false
+		p.d.warnf(CodeIgnored, n.pos(), kind, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		return false
 	}
 	if kind == "MISC_CHECK" && ck.MiscPath == "" {
-		p.d.warnf(n.pos(), kind, "MISC_CHECK with no misc_path - ignoring")
-		return ck, false
+		p.d.warnf(CodeIgnored, n.pos(), kind, "MISC_CHECK with no misc_path - ignoring")
+		return false
 	}
-	return ck, true
+	return true
 }
 
 // checkerSpecific handles the keywords of one checker kind.
@@ -408,7 +559,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				case "1.0", "1.0C", "1.1", "1.0c":
 					ck.HTTPProtocol = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos(), kw, "expected 1.0, 1.0C or 1.1, got %q", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "expected 1.0, 1.0C or 1.1, got %q", s)
 				}
 			}
 		case "virtualhost":
@@ -459,7 +610,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 				case "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA":
 					ck.DNSType = strings.ToUpper(s)
 				default:
-					p.d.errorf(c.args[0].pos(), kw, "unknown DNS type %q", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), kw, "unknown DNS type %q", s)
 				}
 			}
 		case "name":
@@ -488,12 +639,7 @@ func (p *parser) checkerSpecific(ck *Checker, c *node) bool {
 		case "track_file":
 			ck.TrackFile, _ = p.str(c)
 		case "weight":
-			if v, ok := p.intArg(c, 0, -254, 254); ok {
-				ck.Weight = v
-			}
-			if len(c.args) > 1 && c.args[1].text == "reverse" {
-				ck.Reverse = true
-			}
+			p.trackWeight(c, &ck.Weight, &ck.Reverse)
 		default:
 			return false
 		}
@@ -528,13 +674,13 @@ func (p *parser) url(n *node) (URL, bool) {
 					h, err2 = strconv.Atoi(hi)
 				}
 				if err1 != nil || err2 != nil || l < 100 || h > 599 || h < l {
-					p.d.errorf(c.args[i].pos(), c.kw.text, "invalid status code %q (expected 100-599 or a range)", a.text)
+					p.d.errorf(CodeInvalidValue, c.args[i].pos(), c.kw.text, "invalid status code %q (expected 100-599 or a range)", a.text)
 					continue
 				}
 				u.StatusCodes = append(u.StatusCodes, StatusRange{l, h})
 			}
 			if len(c.args) == 0 {
-				p.d.errorf(c.pos(), c.kw.text, "missing value")
+				p.d.errorf(CodeMissingValue, c.pos(), c.kw.text, "missing value")
 			}
 		case "virtualhost":
 			u.Virtualhost, _ = p.str(c)
@@ -552,41 +698,10 @@ func (p *parser) url(n *node) (URL, bool) {
 	if u.Path == "" {
 		// keepalived 2.2.7 drops it (and crashes later when no url is
 		// left: exit 139 recorded in testdata/keepalived).
-		p.d.warnf(n.pos(), "url", "HTTP/SSL_GET checker url has no path - ignoring")
+		p.d.warnf(CodeIgnored, n.pos(), "url", "HTTP/SSL_GET checker url has no path - ignoring")
 		return u, false
 	}
 	return u, true
-}
-
-// deprecatedRetry warns about nb_get_retry, the old name of retry
-// (keepalived 2.2.7: "nb_get_retry is deprecated - please use 'retry'";
-// in TCP_CHECK 2.2.7 does not know it at all, we take its plain meaning).
-// timing parses the check timings a virtual server, a real server and a
-// checker each take (an inner level inherits what it leaves unset, see
-// resolveTimings); false when c is none of them.
-func (p *parser) timing(c *node, delayLoop, connectTimeout *time.Duration, retry *int, delayBeforeRetry, warmup *time.Duration) bool {
-	switch c.kw.text {
-	case "delay_loop":
-		setTimer(p, c, delayLoop, 0.000001, 1<<31)
-	case "connect_timeout":
-		setTimer(p, c, connectTimeout, 0.000001, 1<<31)
-	case "retry", "nb_get_retry":
-		p.deprecatedRetry(c)
-		setInt(p, c, retry, 0, 1<<31-1)
-	case "delay_before_retry":
-		setTimer(p, c, delayBeforeRetry, 0, 1<<31)
-	case "warmup":
-		setTimer(p, c, warmup, 0, 1<<31)
-	default:
-		return false
-	}
-	return true
-}
-
-func (p *parser) deprecatedRetry(c *node) {
-	if c.kw.text == "nb_get_retry" {
-		p.d.warnf(c.pos(), c.kw.text, "nb_get_retry is deprecated - please use 'retry'")
-	}
 }
 
 // checkerAccepts says which common checker options keepalived 2.2.7 knows

@@ -7,188 +7,215 @@ import (
 	"time"
 )
 
-// instFlags remembers which instance keywords were given, for the
-// defaults keepalived derives from absent ones.
-type instFlags struct {
-	stateSet, prioritySet, versionSet, acceptSet, strictSet, skipSet bool
-	lpnaSet, hpsaSet, dtaSet, checkUcSet, smtpSet                    bool
-	garpDelaySet, garpRepeatSet, garpRefreshSet, garpRefRepSet       bool
-	lpDelaySet, lpRepeatSet                                          bool
-	nopreemptPos, statePos, advertPos, vridPos                       Pos
-	preemptDelayPos, authPos, unicastPos, unicastSrcPos              Pos
-	vridSet, notifyPrioSet                                           bool
-}
+// scriptKeywords is vrrp_script NAME { }.
+var scriptKeywords = newTable[VRRPScript]("vrrp_script", nil, nil,
+	compoundKw("script", (*parser).scriptCommand, func(d *dumper, s *VRRPScript) { d.line("script", quote(s.Script)) }),
+	timerKw("interval", 0.000001, 1<<31, func(s *VRRPScript) *time.Duration { return &s.Interval }).or(time.Second),
+	// timeout defaults to the interval (vrrpScript).
+	timerKw("timeout", 0.000001, 1<<31, func(s *VRRPScript) *time.Duration { return &s.Timeout }),
+	compoundKw("weight", (*parser).scriptWeight, func(d *dumper, s *VRRPScript) { d.weight(s.Weight, s.Reverse) }),
+	intKw("rise", 1, 1<<30, func(s *VRRPScript) *int { return &s.Rise }).or(1),
+	intKw("fall", 1, 1<<30, func(s *VRRPScript) *int { return &s.Fall }).or(1),
+	compoundKw("user", func(p *parser, n *node, s *VRRPScript) bool { return p.userGroup(n, &s.User, &s.Group) },
+		func(d *dumper, s *VRRPScript) {
+			user, group := scriptUser(s.User, s.Group, s.userInherited)
+			d.kvOpt("user", user, group)
+		}),
+	flagKw("init_fail", func(s *VRRPScript) *bool { return &s.InitFail }),
+)
 
-func (p *parser) vrrpScript(n *node) {
+var kScriptTimeout = scriptKeywords.key("timeout")
+
+func (p *parser) vrrpScript(n *node, c *Config) bool {
 	if !p.need(n) || !p.needBlock(n) {
-		return
+		return false
 	}
-	s := VRRPScript{Pos: n.pos(), Name: n.args[0].text, Interval: time.Second, Timeout: -1, Rise: 1, Fall: 1}
-	for _, c := range n.children {
-		switch c.kw.text {
-		case "script":
-			if p.need(c) {
-				s.Script = p.command(c)
-				p.checkScriptPath(c, s.Script)
-			}
-		case "interval":
-			setTimer(p, c, &s.Interval, 0.000001, 1<<31)
-		case "timeout":
-			setTimer(p, c, &s.Timeout, 0.000001, 1<<31)
-		case "weight":
-			if v, ok := p.intArg(c, 0, -253, 253); ok {
-				s.Weight = v
-			}
-			for _, a := range c.args[min(1, len(c.args)):] {
-				switch a.text {
-				case "reverse":
-					s.Reverse = true
-				case "noreverse":
-					s.Reverse = false
-				default:
-					p.d.warnf(a.pos(), c.kw.text, "extra argument %q ignored (expected reverse)", a.text)
-				}
-			}
-		case "rise":
-			setInt(p, c, &s.Rise, 1, 1<<30)
-		case "fall":
-			setInt(p, c, &s.Fall, 1, 1<<30)
-		case "user":
-			if p.need(c) {
-				s.User = c.args[0].text
-				if len(c.args) > 1 {
-					s.Group = c.args[1].text
-				}
-			}
-		case "init_fail":
-			s.InitFail = true
-		default:
-			p.unknown(c)
-		}
-	}
-	if s.Timeout < 0 {
+	s := VRRPScript{Pos: n.pos(), Name: n.args[0].text}
+	scriptKeywords.setDefaults(&s)
+	parseBlock(p, scriptKeywords, n.children, &s, &s.set, nil)
+	if !s.set.has(kScriptTimeout) {
 		s.Timeout = s.Interval
 	}
 	if s.Script == "" {
-		p.d.errorf(n.pos(), n.kw.text, "vrrp_script %s has no 'script' command", s.Name)
+		p.d.errorf(CodeMissingRequired, n.pos(), n.kw.text, "vrrp_script %s has no 'script' command", s.Name)
 	}
-	for _, o := range p.cfg.Scripts {
+	for _, o := range c.Scripts {
 		if o.Name == s.Name {
-			p.d.errorf(n.pos(), n.kw.text, "vrrp_script %s already defined at %s", s.Name, o.Pos)
-			return
+			p.d.errorf(CodeDuplicate, n.pos(), n.kw.text, "vrrp_script %s already defined at %s", s.Name, o.Pos)
+			return false
 		}
 	}
-	p.cfg.Scripts = append(p.cfg.Scripts, s)
+	c.Scripts = append(c.Scripts, s)
+	return true
 }
 
-func (p *parser) trackFileDef(n *node) {
-	if !p.need(n) || !p.needBlock(n) {
-		return
-	}
-	t := TrackFileDef{Pos: n.pos(), Name: n.args[0].text, Weight: 1}
-	for _, c := range n.children {
-		switch c.kw.text {
-		case "file":
-			if s, ok := p.str(c); ok {
-				t.File = s
-				p.checkTypographic(c, s)
-			}
-		case "weight":
-			if v, ok := p.intArg(c, 0, -254, 254); ok {
-				t.Weight = v
-			}
-			if len(c.args) > 1 && c.args[1].text == "reverse" {
-				t.Reverse = true
-			}
-		case "init_file":
-			t.InitFile = true
-			for i, a := range c.args {
-				if a.text == "overwrite" {
-					t.InitOverwrite = true
-				} else if v, ok := p.intArg(c, i, -254, 254); ok {
-					t.InitValue = v
-				}
-			}
-		default:
-			p.unknown(c)
-		}
-	}
-	if t.File == "" {
-		p.d.errorf(n.pos(), n.kw.text, "track_file %s has no 'file'", t.Name)
-	}
-	p.cfg.TrackFiles = append(p.cfg.TrackFiles, t)
-}
-
-func (p *parser) trackProcessDef(n *node) {
-	if !p.need(n) || !p.needBlock(n) {
-		return
-	}
-	t := TrackProcessDef{Pos: n.pos(), Name: n.args[0].text, Quorum: 1}
-	for _, c := range n.children {
-		switch c.kw.text {
-		case "process":
-			if p.need(c) {
-				t.Process = c.args[0].text
-				for _, a := range c.args[1:] {
-					t.Args = append(t.Args, a.text)
-				}
-			}
-		case "param_match":
-			if s, ok := p.str(c); ok {
-				if s != "initial" && s != "partial" {
-					p.d.errorf(c.args[0].pos(), c.kw.text, "expected initial or partial, got %q", s)
-				} else {
-					t.ParamMatch = s
-				}
-			}
-		case "weight":
-			if v, ok := p.intArg(c, 0, -254, 254); ok {
-				t.Weight = v
-			}
-			if len(c.args) > 1 && c.args[1].text == "reverse" {
-				t.Reverse = true
-			}
-		case "quorum":
-			setInt(p, c, &t.Quorum, 1, 65535)
-		case "quorum_max":
-			setInt(p, c, &t.QuorumMax, 1, 65535)
-		case "delay":
-			setTimer(p, c, &t.Delay, 0, 1<<31)
-		case "fork_delay":
-			setTimer(p, c, &t.ForkDelay, 0, 1<<31)
-		case "terminate_delay":
-			setTimer(p, c, &t.TerminateDelay, 0, 1<<31)
-		case "full_command":
-			t.FullCommand = true
-		default:
-			p.unknown(c)
-		}
-	}
-	if t.Process == "" {
-		p.d.errorf(n.pos(), n.kw.text, "vrrp_track_process %s has no 'process'", t.Name)
-	}
-	p.cfg.TrackProcesses = append(p.cfg.TrackProcesses, t)
-}
-
-// tracks appends a track_* block of an instance or a sync group to its
-// list, with keepalived's weight range for that kind of tracker (±254 for
-// files and processes, ±253 otherwise); false when c is none of them.
-func (p *parser) tracks(c *node, ifaces, scripts, files, procs, bfds *[]TrackRef) bool {
-	switch c.kw.text {
-	case "track_interface":
-		*ifaces = append(*ifaces, p.trackList(c, -253, 253)...)
-	case "track_script":
-		*scripts = append(*scripts, p.trackList(c, -253, 253)...)
-	case "track_file":
-		*files = append(*files, p.trackList(c, -254, 254)...)
-	case "track_process":
-		*procs = append(*procs, p.trackList(c, -254, 254)...)
-	case "track_bfd":
-		*bfds = append(*bfds, p.trackList(c, -253, 253)...)
-	default:
+func (p *parser) scriptCommand(n *node, s *VRRPScript) bool {
+	if !p.need(n) {
 		return false
 	}
+	s.Script = p.command(n)
+	p.checkScriptPath(n, s.Script)
 	return true
+}
+
+// scriptWeight is weight -253..253 [reverse|noreverse].
+func (p *parser) scriptWeight(n *node, s *VRRPScript) bool {
+	v, ok := p.intArg(n, 0, -253, 253)
+	if ok {
+		s.Weight = v
+	}
+	for _, a := range n.args[min(1, len(n.args)):] {
+		switch a.text {
+		case "reverse":
+			s.Reverse = true
+		case "noreverse":
+			s.Reverse = false
+		default:
+			p.d.warnf(CodeExtraText, a.pos(), n.kw.text, "extra argument %q ignored (expected reverse)", a.text)
+		}
+	}
+	return ok
+}
+
+// trackFileKeywords is track_file NAME { } (and the old vrrp_track_file).
+var trackFileKeywords = newTable[TrackFileDef]("track_file", nil, nil,
+	compoundKw("file", func(p *parser, n *node, t *TrackFileDef) bool {
+		s, ok := p.str(n)
+		if ok {
+			t.File = s
+			p.checkTypographic(n, s)
+		}
+		return ok
+	}, func(d *dumper, t *TrackFileDef) { d.kv("file", t.File) }),
+	compoundKw("weight", func(p *parser, n *node, t *TrackFileDef) bool {
+		return p.trackWeight(n, &t.Weight, &t.Reverse)
+	}, func(d *dumper, t *TrackFileDef) { d.weight(t.Weight, t.Reverse) }),
+	compoundKw("init_file", (*parser).initFile, func(d *dumper, t *TrackFileDef) {
+		if t.InitFile {
+			w := []string{"init_file", itoa(t.InitValue)}
+			if t.InitOverwrite {
+				w = append(w, "overwrite")
+			}
+			d.line(w...)
+		}
+	}),
+)
+
+func (p *parser) trackFileDef(n *node, c *Config) bool {
+	if !p.need(n) || !p.needBlock(n) {
+		return false
+	}
+	t := TrackFileDef{Pos: n.pos(), Name: n.args[0].text, Weight: 1} // keepalived.conf(5): weight default 1
+	var set keySet
+	parseBlock(p, trackFileKeywords, n.children, &t, &set, nil)
+	if t.File == "" {
+		p.d.errorf(CodeMissingRequired, n.pos(), n.kw.text, "track_file %s has no 'file'", t.Name)
+	}
+	for _, o := range c.TrackFiles {
+		if o.Name == t.Name {
+			p.d.errorf(CodeDuplicate, n.pos(), n.kw.text, "track_file %s already defined at %s", t.Name, o.Pos)
+			return false
+		}
+	}
+	c.TrackFiles = append(c.TrackFiles, t)
+	return true
+}
+
+// trackWeight is weight -254..254 [reverse] of a track_file,
+// vrrp_track_process or FILE_CHECK.
+func (p *parser) trackWeight(n *node, w *int, reverse *bool) bool {
+	v, ok := p.intArg(n, 0, -254, 254)
+	if ok {
+		*w = v
+	}
+	if len(n.args) > 1 && n.args[1].text == "reverse" {
+		*reverse = true
+	}
+	return ok
+}
+
+func (p *parser) initFile(n *node, t *TrackFileDef) bool {
+	t.InitFile = true
+	for i, a := range n.args {
+		if a.text == "overwrite" {
+			t.InitOverwrite = true
+		} else if v, ok := p.intArg(n, i, -254, 254); ok {
+			t.InitValue = v
+		}
+	}
+	return true
+}
+
+// processKeywords is vrrp_track_process NAME { }.
+var processKeywords = newTable[TrackProcessDef]("vrrp_track_process", nil, nil,
+	compoundKw("process", func(p *parser, n *node, t *TrackProcessDef) bool {
+		if !p.need(n) {
+			return false
+		}
+		t.Process = n.args[0].text
+		for _, a := range n.args[1:] {
+			t.Args = append(t.Args, a.text)
+		}
+		return true
+	}, func(d *dumper, t *TrackProcessDef) {
+		w := []string{"process", quote(t.Process)}
+		for _, a := range t.Args {
+			w = append(w, quote(a))
+		}
+		d.line(w...)
+	}),
+	compoundKw("param_match", func(p *parser, n *node, t *TrackProcessDef) bool {
+		s, ok := p.str(n)
+		if !ok {
+			return false
+		}
+		if s != "initial" && s != "partial" {
+			p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "expected initial or partial, got %q", s)
+			return false
+		}
+		t.ParamMatch = s
+		return true
+	}, func(d *dumper, t *TrackProcessDef) { d.kv("param_match", t.ParamMatch) }),
+	compoundKw("weight", func(p *parser, n *node, t *TrackProcessDef) bool {
+		return p.trackWeight(n, &t.Weight, &t.Reverse)
+	}, func(d *dumper, t *TrackProcessDef) { d.weight(t.Weight, t.Reverse) }),
+	intKw("quorum", 1, 65535, func(t *TrackProcessDef) *int { return &t.Quorum }).or(1),
+	intKw("quorum_max", 1, 65535, func(t *TrackProcessDef) *int { return &t.QuorumMax }).dumped(dumpNonZero),
+	timerKw("delay", 0, 1<<31, func(t *TrackProcessDef) *time.Duration { return &t.Delay }),
+	timerKw("fork_delay", 0, 1<<31, func(t *TrackProcessDef) *time.Duration { return &t.ForkDelay }),
+	timerKw("terminate_delay", 0, 1<<31, func(t *TrackProcessDef) *time.Duration { return &t.TerminateDelay }),
+	flagKw("full_command", func(t *TrackProcessDef) *bool { return &t.FullCommand }),
+)
+
+func (p *parser) trackProcessDef(n *node, c *Config) bool {
+	if !p.need(n) || !p.needBlock(n) {
+		return false
+	}
+	t := TrackProcessDef{Pos: n.pos(), Name: n.args[0].text}
+	processKeywords.setDefaults(&t)
+	parseBlock(p, processKeywords, n.children, &t, &t.set, nil)
+	if t.Process == "" {
+		p.d.errorf(CodeMissingRequired, n.pos(), n.kw.text, "vrrp_track_process %s has no 'process'", t.Name)
+	}
+	for _, o := range c.TrackProcesses {
+		if o.Name == t.Name {
+			p.d.errorf(CodeDuplicate, n.pos(), n.kw.text, "vrrp_track_process %s already defined at %s", t.Name, o.Pos)
+			return false
+		}
+	}
+	c.TrackProcesses = append(c.TrackProcesses, t)
+	return true
+}
+
+// trackKw is a track_* block of an instance or a sync group, with
+// keepalived's weight range for that kind of tracker (±254 for files and
+// processes, ±253 otherwise).
+func trackKw[B any](name string, lim int64, list func(*B) *[]TrackRef) keyword[B] {
+	return compoundKw(name, func(p *parser, n *node, b *B) bool {
+		l := list(b)
+		*l = append(*l, p.trackList(n, -lim, lim)...)
+		return true
+	}, func(d *dumper, b *B) { d.tracks(name, *list(b)) })
 }
 
 // trackList parses track_* { NAME [weight W [reverse]] } blocks.
@@ -200,7 +227,7 @@ func (p *parser) trackList(n *node, lo, hi int64) []TrackRef {
 	}
 	for _, c := range n.children {
 		if c.block {
-			p.d.errorf(c.pos(), n.kw.text, "unexpected block in %s", n.kw.text)
+			p.d.errorf(CodeUnexpectedBlock, c.pos(), n.kw.text, "unexpected block in %s", n.kw.text)
 			continue
 		}
 		r := TrackRef{Pos: c.pos(), Name: c.kw.text}
@@ -210,244 +237,280 @@ func (p *parser) trackList(n *node, lo, hi int64) []TrackRef {
 	return out
 }
 
-func (p *parser) syncGroup(n *node) {
-	if !p.need(n) || !p.needBlock(n) {
-		return
-	}
-	g := SyncGroup{Pos: n.pos(), Name: n.args[0].text}
-	for _, c := range n.children {
-		switch c.kw.text {
-		case "group":
-			for _, a := range c.args {
-				g.Group = append(g.Group, a.text)
-			}
-			for _, m := range c.children {
-				g.Group = append(g.Group, m.kw.text)
-				for _, a := range m.args {
-					g.Group = append(g.Group, a.text)
-				}
-			}
-		case "notify_master":
-			g.NotifyMaster, _ = p.notify(c)
-		case "notify_backup":
-			g.NotifyBackup, _ = p.notify(c)
-		case "notify_fault":
-			g.NotifyFault, _ = p.notify(c)
-		case "notify_stop":
-			g.NotifyStop, _ = p.notify(c)
-		case "notify":
-			g.Notify, _ = p.notify(c)
-		case "smtp_alert":
-			setBool(p, c, &g.SMTPAlert)
-		case "notify_priority_changes":
-			setBool(p, c, &g.NotifyPriorityChanges)
-		case "sync_group_tracking_weight":
-			g.TrackingWeight = true
-		case "global_tracking":
-			p.d.warnf(c.pos(), c.kw.text, "global_tracking is deprecated; use sync_group_tracking_weight")
-			g.GlobalTracking = true
-			g.TrackingWeight = true
-		default:
-			if !p.tracks(c, &g.TrackInterfaces, &g.TrackScripts, &g.TrackFiles, &g.TrackProcesses, &g.TrackBFDs) {
-				p.unknown(c)
-			}
-		}
-	}
-	p.cfg.SyncGroups = append(p.cfg.SyncGroups, g)
+// notifyKw is a notify script keyword (notify_master "CMD ARGS" [USER [GROUP]]).
+func notifyKw[B any](name string, f func(*B) *Notify) keyword[B] {
+	return compoundKw(name, func(p *parser, n *node, b *B) bool {
+		var ok bool
+		*f(b), ok = p.notify(n)
+		return ok
+	}, func(d *dumper, b *B) { d.notify(name, *f(b)) })
 }
 
-// instance parses vrrp_instance NAME { }.
-func (p *parser) instance(n *node) {
+// syncGroupKeywords is vrrp_sync_group NAME { }.
+var syncGroupKeywords = newTable[SyncGroup]("vrrp_sync_group", nil, nil,
+	compoundKw("group", (*parser).syncGroupMembers, func(d *dumper, g *SyncGroup) {
+		d.open("group")
+		for _, m := range g.Group {
+			d.line(quote(m))
+		}
+		d.close()
+	}),
+	trackKw("track_interface", 253, func(g *SyncGroup) *[]TrackRef { return &g.TrackInterfaces }),
+	trackKw("track_script", 253, func(g *SyncGroup) *[]TrackRef { return &g.TrackScripts }),
+	trackKw("track_file", 254, func(g *SyncGroup) *[]TrackRef { return &g.TrackFiles }),
+	trackKw("track_process", 254, func(g *SyncGroup) *[]TrackRef { return &g.TrackProcesses }),
+	trackKw("track_bfd", 253, func(g *SyncGroup) *[]TrackRef { return &g.TrackBFDs }),
+	notifyKw("notify_master", func(g *SyncGroup) *Notify { return &g.NotifyMaster }),
+	notifyKw("notify_backup", func(g *SyncGroup) *Notify { return &g.NotifyBackup }),
+	notifyKw("notify_fault", func(g *SyncGroup) *Notify { return &g.NotifyFault }),
+	notifyKw("notify_stop", func(g *SyncGroup) *Notify { return &g.NotifyStop }),
+	notifyKw("notify", func(g *SyncGroup) *Notify { return &g.Notify }),
+	boolKw("smtp_alert", func(g *SyncGroup) *bool { return &g.SMTPAlert }),
+	boolKw("notify_priority_changes", func(g *SyncGroup) *bool { return &g.NotifyPriorityChanges }),
+	compoundKw("global_tracking", func(p *parser, n *node, g *SyncGroup) bool {
+		p.d.warnf(CodeDeprecated, n.pos(), n.kw.text, "global_tracking is deprecated; use sync_group_tracking_weight")
+		g.GlobalTracking, g.TrackingWeight = true, true
+		return true
+	}, func(d *dumper, g *SyncGroup) { d.flag("global_tracking", g.GlobalTracking) }),
+	flagKw("sync_group_tracking_weight", func(g *SyncGroup) *bool { return &g.TrackingWeight }).
+		dumpIf(func(g *SyncGroup) bool { return !g.GlobalTracking }),
+)
+
+func (p *parser) syncGroup(n *node, c *Config) bool {
 	if !p.need(n) || !p.needBlock(n) {
-		return
+		return false
 	}
-	vi := VRRPInstance{Pos: n.pos(), Name: n.args[0].text, Priority: 100, AdvertInt: time.Second, UnicastTTL: 255}
-	var fl instFlags
-	for _, c := range n.children {
-		kw := c.kw.text
-		switch kw {
-		case "state":
-			if s, ok := p.str(c); ok {
-				switch strings.ToUpper(s) {
-				case "MASTER", "BACKUP":
-					vi.State = strings.ToUpper(s)
-					fl.stateSet, fl.statePos = true, c.pos()
-				default:
-					p.d.errorf(c.args[0].pos(), kw, "unknown state %q (expected MASTER or BACKUP)", s)
-				}
-			}
-		case "interface":
-			setStr(p, c, &vi.Interface)
-		case "virtual_router_id":
-			fl.vridPos = c.pos()
-			if v, ok := p.int(c, 1, 255); ok {
-				vi.VRID, fl.vridSet = v, true
-			}
-		case "priority":
-			if v, ok := p.int(c, 1, 255); ok {
-				vi.Priority, fl.prioritySet = v, true
-			}
-		case "advert_int":
-			if v, ok := p.timer(c, 0.01, 255); ok {
-				vi.AdvertInt, fl.advertPos = v, c.pos()
-			}
-		case "version":
-			if v, ok := p.int(c, 2, 3); ok {
-				vi.Version, fl.versionSet = v, true
-			}
-		case "native_ipv6":
-			p.d.warnf(c.pos(), kw, "native_ipv6 is deprecated: the family comes from the VIPs")
-		case "nopreempt":
-			vi.Nopreempt, fl.nopreemptPos = true, c.pos()
-		case "preempt":
-			vi.Nopreempt = false
-		case "preempt_delay":
-			if v, ok := p.timer(c, 0, 1000); ok {
-				vi.PreemptDelay, fl.preemptDelayPos = v, c.pos()
-			}
-		case "mcast_src_ip":
-			if a, ok := p.addr(c); ok {
-				vi.McastSrcIP = a
-			}
-		case "mcast_dst_ip":
-			if a, ok := p.addr(c); ok {
-				if !a.IsMulticast() {
-					p.d.errorf(c.args[0].pos(), kw, "%s is not a multicast address", a)
-				} else {
-					vi.McastDstIP = a
-				}
-			}
-		case "unicast_src_ip":
-			if a, ok := p.addr(c); ok {
-				vi.UnicastSrcIP, fl.unicastSrcPos = a, c.pos()
-			}
-		case "unicast_peer":
-			fl.unicastPos = c.pos()
-			p.needBlock(c)
-			for _, pc := range c.children {
-				p.unicastPeer(&vi, pc)
-			}
-		case "unicast_ttl":
-			setInt(p, c, &vi.UnicastTTL, 1, 255)
-		case "check_unicast_src":
-			vi.CheckUnicastSrc, fl.checkUcSet = true, true
-		case "unicast_fault_no_peer":
-			vi.UnicastFaultNoPeer = true
-		case "authentication":
-			fl.authPos = c.pos()
-			p.auth(&vi, c)
-		case "virtual_ipaddress":
-			vi.VIPs = append(vi.VIPs, p.vipBlock(c)...)
-		case "virtual_ipaddress_excluded":
-			vi.EVIPs = append(vi.EVIPs, p.vipBlock(c)...)
-		case "virtual_routes":
-			vi.VirtualRoutes = append(vi.VirtualRoutes, p.routeBlock(c)...)
-		case "virtual_rules":
-			vi.VirtualRules = append(vi.VirtualRules, p.ruleBlock(c)...)
-		case "track_src_ip":
-			vi.TrackSrcIP = true
-		case "dont_track_primary":
-			vi.DontTrackPrimary = true
-		case "notify_master":
-			vi.NotifyMaster, _ = p.notify(c)
-		case "notify_backup":
-			vi.NotifyBackup, _ = p.notify(c)
-		case "notify_fault":
-			vi.NotifyFault, _ = p.notify(c)
-		case "notify_stop":
-			vi.NotifyStop, _ = p.notify(c)
-		case "notify_deleted":
-			vi.NotifyDeleted, _ = p.notify(c)
-		case "notify_master_rx_lower_pri":
-			vi.NotifyMasterRxLowerPri, _ = p.notify(c)
-		case "notify":
-			vi.Notify, _ = p.notify(c)
-		case "notify_priority_changes":
-			setBool(p, c, &vi.NotifyPriorityChanges)
-			fl.notifyPrioSet = true
-		case "smtp_alert":
-			setBool(p, c, &vi.SMTPAlert)
-			fl.smtpSet = true
-		case "garp_master_delay":
-			if v, ok := p.timer(c, 0, 255); ok {
-				vi.GARPMasterDelay, fl.garpDelaySet = v, true
-			}
-		case "garp_master_repeat":
-			if v, ok := p.int(c, 1, 255); ok {
-				vi.GARPMasterRepeat, fl.garpRepeatSet = v, true
-			}
-		case "garp_master_refresh":
-			if v, ok := p.timer(c, 0, 1<<31); ok {
-				vi.GARPMasterRefresh, fl.garpRefreshSet = v, true
-			}
-		case "garp_master_refresh_repeat":
-			if v, ok := p.int(c, 1, 255); ok {
-				vi.GARPMasterRefreshRepeat, fl.garpRefRepSet = v, true
-			}
-		case "garp_lower_prio_delay":
-			if v, ok := p.timer(c, 0, 255); ok {
-				vi.GARPLowerPrioDelay, fl.lpDelaySet = v, true
-			}
-		case "garp_lower_prio_repeat":
-			if v, ok := p.int(c, 0, 255); ok {
-				vi.GARPLowerPrioRepeat, fl.lpRepeatSet = v, true
-			}
-		case "skip_check_adv_addr":
-			setBool(p, c, &vi.SkipCheckAdvAddr)
-			fl.skipSet = true
-		case "strict_mode":
-			setBool(p, c, &vi.Strict)
-			fl.strictSet = true
-		case "accept":
-			vi.Accept, fl.acceptSet = true, true
-		case "no_accept":
-			vi.Accept, fl.acceptSet = false, true
-		case "lower_prio_no_advert":
-			setBool(p, c, &vi.LowerPrioNoAdvert)
-			fl.lpnaSet = true
-		case "higher_prio_send_advert":
-			setBool(p, c, &vi.HigherPrioSendAdvert)
-			fl.hpsaSet = true
-		case "down_timer_adverts":
-			if v, ok := p.int(c, 1, 100); ok {
-				vi.DownTimerAdverts, fl.dtaSet = v, true
-			}
-		case "use_vmac":
-			vi.UseVMAC = true
-			if len(c.args) > 0 {
-				vi.VMACName = c.args[0].text
-			}
-		case "vmac_xmit_base":
-			vi.VMACXmitBase = true
-		case "promote_secondaries":
-			vi.PromoteSecondaries = true
-		case "lvs_sync_daemon_interface":
-			p.d.warnf(c.pos(), kw, "lvs_sync_daemon_interface is deprecated; use lvs_sync_daemon in global_defs")
-			setStr(p, c, &vi.LVSSyncDaemonInterface)
-		case "debug":
-			if len(c.args) > 0 {
-				if v, ok := p.intArg(c, 0, 0, 4); ok {
-					vi.Debug = v
-				}
-			}
-		case "use_ipvlan", "use_vmac_addr", "vrf", "kernel_rx_buf_size", "linkbeat_use_polling",
-			"old_unicast_checksum", "garp_extra_if":
-			p.ignored(c)
-			vi.Other = append(vi.Other, keep(c))
-		default:
-			if !p.tracks(c, &vi.TrackInterfaces, &vi.TrackScripts, &vi.TrackFiles, &vi.TrackProcesses, &vi.TrackBFDs) {
-				p.unknown(c)
-			}
+	g := SyncGroup{Pos: n.pos(), Name: n.args[0].text}
+	parseBlock(p, syncGroupKeywords, n.children, &g, &g.set, nil)
+	c.SyncGroups = append(c.SyncGroups, g)
+	return true
+}
+
+func (p *parser) syncGroupMembers(n *node, g *SyncGroup) bool {
+	g.Group = append(g.Group, argTexts(n)...)
+	for _, m := range n.children {
+		g.Group = append(g.Group, m.kw.text)
+		g.Group = append(g.Group, argTexts(m)...)
+	}
+	return true
+}
+
+// instFlags is what the instance's derivations need beyond its keySet:
+// where each keyword was given (the last time), for their diagnostics.
+type instFlags struct {
+	at []keyAt
+}
+
+type keyAt struct {
+	key int
+	pos Pos
+}
+
+func (fl *instFlags) record(i int, n *node) { fl.at = append(fl.at, keyAt{i, n.pos()}) }
+
+// pos is where keyword i was last given (zero if it was not).
+func (fl *instFlags) pos(i int) Pos {
+	for j := len(fl.at) - 1; j >= 0; j-- {
+		if fl.at[j].key == i {
+			return fl.at[j].pos
 		}
 	}
-	p.cfg.Instances = append(p.cfg.Instances, vi)
-	p.instFlags = append(p.instFlags, fl)
+	return Pos{}
+}
+
+// instanceKeywords is vrrp_instance NAME { }. A keyword with a global_defs
+// value takes it when not given; the derivations keepalived makes on top
+// (strict mode, the address owner, IPv6) are instanceDefaults'.
+var instanceKeywords = newTable("vrrp_instance", func(vi *VRRPInstance) *[]Directive { return &vi.Other },
+	[]string{"use_ipvlan", "use_vmac_addr", "vrf", "kernel_rx_buf_size", "linkbeat_use_polling", "old_unicast_checksum", "garp_extra_if"},
+	compoundKw("state", (*parser).instanceState, func(d *dumper, vi *VRRPInstance) { d.line("state", vi.State) }),
+	strKw("interface", func(vi *VRRPInstance) *string { return &vi.Interface }),
+	intKw("virtual_router_id", 1, 255, func(vi *VRRPInstance) *int { return &vi.VRID }),
+	// keepalived.conf(5): priority 100; state MASTER without priority is
+	// the address owner, 255 (instanceDefaults).
+	intKw("priority", 1, 255, func(vi *VRRPInstance) *int { return &vi.Priority }).or(100),
+	timerKw("advert_int", 0.01, 255, func(vi *VRRPInstance) *time.Duration { return &vi.AdvertInt }).or(time.Second),
+	intKw("version", 2, 3, func(vi *VRRPInstance) *int { return &vi.Version }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPVersion }),
+	compoundKw("native_ipv6", func(p *parser, n *node, vi *VRRPInstance) bool {
+		p.d.warnf(CodeDeprecated, n.pos(), n.kw.text, "native_ipv6 is deprecated: the family comes from the VIPs")
+		return false
+	}, nil),
+	flagKw("nopreempt", func(vi *VRRPInstance) *bool { return &vi.Nopreempt }),
+	compoundKw("preempt", func(p *parser, n *node, vi *VRRPInstance) bool { vi.Nopreempt = false; return false }, nil),
+	timerKw("preempt_delay", 0, 1000, func(vi *VRRPInstance) *time.Duration { return &vi.PreemptDelay }),
+	addrKw("mcast_src_ip", func(vi *VRRPInstance) *netip.Addr { return &vi.McastSrcIP }),
+	addrKw("mcast_dst_ip", func(vi *VRRPInstance) *netip.Addr { return &vi.McastDstIP }).
+		mustBe(netip.Addr.IsMulticast, "a multicast address").dumpWith((*dumper).mcastDst),
+	addrKw("unicast_src_ip", func(vi *VRRPInstance) *netip.Addr { return &vi.UnicastSrcIP }),
+	compoundKw("unicast_peer", func(p *parser, n *node, vi *VRRPInstance) bool {
+		p.needBlock(n)
+		for _, pc := range n.children {
+			p.unicastPeer(vi, pc)
+		}
+		return true
+	}, (*dumper).unicastPeers),
+	// keepalived: "Cannot use unicast_ttl without unicast peers".
+	intKw("unicast_ttl", 1, 255, func(vi *VRRPInstance) *int { return &vi.UnicastTTL }).or(255).
+		dumpIf(func(vi *VRRPInstance) bool { return len(vi.UnicastPeers) > 0 }),
+	flagKw("check_unicast_src", func(vi *VRRPInstance) *bool { return &vi.CheckUnicastSrc }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPCheckUnicastSrc }).dumpWith((*dumper).checkUnicastSrc),
+	flagKw("unicast_fault_no_peer", func(vi *VRRPInstance) *bool { return &vi.UnicastFaultNoPeer }),
+	compoundKw("authentication", (*parser).auth, (*dumper).auth),
+	compoundKw("virtual_ipaddress", func(p *parser, n *node, vi *VRRPInstance) bool {
+		vi.VIPs = append(vi.VIPs, p.vipBlock(n)...)
+		return true
+	}, func(d *dumper, vi *VRRPInstance) { d.vipBlock("virtual_ipaddress", vi.VIPs) }),
+	compoundKw("virtual_ipaddress_excluded", func(p *parser, n *node, vi *VRRPInstance) bool {
+		vi.EVIPs = append(vi.EVIPs, p.vipBlock(n)...)
+		return true
+	}, func(d *dumper, vi *VRRPInstance) { d.vipBlock("virtual_ipaddress_excluded", vi.EVIPs) }),
+	compoundKw("virtual_routes", func(p *parser, n *node, vi *VRRPInstance) bool {
+		vi.VirtualRoutes = append(vi.VirtualRoutes, p.routeBlock(n)...)
+		return true
+	}, func(d *dumper, vi *VRRPInstance) { d.routeBlock("virtual_routes", vi.VirtualRoutes) }),
+	compoundKw("virtual_rules", func(p *parser, n *node, vi *VRRPInstance) bool {
+		vi.VirtualRules = append(vi.VirtualRules, p.ruleBlock(n)...)
+		return true
+	}, func(d *dumper, vi *VRRPInstance) { d.ruleBlock("virtual_rules", vi.VirtualRules) }),
+	trackKw("track_interface", 253, func(vi *VRRPInstance) *[]TrackRef { return &vi.TrackInterfaces }),
+	trackKw("track_script", 253, func(vi *VRRPInstance) *[]TrackRef { return &vi.TrackScripts }),
+	trackKw("track_file", 254, func(vi *VRRPInstance) *[]TrackRef { return &vi.TrackFiles }),
+	trackKw("track_process", 254, func(vi *VRRPInstance) *[]TrackRef { return &vi.TrackProcesses }),
+	trackKw("track_bfd", 253, func(vi *VRRPInstance) *[]TrackRef { return &vi.TrackBFDs }),
+	flagKw("track_src_ip", func(vi *VRRPInstance) *bool { return &vi.TrackSrcIP }),
+	flagKw("dont_track_primary", func(vi *VRRPInstance) *bool { return &vi.DontTrackPrimary }),
+	notifyKw("notify_master", func(vi *VRRPInstance) *Notify { return &vi.NotifyMaster }),
+	notifyKw("notify_backup", func(vi *VRRPInstance) *Notify { return &vi.NotifyBackup }),
+	notifyKw("notify_fault", func(vi *VRRPInstance) *Notify { return &vi.NotifyFault }),
+	notifyKw("notify_stop", func(vi *VRRPInstance) *Notify { return &vi.NotifyStop }),
+	notifyKw("notify_deleted", func(vi *VRRPInstance) *Notify { return &vi.NotifyDeleted }),
+	notifyKw("notify_master_rx_lower_pri", func(vi *VRRPInstance) *Notify { return &vi.NotifyMasterRxLowerPri }),
+	notifyKw("notify", func(vi *VRRPInstance) *Notify { return &vi.Notify }),
+	boolKw("notify_priority_changes", func(vi *VRRPInstance) *bool { return &vi.NotifyPriorityChanges }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPNotifyPriorityChanges }),
+	boolKw("smtp_alert", func(vi *VRRPInstance) *bool { return &vi.SMTPAlert }).dumped(dumpOnOff).
+		fromGlobal(func(g *GlobalDefs) any { return g.SMTPAlertVRRP || g.SMTPAlert }),
+	timerKw("garp_master_delay", 0, 255, func(vi *VRRPInstance) *time.Duration { return &vi.GARPMasterDelay }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPGARPMasterDelay }),
+	intKw("garp_master_repeat", 1, 255, func(vi *VRRPInstance) *int { return &vi.GARPMasterRepeat }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPGARPMasterRepeat }),
+	timerKw("garp_master_refresh", 0, 1<<31, func(vi *VRRPInstance) *time.Duration { return &vi.GARPMasterRefresh }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPGARPMasterRefresh }),
+	intKw("garp_master_refresh_repeat", 1, 255, func(vi *VRRPInstance) *int { return &vi.GARPMasterRefreshRepeat }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPGARPMasterRefreshRepeat }),
+	timerKw("garp_lower_prio_delay", 0, 255, func(vi *VRRPInstance) *time.Duration { return &vi.GARPLowerPrioDelay }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPGARPLowerPrioDelay }),
+	intKw("garp_lower_prio_repeat", 0, 255, func(vi *VRRPInstance) *int { return &vi.GARPLowerPrioRepeat }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPGARPLowerPrioRepeat }),
+	boolKw("skip_check_adv_addr", func(vi *VRRPInstance) *bool { return &vi.SkipCheckAdvAddr }).dumped(dumpOnOff).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPSkipCheckAdvAddr }),
+	boolKw("strict_mode", func(vi *VRRPInstance) *bool { return &vi.Strict }).dumped(dumpOnOff).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPStrict }),
+	compoundKw("accept", func(p *parser, n *node, vi *VRRPInstance) bool { vi.Accept = true; return true },
+		func(d *dumper, vi *VRRPInstance) {
+			if vi.Accept {
+				d.line("accept")
+			} else {
+				d.line("no_accept")
+			}
+		}),
+	compoundKw("no_accept", func(p *parser, n *node, vi *VRRPInstance) bool { vi.Accept = false; return true }, nil),
+	boolKw("lower_prio_no_advert", func(vi *VRRPInstance) *bool { return &vi.LowerPrioNoAdvert }).dumped(dumpOnOff).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPLowerPrioNoAdvert }),
+	boolKw("higher_prio_send_advert", func(vi *VRRPInstance) *bool { return &vi.HigherPrioSendAdvert }).dumped(dumpOnOff).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPHigherPrioSendAdvert }),
+	intKw("down_timer_adverts", 1, 100, func(vi *VRRPInstance) *int { return &vi.DownTimerAdverts }).
+		fromGlobal(func(g *GlobalDefs) any { return g.VRRPDownTimerAdverts }),
+	compoundKw("use_vmac", func(p *parser, n *node, vi *VRRPInstance) bool {
+		vi.UseVMAC = true
+		if len(n.args) > 0 {
+			vi.VMACName = n.args[0].text
+		}
+		return true
+	}, func(d *dumper, vi *VRRPInstance) {
+		switch {
+		case !vi.UseVMAC:
+		case vi.VMACName != "":
+			d.line("use_vmac", quote(vi.VMACName))
+		default:
+			d.line("use_vmac")
+		}
+	}),
+	flagKw("vmac_xmit_base", func(vi *VRRPInstance) *bool { return &vi.VMACXmitBase }),
+	flagKw("promote_secondaries", func(vi *VRRPInstance) *bool { return &vi.PromoteSecondaries }),
+	strKw("lvs_sync_daemon_interface", func(vi *VRRPInstance) *string { return &vi.LVSSyncDaemonInterface }).
+		deprecated("lvs_sync_daemon_interface is deprecated; use lvs_sync_daemon in global_defs"),
+	compoundKw("debug", func(p *parser, n *node, vi *VRRPInstance) bool {
+		if len(n.args) == 0 {
+			return true
+		}
+		v, ok := p.intArg(n, 0, 0, 4)
+		if ok {
+			vi.Debug = v
+		}
+		return ok
+	}, func(d *dumper, vi *VRRPInstance) {
+		if vi.Debug != 0 {
+			d.line("debug", itoa(vi.Debug))
+		}
+	}),
+)
+
+// Instance keywords the derivations ask about.
+var (
+	kState        = instanceKeywords.key("state")
+	kVRID         = instanceKeywords.key("virtual_router_id")
+	kPriority     = instanceKeywords.key("priority")
+	kAdvertInt    = instanceKeywords.key("advert_int")
+	kVersion      = instanceKeywords.key("version")
+	kNopreempt    = instanceKeywords.key("nopreempt")
+	kPreemptDelay = instanceKeywords.key("preempt_delay")
+	kMcastDst     = instanceKeywords.key("mcast_dst_ip")
+	kUnicastSrc   = instanceKeywords.key("unicast_src_ip")
+	kUnicastPeer  = instanceKeywords.key("unicast_peer")
+	kAuth         = instanceKeywords.key("authentication")
+	kAccept       = instanceKeywords.key("accept")
+	kNoAccept     = instanceKeywords.key("no_accept")
+	kLPNA         = instanceKeywords.key("lower_prio_no_advert")
+	kHPSA         = instanceKeywords.key("higher_prio_send_advert")
+	kLPDelay      = instanceKeywords.key("garp_lower_prio_delay")
+	kLPRepeat     = instanceKeywords.key("garp_lower_prio_repeat")
+)
+
+// instance parses vrrp_instance NAME { }.
+func (p *parser) instance(n *node, c *Config) bool {
+	if !p.need(n) || !p.needBlock(n) {
+		return false
+	}
+	// Parsed in place at the end of the list (no copy escapes).
+	c.Instances = append(c.Instances, VRRPInstance{Pos: n.pos(), Name: n.args[0].text})
+	vi := &c.Instances[len(c.Instances)-1]
+	instanceKeywords.setDefaults(vi)
+	p.instFlags = append(p.instFlags, instFlags{at: make([]keyAt, 0, len(n.children))})
+	fl := &p.instFlags[len(p.instFlags)-1]
+	parseBlock(p, instanceKeywords, n.children, vi, &vi.set, fl.record)
+	return true
+}
+
+func (p *parser) instanceState(n *node, vi *VRRPInstance) bool {
+	s, ok := p.str(n)
+	if !ok {
+		return false
+	}
+	switch strings.ToUpper(s) {
+	case "MASTER", "BACKUP":
+		vi.State = strings.ToUpper(s)
+		return true
+	}
+	p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "unknown state %q (expected MASTER or BACKUP)", s)
+	return false
 }
 
 func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 	a, err := netip.ParseAddr(c.kw.text)
 	if err != nil {
-		p.d.errorf(c.pos(), "unicast_peer", "invalid IP address %q", c.kw.text)
+		p.d.errorf(CodeInvalidValue, c.pos(), "unicast_peer", "invalid IP address %q", c.kw.text)
 		return
 	}
 	up := UnicastPeer{Pos: c.pos(), Addr: a}
@@ -462,15 +525,15 @@ func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 				up.MaxTTL = v
 			}
 		default:
-			p.d.errorf(c.args[i].pos(), "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
+			p.d.errorf(CodeUnknownOption, c.args[i].pos(), "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
 		}
 	}
 	vi.UnicastPeers = append(vi.UnicastPeers, up)
 }
 
-func (p *parser) auth(vi *VRRPInstance, n *node) {
+func (p *parser) auth(n *node, vi *VRRPInstance) bool {
 	if !p.needBlock(n) {
-		return
+		return false
 	}
 	for _, c := range n.children {
 		switch c.kw.text {
@@ -482,7 +545,7 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 				case "AH":
 					vi.AuthType = AuthAH
 				default:
-					p.d.errorf(c.args[0].pos(), c.kw.text, "unknown authentication type %q (expected PASS or AH)", s)
+					p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "unknown authentication type %q (expected PASS or AH)", s)
 				}
 			}
 		case "auth_pass":
@@ -491,13 +554,14 @@ func (p *parser) auth(vi *VRRPInstance, n *node) {
 				if len(s) > 8 {
 					// keepalived: "Truncating auth_pass to 8 characters";
 					// the model keeps it whole, the wire uses 8 bytes.
-					p.d.warnf(c.args[0].pos(), c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
+					p.d.warnf(CodeValueAdjusted, c.args[0].pos(), c.kw.text, "Truncating auth_pass to 8 characters (%q)", s[:8])
 				}
 			}
 		default:
 			p.unknown(c)
 		}
 	}
+	return true
 }
 
 // vipBlock parses a block of VIP lines: virtual_ipaddress,
@@ -545,14 +609,14 @@ func (p *parser) ruleBlock(n *node) []Rule {
 func (p *parser) vip(kw string, n *node) (VIP, bool) {
 	pf, ok := prefixOf(n.kw.text)
 	if !ok {
-		p.d.errorf(n.pos(), kw, "invalid address %q (expected ADDR[/LEN])", n.kw.text)
+		p.d.errorf(CodeInvalidValue, n.pos(), kw, "invalid address %q (expected ADDR[/LEN])", n.kw.text)
 		return VIP{}, false
 	}
 	v := VIP{Pos: n.pos(), Prefix: pf}
 	args := n.args
 	val := func(i int) (token, bool) {
 		if i+1 >= len(args) {
-			p.d.errorf(args[i].pos(), kw, "missing value after %q", args[i].text)
+			p.d.errorf(CodeMissingValue, args[i].pos(), kw, "missing value after %q", args[i].text)
 			return token{}, false
 		}
 		return args[i+1], true
@@ -565,7 +629,7 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 				i++
 				if t.text != "+" && t.text != "-" {
 					if _, err := netip.ParseAddr(t.text); err != nil {
-						p.d.errorf(t.pos(), kw, "invalid broadcast address %q", t.text)
+						p.d.errorf(CodeInvalidValue, t.pos(), kw, "invalid broadcast address %q", t.text)
 						continue
 					}
 				}
@@ -583,7 +647,7 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 				case "site", "link", "host", "nowhere", "global":
 					v.Scope = t.text
 				default:
-					p.d.errorf(t.pos(), kw, "unknown scope %q (expected site, link, host, nowhere or global)", t.text)
+					p.d.errorf(CodeInvalidValue, t.pos(), kw, "unknown scope %q (expected site, link, host, nowhere or global)", t.text)
 				}
 			}
 		case "label":
@@ -598,7 +662,7 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 				if err != nil {
 					// keepalived: "Invalid peer address", the whole
 					// address line is skipped.
-					p.d.errorf(t.pos(), kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
+					p.d.errorf(CodeInvalidValue, t.pos(), kw, "Invalid peer address %s (expected an address without prefix length)", t.text)
 					return VIP{}, false
 				}
 				v.Peer = a
@@ -630,14 +694,14 @@ func (p *parser) vip(kw string, n *node) (VIP, bool) {
 		default:
 			// keepalived: "Unknown configuration entry '%s' for ip
 			// address - ignoring" (seed 004 annotates a VIP this way).
-			p.d.warnf(a.pos(), kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
+			p.d.warnf(CodeUnknownOption, a.pos(), kw, "Unknown configuration entry '%s' for ip address - ignoring", a.text)
 		}
 	}
 	if n.block {
-		p.d.errorf(n.pos(), kw, "unexpected block after an address")
+		p.d.errorf(CodeUnexpectedBlock, n.pos(), kw, "unexpected block after an address")
 	}
 	if v.Peer.IsValid() && strings.Contains(n.kw.text, "/") {
-		p.d.warnf(n.pos(), kw, "Cannot specify address prefix when specifying peer address - ignoring")
+		p.d.warnf(CodeValueAdjusted, n.pos(), kw, "Cannot specify address prefix when specifying peer address - ignoring")
 		v.Prefix = netip.PrefixFrom(v.Prefix.Addr(), v.Prefix.Addr().BitLen())
 	}
 	return v, true
@@ -654,7 +718,7 @@ func (p *parser) route(kw string, n *node) Route {
 				i++
 				return w[i]
 			}
-			p.d.errorf(n.pos(), kw, "missing value after %q", w[i])
+			p.d.errorf(CodeMissingValue, n.pos(), kw, "missing value after %q", w[i])
 			return ""
 		}
 		switch w[i] {
@@ -687,10 +751,10 @@ func (p *parser) route(kw string, n *node) Route {
 		}
 	}
 	if !r.Dst.IsValid() {
-		p.d.errorf(n.pos(), kw, "route %q has no destination", strings.Join(w, " "))
+		p.d.errorf(CodeMissingValue, n.pos(), kw, "route %q has no destination", strings.Join(w, " "))
 	}
 	if r.Dev == "" && !r.NoTrack && !isUnroutedType(w[0]) {
-		p.d.warnf(n.pos(), kw, "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
+		p.d.warnf(CodeIgnored, n.pos(), kw, "Warning - cannot track route %s with no interface specified, not tracking", dstWord)
 	}
 	return r
 }

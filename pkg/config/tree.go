@@ -27,7 +27,7 @@ func buildTree(toks []token, d *diags) []*node {
 		nodes, closed := b.block(0)
 		top = append(top, nodes...)
 		if closed {
-			b.d.errorf(b.toks[b.i-1].pos(), "}", "unexpected '}' with no open block")
+			b.d.errorf(CodeUnbalancedBrace, b.toks[b.i-1].pos(), "}", "unexpected '}' with no open block")
 		}
 	}
 	return top
@@ -55,7 +55,7 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 		case tOpen:
 			// A '{' with no keyword before it: keep its content out of
 			// the model but report it.
-			b.d.errorf(t.pos(), "{", "'{' without a keyword before it")
+			b.d.errorf(CodeSyntax, t.pos(), "{", "'{' without a keyword before it")
 			b.i++
 			if depth < maxNesting {
 				b.block(depth + 1)
@@ -84,19 +84,19 @@ func (b *treeBuilder) block(depth int) (nodes []*node, closed bool) {
 			b.i++
 			n.block = true
 			if depth >= maxNesting {
-				b.d.errorf(openPos, n.kw.text, "blocks nested more than %d deep", maxNesting)
+				b.d.errorf(CodeNestingTooDeep, openPos, n.kw.text, "blocks nested more than %d deep", maxNesting)
 				b.skipBlock()
 				continue
 			}
 			var c bool
 			n.children, c = b.block(depth + 1)
 			if !c {
-				b.d.errorf(openPos, n.kw.text, "missing '}' for the block opened here")
+				b.d.errorf(CodeUnbalancedBrace, openPos, n.kw.text, "missing '}' for the block opened here")
 				return nodes, false
 			}
 			// Words after the closing brace on the same line.
 			for b.i < len(b.toks) && b.toks[b.i].kind == tWord {
-				b.d.warnf(b.toks[b.i].pos(), n.kw.text, "text %q after '}' ignored", b.toks[b.i].text)
+				b.d.warnf(CodeExtraText, b.toks[b.i].pos(), n.kw.text, "text %q after '}' ignored", b.toks[b.i].text)
 				b.i++
 			}
 		}

@@ -25,19 +25,19 @@ func (p *parser) validate() {
 		vi := &c.Instances[i]
 		fl := &p.instFlags[i]
 		if prev, ok := names[vi.Name]; ok {
-			p.d.errorf(vi.Pos, "vrrp_instance", "vrrp_instance %s already defined at %s", vi.Name, prev)
+			p.d.errorf(CodeDuplicate, vi.Pos, "vrrp_instance", "vrrp_instance %s already defined at %s", vi.Name, prev)
 		}
 		names[vi.Name] = vi.Pos
-		if !fl.vridSet {
-			pos := fl.vridPos
+		if !vi.set.has(kVRID) {
+			pos := fl.pos(kVRID)
 			if pos.Line == 0 {
 				pos = vi.Pos
 			}
-			p.d.errorf(pos, "virtual_router_id", "(%s) the virtual router id must be set", vi.Name)
+			p.d.errorf(CodeMissingRequired, pos, "virtual_router_id", "(%s) the virtual router id must be set", vi.Name)
 		} else if len(vi.UnicastPeers) == 0 {
 			k := vridKey{vi.Interface, vi.IPv6, vi.VRID, vi.McastDstIP.String()}
 			if o, ok := vrids[k]; ok {
-				p.d.errorf(fl.vridPos, "virtual_router_id", "(%s) VRID %d is already used by %s on interface %s for the same address family", vi.Name, vi.VRID, o.Name, vi.Interface)
+				p.d.errorf(CodeDuplicate, fl.pos(kVRID), "virtual_router_id", "(%s) VRID %d is already used by %s on interface %s for the same address family", vi.Name, vi.VRID, o.Name, vi.Interface)
 			} else {
 				vrids[k] = vi
 			}
@@ -45,17 +45,17 @@ func (p *parser) validate() {
 		p.checkAddresses(vi, fl)
 		for _, r := range vi.TrackScripts {
 			if c.Script(r.Name) == nil {
-				p.d.warnf(r.Pos, "track_script", "(%s) track script %s not found, ignoring...", vi.Name, r.Name)
+				p.d.warnf(CodeUndefinedReference, r.Pos, "track_script", "(%s) track script %s not found, ignoring...", vi.Name, r.Name)
 			}
 		}
 		for _, r := range vi.TrackFiles {
 			if !hasTrackFile(c, r.Name) {
-				p.d.warnf(r.Pos, "track_file", "(%s) track file %s not found, ignoring...", vi.Name, r.Name)
+				p.d.warnf(CodeUndefinedReference, r.Pos, "track_file", "(%s) track file %s not found, ignoring...", vi.Name, r.Name)
 			}
 		}
 		for _, r := range vi.TrackProcesses {
 			if !hasTrackProcess(c, r.Name) {
-				p.d.warnf(r.Pos, "track_process", "(%s) track process %s not found, ignoring...", vi.Name, r.Name)
+				p.d.warnf(CodeUndefinedReference, r.Pos, "track_process", "(%s) track process %s not found, ignoring...", vi.Name, r.Name)
 			}
 		}
 		if vi.Interface != "" {
@@ -64,7 +64,7 @@ func (p *parser) validate() {
 			kept := vi.TrackInterfaces[:0]
 			for _, r := range vi.TrackInterfaces {
 				if r.Name == vi.Interface {
-					p.d.warnf(r.Pos, "track_interface", "(%s) Ignoring track_interface %s since own interface", vi.Name, r.Name)
+					p.d.warnf(CodeIgnored, r.Pos, "track_interface", "(%s) Ignoring track_interface %s since own interface", vi.Name, r.Name)
 					continue
 				}
 				kept = append(kept, r)
@@ -72,14 +72,14 @@ func (p *parser) validate() {
 			vi.TrackInterfaces = kept
 		}
 		if vi.AuthType == AuthAH && vi.IPv6 {
-			p.d.errorf(fl.authPos, "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
+			p.d.errorf(CodeConflict, fl.pos(kAuth), "auth_type", "(%s) AH authentication is IPv4 only", vi.Name)
 		}
-		if len(vi.UnicastPeers) == 0 && (fl.unicastPos.Line != 0 || vi.UnicastSrcIP.IsValid()) && !vi.UnicastFaultNoPeer {
-			pos := fl.unicastPos
+		if len(vi.UnicastPeers) == 0 && (fl.pos(kUnicastPeer).Line != 0 || vi.UnicastSrcIP.IsValid()) && !vi.UnicastFaultNoPeer {
+			pos := fl.pos(kUnicastPeer)
 			if pos.Line == 0 {
-				pos = fl.unicastSrcPos
+				pos = fl.pos(kUnicastSrc)
 			}
-			p.d.warnf(pos, "unicast_peer", "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", vi.Name)
+			p.d.warnf(CodeDeprecated, pos, "unicast_peer", "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", vi.Name)
 		}
 	}
 	for gi := range c.SyncGroups {
@@ -87,41 +87,41 @@ func (p *parser) validate() {
 		kept := g.Group[:0]
 		for _, m := range g.Group {
 			if c.Instance(m) == nil {
-				p.d.warnf(g.Pos, "vrrp_sync_group", "Virtual router %s specified in sync group %s doesn't exist - ignoring", m, g.Name)
+				p.d.warnf(CodeUndefinedReference, g.Pos, "vrrp_sync_group", "Virtual router %s specified in sync group %s doesn't exist - ignoring", m, g.Name)
 				continue
 			}
 			if o := c.SyncGroupOf(m); o != nil && o != g {
-				p.d.errorf(g.Pos, "vrrp_sync_group", "Virtual router %s cannot exist in more than one sync group; ignoring %s (already in %s)", m, g.Name, o.Name)
+				p.d.errorf(CodeDuplicate, g.Pos, "vrrp_sync_group", "Virtual router %s cannot exist in more than one sync group; ignoring %s (already in %s)", m, g.Name, o.Name)
 				continue
 			}
 			kept = append(kept, m)
 		}
 		g.Group = kept
 		if len(g.Group) == 0 {
-			p.d.warnf(g.Pos, "vrrp_sync_group", "Sync group %s has no virtual router(s). removing", g.Name)
+			p.d.warnf(CodeIgnored, g.Pos, "vrrp_sync_group", "Sync group %s has no virtual router(s). removing", g.Name)
 			continue
 		}
 		if len(g.Group) == 1 {
-			p.d.warnf(g.Pos, "vrrp_sync_group", "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
+			p.d.warnf(CodeSuspicious, g.Pos, "vrrp_sync_group", "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
 		}
 		if !g.TrackingWeight {
 			for _, m := range g.Group {
 				vi := c.Instance(m)
 				for _, r := range vi.TrackScripts {
 					if r.Weight != 0 {
-						p.d.warnf(r.Pos, "track_script", "(%s) ignoring tracked script %s with weights due to SYNC group", vi.Name, r.Name)
+						p.d.warnf(CodeIgnored, r.Pos, "track_script", "(%s) ignoring tracked script %s with weights due to SYNC group", vi.Name, r.Name)
 					}
 				}
 				for _, r := range vi.TrackInterfaces {
 					if r.Weight != 0 {
-						p.d.warnf(r.Pos, "track_interface", "(%s) ignoring tracked interface %s with weights due to SYNC group", vi.Name, r.Name)
+						p.d.warnf(CodeIgnored, r.Pos, "track_interface", "(%s) ignoring tracked interface %s with weights due to SYNC group", vi.Name, r.Name)
 					}
 				}
 			}
 		}
 		for _, r := range g.TrackScripts {
 			if c.Script(r.Name) == nil {
-				p.d.warnf(r.Pos, "track_script", "(%s) track script %s not found, ignoring...", g.Name, r.Name)
+				p.d.warnf(CodeUndefinedReference, r.Pos, "track_script", "(%s) track script %s not found, ignoring...", g.Name, r.Name)
 			}
 		}
 	}
@@ -158,26 +158,26 @@ func hasTrackProcess(c *Config, name string) bool {
 func (p *parser) checkAddresses(vi *VRRPInstance, fl *instFlags) {
 	for _, v := range vi.VIPs {
 		if v.Prefix.Addr().Is6() != vi.IPv6 {
-			p.d.errorf(v.Pos, "virtual_ipaddress", "(%s) address family of %s does not match the instance's first VIP (use virtual_ipaddress_excluded to mix families)", vi.Name, v.Prefix)
+			p.d.errorf(CodeConflict, v.Pos, "virtual_ipaddress", "(%s) address family of %s does not match the instance's first VIP (use virtual_ipaddress_excluded to mix families)", vi.Name, v.Prefix)
 		}
 	}
 	for _, list := range [][]VIP{vi.VIPs, vi.EVIPs} {
 		for _, v := range list {
 			if v.Label != "" && v.Dev != "" && !strings.HasPrefix(v.Label, v.Dev) {
-				p.d.warnf(v.Pos, "label", "(%s) label %s for VIP %s does not start with its interface name %s", vi.Name, v.Label, v.Prefix, v.Dev)
+				p.d.warnf(CodeSuspicious, v.Pos, "label", "(%s) label %s for VIP %s does not start with its interface name %s", vi.Name, v.Label, v.Prefix, v.Dev)
 			}
 		}
 	}
 	if vi.UnicastSrcIP.IsValid() && vi.UnicastSrcIP.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
-		p.d.errorf(vi.Pos, "unicast_src_ip", "(%s) unicast_src_ip %s is not of the instance's address family", vi.Name, vi.UnicastSrcIP)
+		p.d.errorf(CodeConflict, vi.Pos, "unicast_src_ip", "(%s) unicast_src_ip %s is not of the instance's address family", vi.Name, vi.UnicastSrcIP)
 	}
 	for _, up := range vi.UnicastPeers {
 		if up.Addr.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
-			p.d.errorf(up.Pos, "unicast_peer", "(%s) unicast peer %s is not of the instance's address family", vi.Name, up.Addr)
+			p.d.errorf(CodeConflict, up.Pos, "unicast_peer", "(%s) unicast peer %s is not of the instance's address family", vi.Name, up.Addr)
 		}
 	}
 	if vi.McastSrcIP.IsValid() && vi.McastSrcIP.Is6() != vi.IPv6 && len(vi.VIPs) > 0 {
-		p.d.errorf(vi.Pos, "mcast_src_ip", "(%s) mcast_src_ip %s is not of the instance's address family", vi.Name, vi.McastSrcIP)
+		p.d.errorf(CodeConflict, vi.Pos, "mcast_src_ip", "(%s) mcast_src_ip %s is not of the instance's address family", vi.Name, vi.McastSrcIP)
 	}
 }
 
@@ -195,7 +195,7 @@ func (p *parser) scriptSecurity() {
 	if pos.Line == 0 && len(p.cfg.Files) > 0 {
 		pos = Pos{File: p.cfg.Files[0], Line: 1, Col: 1}
 	}
-	p.d.warnf(pos, "enable_script_security", securityViolation)
+	p.d.warnf(CodeScriptSecurity, pos, "enable_script_security", securityViolation)
 }
 
 // securityViolation is keepalived's message, word for word.
@@ -272,7 +272,7 @@ func (p *parser) checkTypographic(n *node, path string) bool {
 			}
 			return c
 		}, path)
-		p.d.warnf(n.pos(), n.kw.text, "path %q contains the typographic quote %q (U+%04X), probably pasted from a web page; did you mean %q?", firstWord(path), r, r, firstWord(clean))
+		p.d.warnf(CodeTypographicQuote, n.pos(), n.kw.text, "path %q contains the typographic quote %q (U+%04X), probably pasted from a web page; did you mean %q?", firstWord(path), r, r, firstWord(clean))
 		return true
 	}
 	return false
@@ -301,10 +301,10 @@ func (p *parser) checkScriptPath(n *node, cmd string) {
 				// Deliberate difference: gokeepalived runs such a command
 				// through a shell (as keepalived 1.x's system() did), so
 				// seed 000's touch-down check works; 2.2.7 would drop it.
-				p.d.warnf(n.pos(), n.kw.text, "script %s is shell syntax: keepalived 2.2.7 runs scripts without a shell and would disable it; gokeepalived runs it through a shell", prog)
+				p.d.warnf(CodeShellSyntax, n.pos(), n.kw.text, "script %s is shell syntax: keepalived 2.2.7 runs scripts without a shell and would disable it; gokeepalived runs it through a shell", prog)
 				return
 			}
-			p.d.warnf(n.pos(), n.kw.text, "script %s not found in PATH: disabling it", prog)
+			p.d.warnf(CodeScriptNotFound, n.pos(), n.kw.text, "script %s not found in PATH: disabling it", prog)
 		}
 		return
 	}
@@ -314,11 +314,11 @@ func (p *parser) checkScriptPath(n *node, cmd string) {
 		if typo {
 			hint = " (the path contains a typographic quote)"
 		}
-		p.d.warnf(n.pos(), n.kw.text, "script %s not found%s: disabling it", prog, hint)
+		p.d.warnf(CodeScriptNotFound, n.pos(), n.kw.text, "script %s not found%s: disabling it", prog, hint)
 		return
 	}
 	if st.Mode()&0o111 == 0 {
-		p.d.warnf(n.pos(), n.kw.text, "script %s is not executable", prog)
+		p.d.warnf(CodeScriptNotExecutable, n.pos(), n.kw.text, "script %s is not executable", prog)
 	}
 	p.scriptRefs = append(p.scriptRefs, scriptRef{pos: n.pos(), kw: n.kw.text, prog: prog})
 }
@@ -345,14 +345,14 @@ func (p *parser) checkScriptPerms() {
 		if _, err := user.Lookup("keepalived_script"); err != nil {
 			for _, s := range p.cfg.Scripts {
 				if s.User == "" {
-					p.d.warnf(s.Pos, "vrrp_script", "Unable to set default user keepalived_script for vrrp script %s - removing (set script_user in global_defs or create the user)", s.Name)
+					p.d.warnf(CodeScriptUser, s.Pos, "vrrp_script", "Unable to set default user keepalived_script for vrrp script %s - removing (set script_user in global_defs or create the user)", s.Name)
 				}
 			}
 		}
 	}
 	for _, r := range p.scriptRefs {
 		if bad, why := insecurePath(r.prog); bad != "" {
-			p.d.warnf(r.pos, r.kw, "Disabling script %s due to insecure permissions: %s %s", r.prog, bad, why)
+			p.d.warnf(CodeScriptInsecure, r.pos, r.kw, "Disabling script %s due to insecure permissions: %s %s", r.prog, bad, why)
 		}
 	}
 }

@@ -16,10 +16,27 @@ import (
 // "--- ..." text on the same line).
 func (p *parser) need(n *node) bool {
 	if len(n.args) == 0 {
-		p.d.errorf(n.pos(), n.kw.text, "missing value")
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing value")
 		return false
 	}
 	return true
+}
+
+// tooMany reports a keyword that takes `values` words but is followed by
+// more than MaxExtraWords further words: keepalived ignores extra words silently,
+// and a few are annotations (seed 004), but hundreds of thousands are a
+// broken or hostile line. The diagnostic names the first extra word and
+// the count, never the words.
+func (p *parser) tooMany(n *node, values int) {
+	extra := len(n.args) - values
+	if extra <= MaxExtraWords {
+		return
+	}
+	first := n.args[values].text
+	if len(first) > 32 {
+		first = first[:32] + "..."
+	}
+	p.d.warnf(CodeTooManyValues, n.args[values].pos(), n.kw.text, "%s takes %d value(s) but is followed by %d more words (from %q); they are ignored", n.kw.text, values, extra, first)
 }
 
 // str returns the first argument.
@@ -27,6 +44,7 @@ func (p *parser) str(n *node) (string, bool) {
 	if !p.need(n) {
 		return "", false
 	}
+	p.tooMany(n, 1)
 	return n.args[0].text, true
 }
 
@@ -41,17 +59,17 @@ func restString(n *node, from int) string {
 
 func (p *parser) intArg(n *node, i int, lo, hi int64) (int, bool) {
 	if i >= len(n.args) {
-		p.d.errorf(n.pos(), n.kw.text, "missing value (expected an integer in [%d, %d])", lo, hi)
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing value (expected an integer in [%d, %d])", lo, hi)
 		return 0, false
 	}
 	t := n.args[i]
 	v, err := strconv.ParseInt(t.text, 10, 64)
 	if err != nil {
-		p.d.errorf(t.pos(), n.kw.text, "invalid number %q (expected an integer in [%d, %d])", t.text, lo, hi)
+		p.d.errorf(CodeInvalidValue, t.pos(), n.kw.text, "invalid number %q (expected an integer in [%d, %d])", t.text, lo, hi)
 		return 0, false
 	}
 	if v < lo || v > hi {
-		p.d.errorf(t.pos(), n.kw.text, "number %d outside range [%d, %d]", v, lo, hi)
+		p.d.errorf(CodeValueRange, t.pos(), n.kw.text, "number %d outside range [%d, %d]", v, lo, hi)
 		return 0, false
 	}
 	return int(v), true
@@ -62,23 +80,24 @@ func (p *parser) int(n *node, lo, hi int64) (int, bool) {
 	if !p.need(n) {
 		return 0, false
 	}
+	p.tooMany(n, 1)
 	return p.intArg(n, 0, lo, hi)
 }
 
 // timerArg parses keepalived's <TIMER>: decimal seconds, µs resolution.
 func (p *parser) timerArg(n *node, i int, lo, hi float64) (time.Duration, bool) {
 	if i >= len(n.args) {
-		p.d.errorf(n.pos(), n.kw.text, "missing value (expected seconds in [%g, %g])", lo, hi)
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing value (expected seconds in [%g, %g])", lo, hi)
 		return 0, false
 	}
 	t := n.args[i]
 	v, err := strconv.ParseFloat(t.text, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || strings.ContainsAny(t.text, "xXpP_") {
-		p.d.errorf(t.pos(), n.kw.text, "invalid time %q (expected seconds in [%g, %g])", t.text, lo, hi)
+		p.d.errorf(CodeInvalidValue, t.pos(), n.kw.text, "invalid time %q (expected seconds in [%g, %g])", t.text, lo, hi)
 		return 0, false
 	}
 	if v < lo || v > hi {
-		p.d.errorf(t.pos(), n.kw.text, "time %s outside range [%g, %g] seconds", t.text, lo, hi)
+		p.d.errorf(CodeValueRange, t.pos(), n.kw.text, "time %s outside range [%g, %g] seconds", t.text, lo, hi)
 		return 0, false
 	}
 	return time.Duration(math.Round(v*1e6)) * time.Microsecond, true
@@ -88,6 +107,7 @@ func (p *parser) timer(n *node, lo, hi float64) (time.Duration, bool) {
 	if !p.need(n) {
 		return 0, false
 	}
+	p.tooMany(n, 1)
 	return p.timerArg(n, 0, lo, hi)
 }
 
@@ -96,25 +116,26 @@ func (p *parser) boolOpt(n *node) (bool, bool) {
 	if len(n.args) == 0 {
 		return true, true
 	}
+	p.tooMany(n, 1)
 	switch strings.ToLower(n.args[0].text) {
 	case "on", "true", "yes":
 		return true, true
 	case "off", "false", "no":
 		return false, true
 	}
-	p.d.errorf(n.args[0].pos(), n.kw.text, "invalid boolean %q (expected on|off|true|false|yes|no)", n.args[0].text)
+	p.d.errorf(CodeInvalidValue, n.args[0].pos(), n.kw.text, "invalid boolean %q (expected on|off|true|false|yes|no)", n.args[0].text)
 	return false, false
 }
 
 func (p *parser) addrArg(n *node, i int) (netip.Addr, bool) {
 	if i >= len(n.args) {
-		p.d.errorf(n.pos(), n.kw.text, "missing IP address")
+		p.d.errorf(CodeMissingValue, n.pos(), n.kw.text, "missing IP address")
 		return netip.Addr{}, false
 	}
 	t := n.args[i]
 	a, err := netip.ParseAddr(t.text)
 	if err != nil {
-		p.d.errorf(t.pos(), n.kw.text, "invalid IP address %q", t.text)
+		p.d.errorf(CodeInvalidValue, t.pos(), n.kw.text, "invalid IP address %q", t.text)
 		return netip.Addr{}, false
 	}
 	return a, true
@@ -124,6 +145,7 @@ func (p *parser) addr(n *node) (netip.Addr, bool) {
 	if !p.need(n) {
 		return netip.Addr{}, false
 	}
+	p.tooMany(n, 1)
 	return p.addrArg(n, 0)
 }
 
@@ -166,7 +188,7 @@ func (p *parser) weightArgs(n *node, i int, lo, hi int64) (w int, reverse, set b
 			reverse = false
 			i++
 		default:
-			p.d.errorf(n.args[i].pos(), n.kw.text, "unknown option %q (expected weight N [reverse])", n.args[i].text)
+			p.d.errorf(CodeUnknownOption, n.args[i].pos(), n.kw.text, "unknown option %q (expected weight N [reverse])", n.args[i].text)
 			i++
 		}
 	}
@@ -189,7 +211,7 @@ func (p *parser) notify(n *node) (Notify, bool) {
 			nt.Group = rest[1].text
 		}
 		if len(rest) > 2 {
-			p.d.warnf(rest[2].pos(), n.kw.text, "extra argument %q ignored", rest[2].text)
+			p.d.warnf(CodeExtraText, rest[2].pos(), n.kw.text, "extra argument %q ignored", rest[2].text)
 		}
 	} else {
 		nt.Command = restString(n, 0)
@@ -204,7 +226,7 @@ func (p *parser) notify(n *node) (Notify, bool) {
 func (p *parser) command(n *node) string {
 	if n.args[0].quoted {
 		if len(n.args) > 1 {
-			p.d.warnf(n.args[1].pos(), n.kw.text, "text after the quoted command ignored: %q (missing '#'?)", restString(n, 1))
+			p.d.warnf(CodeExtraText, n.args[1].pos(), n.kw.text, "text after the quoted command ignored: %q (missing '#'?)", restString(n, 1))
 		}
 		return n.args[0].text
 	}
@@ -222,23 +244,9 @@ func setBool(p *parser, n *node, dst *bool) {
 	}
 }
 
-// setInt stores an integer in [lo, hi].
-func setInt(p *parser, n *node, dst *int, lo, hi int64) {
-	if v, ok := p.int(n, lo, hi); ok {
-		*dst = v
-	}
-}
-
 // setTimer stores a <TIMER> in [lo, hi] seconds.
 func setTimer(p *parser, n *node, dst *time.Duration, lo, hi float64) {
 	if v, ok := p.timer(n, lo, hi); ok {
 		*dst = v
-	}
-}
-
-// setStr stores a single-word value.
-func setStr(p *parser, n *node, dst *string) {
-	if s, ok := p.str(n); ok {
-		*dst = s
 	}
 }

@@ -7,22 +7,6 @@ import (
 	"time"
 )
 
-// keepalived 2.2.7 defaults the engine applies when an InstanceConfig field
-// is zero. Zero means "default" only where zero is not a meaningful setting
-// itself: DownTimerAdverts, GARPMasterRepeat, GARPMasterRefreshRepeat,
-// Priority, AdvertInt and Version. GARPMasterDelay, GARPMasterRefresh,
-// GARPLowerPrioDelay and GARPLowerPrioRepeat are taken literally (0 = off,
-// as in keepalived.conf), so the daemon passes keepalived's defaults for
-// them explicitly (DefaultGARPMasterDelay for garp_master_delay).
-const (
-	DefaultPriority                = 100             // keepalived.conf(5): priority default
-	DefaultAdvertInt               = time.Second     // advert_int default
-	DefaultDownTimerAdverts        = 3               // vrrp_down_timer_adverts default (RFC 5798 §6.1: 3 × Master_Adver_Interval)
-	DefaultGARPMasterDelay         = 5 * time.Second // vrrp_garp_master_delay default
-	DefaultGARPMasterRepeat        = 5               // vrrp_garp_master_repeat default
-	DefaultGARPMasterRefreshRepeat = 1               // vrrp_garp_master_refresh_repeat default
-)
-
 // Engine holds every VRRP instance and sync group of one daemon. It is a
 // pure state machine: Step consumes one event at time now and returns the
 // actions the driver must perform, in order. An Engine is not safe for
@@ -53,11 +37,15 @@ const (
 //   - Transitions: ActStateChange comes where keepalived logs "Entering
 //     … STATE", ActNotify where it runs the notify scripts; ActLog lines
 //     (with LogActions) come where keepalived prints them.
-//   - Configuration: zero fields get keepalived's defaults as described at
-//     DefaultPriority; everything else (strict mode's consequences,
-//     nopreempt being cleared for `state MASTER`, …) is the config layer's
-//     job: keepalived 2.2.7's strict mode changes only configuration
-//     (vrrp.c vrrp_complete_instance), nothing at run time.
+//   - Configuration: every field is taken as given, keepalived's defaults
+//     already applied (pkg/config owns them and hands out a resolved
+//     model); NewEngine only rejects what the state machine cannot run,
+//     zero included where zero is no setting (VRID, Version, Priority,
+//     AdvertInt, DownTimerAdverts, GARPMasterRepeat,
+//     GARPMasterRefreshRepeat). Everything else (strict mode's
+//     consequences, nopreempt being cleared for `state MASTER`, …) is the
+//     config layer's job: keepalived 2.2.7's strict mode changes only
+//     configuration (vrrp.c vrrp_complete_instance), nothing at run time.
 type Engine struct {
 	insts    []*instance
 	byName   map[string]*instance
@@ -67,9 +55,9 @@ type Engine struct {
 	logOn    bool     // EngineConfig.LogActions
 }
 
-// NewEngine validates cfg, applies the keepalived defaults described at
-// DefaultPriority and returns an engine with every instance in INIT. The
-// configuration is copied: the caller may reuse cfg afterwards.
+// NewEngine validates cfg (see checkInstance) and returns an engine with
+// every instance in INIT. The configuration is copied: the caller may reuse
+// cfg afterwards.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e := &Engine{
 		byName:   make(map[string]*instance, len(cfg.Instances)),
@@ -78,7 +66,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		logOn:    cfg.LogActions,
 	}
 	for i := range cfg.Instances {
-		ic, err := withDefaults(cfg.Instances[i])
+		ic, err := checkInstance(cfg.Instances[i])
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +117,11 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	return e, nil
 }
 
-func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
+// checkInstance rejects an instance the state machine cannot run, with
+// an error naming the field, and returns a copy that shares no slice with
+// the caller. It applies no default: zero is rejected where it is no
+// setting (the config layer resolves keepalived's defaults).
+func checkInstance(ic InstanceConfig) (InstanceConfig, error) {
 	if ic.Name == "" {
 		return ic, errors.New("vrrp: instance without a name")
 	}
@@ -137,10 +129,7 @@ func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
 		return fmt.Errorf("vrrp instance %s: "+format, append([]any{ic.Name}, a...)...)
 	}
 	if ic.VRID == 0 {
-		return ic, wrap("virtual_router_id must be 1..255")
-	}
-	if ic.Version == 0 {
-		ic.Version = 2
+		return ic, wrap("virtual_router_id 0: expected 1..255")
 	}
 	if ic.Version != 2 && ic.Version != 3 {
 		return ic, wrap("version %d: expected 2 or 3", ic.Version)
@@ -149,10 +138,8 @@ func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
 		return ic, wrap("IPv6 needs VRRP version 3")
 	}
 	if ic.Priority == 0 {
-		ic.Priority = DefaultPriority
-	}
-	if ic.AdvertInt == 0 {
-		ic.AdvertInt = DefaultAdvertInt
+		// RFC 5798 §5.2.4: 0 only signals a master leaving.
+		return ic, wrap("priority 0: expected 1..255")
 	}
 	switch ic.Version {
 	case 2: // RFC 3768 §5.3.7: whole seconds, 8-bit field
@@ -169,20 +156,15 @@ func withDefaults(ic InstanceConfig) (InstanceConfig, error) {
 	}
 	ic.VIPs = append([]netip.Addr(nil), ic.VIPs...)
 	ic.Trackers = append([]TrackerRef(nil), ic.Trackers...)
-	if ic.DownTimerAdverts == 0 {
-		ic.DownTimerAdverts = DefaultDownTimerAdverts
-	}
 	if ic.DownTimerAdverts < 1 || ic.DownTimerAdverts > 100 {
 		return ic, wrap("down_timer_adverts %d: expected 1..100", ic.DownTimerAdverts)
 	}
-	if ic.GARPMasterRepeat == 0 {
-		ic.GARPMasterRepeat = DefaultGARPMasterRepeat
+	if ic.GARPMasterRepeat < 1 || ic.GARPMasterRefreshRepeat < 1 {
+		return ic, wrap("garp_master_repeat %d, garp_master_refresh_repeat %d: expected at least 1",
+			ic.GARPMasterRepeat, ic.GARPMasterRefreshRepeat)
 	}
-	if ic.GARPMasterRefreshRepeat == 0 {
-		ic.GARPMasterRefreshRepeat = DefaultGARPMasterRefreshRepeat
-	}
-	if ic.GARPMasterRepeat < 0 || ic.GARPMasterRefreshRepeat < 0 || ic.GARPLowerPrioRepeat < 0 ||
-		ic.GARPMasterDelay < 0 || ic.GARPMasterRefresh < 0 || ic.GARPLowerPrioDelay < 0 || ic.PreemptDelay < 0 {
+	if ic.GARPLowerPrioRepeat < 0 || ic.GARPMasterDelay < 0 || ic.GARPMasterRefresh < 0 ||
+		ic.GARPLowerPrioDelay < 0 || ic.PreemptDelay < 0 {
 		return ic, wrap("negative GARP repeat/delay or preempt_delay")
 	}
 	return ic, nil

@@ -454,6 +454,15 @@ func TestEngineConfigErrors(t *testing.T) {
 		},
 		"group empty":     func(c *EngineConfig) { c.SyncGroups = []SyncGroupConfig{{Name: "G"}} },
 		"negative repeat": func(c *EngineConfig) { c.Instances[0].GARPLowerPrioRepeat = -1 },
+		// The engine applies no default (pkg/config resolves them): a zero
+		// where zero is no setting is an error, not keepalived's default.
+		"version 0":              func(c *EngineConfig) { c.Instances[0].Version = 0 },
+		"priority 0":             func(c *EngineConfig) { c.Instances[0].Priority = 0 },
+		"advert_int 0":           func(c *EngineConfig) { c.Instances[0].AdvertInt = 0 },
+		"down adverts 0":         func(c *EngineConfig) { c.Instances[0].DownTimerAdverts = 0 },
+		"garp repeat 0":          func(c *EngineConfig) { c.Instances[0].GARPMasterRepeat = 0 },
+		"garp refresh repeat 0":  func(c *EngineConfig) { c.Instances[0].GARPMasterRefreshRepeat = 0 },
+		"negative preempt delay": func(c *EngineConfig) { c.Instances[0].PreemptDelay = -time.Second },
 	} {
 		cfg := one(baseCfg())
 		mod(&cfg)
@@ -461,15 +470,8 @@ func TestEngineConfigErrors(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	// Zero fields get keepalived's defaults.
-	e, err := NewEngine(one(InstanceConfig{Name: "VI_1", VRID: 1}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := e.byName["VI_1"]
-	if in.cfg.Version != 2 || in.base != 100 || in.cfg.AdvertInt != time.Second || in.cfg.DownTimerAdverts != 3 ||
-		in.cfg.GARPMasterRepeat != 5 || in.cfg.GARPMasterRefreshRepeat != 1 {
-		t.Fatalf("defaults not applied: %+v", in.cfg)
+	if _, err := NewEngine(one(baseCfg())); err != nil {
+		t.Fatalf("base config: %v", err)
 	}
 }
 

@@ -156,12 +156,16 @@ var (
 )
 
 // baseCfg is a keepalived tutorial instance: v2, VRID 51, priority 100,
-// advert_int 1, two VIPs, our address 192.0.2.2.
+// advert_int 1, two VIPs, our address 192.0.2.2, and keepalived's defaults
+// spelled out as pkg/config resolves them (the engine applies none):
+// vrrp_down_timer_adverts 3, vrrp_garp_master_delay 5, repeat 5, refresh
+// repeat 1.
 func baseCfg() InstanceConfig {
 	return InstanceConfig{
 		Name: "VI_1", VRID: 51, Version: 2, Priority: 100, AdvertInt: time.Second,
 		SrcAddr: srcMid, VIPs: []netip.Addr{vip1, vip2},
-		GARPMasterDelay: DefaultGARPMasterDelay,
+		DownTimerAdverts: 3,
+		GARPMasterDelay:  5 * time.Second, GARPMasterRepeat: 5, GARPMasterRefreshRepeat: 1,
 	}
 }
 

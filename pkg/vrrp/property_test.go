@@ -59,7 +59,8 @@ func genInstance(t *rapid.T, i int) InstanceConfig {
 	ic.HigherPrioSendAdvert = rapid.Bool().Draw(t, "higher_prio_send_advert")
 	ic.SkipCheckAdvAddr = rapid.Bool().Draw(t, "skip_check_adv_addr")
 	ic.DontTrackPrimary = rapid.IntRange(0, 3).Draw(t, "dont_track_primary") == 0
-	ic.DownTimerAdverts = rapid.SampledFrom([]int{0, 1, 3, 5}).Draw(t, "down_timer_adverts")
+	// 3 twice: the first was 0 when the engine defaulted it to 3.
+	ic.DownTimerAdverts = rapid.SampledFrom([]int{3, 1, 3, 5}).Draw(t, "down_timer_adverts")
 	ic.GARPMasterDelay = rapid.SampledFrom([]time.Duration{0, 5 * time.Second}).Draw(t, "garp_delay")
 	ic.GARPMasterRefresh = rapid.SampledFrom([]time.Duration{0, 7 * time.Second}).Draw(t, "garp_refresh")
 	ic.GARPLowerPrioRepeat = rapid.IntRange(0, 2).Draw(t, "garp_lower_prio_repeat")

@@ -159,17 +159,8 @@ func FromReport(at time.Duration, node string, r daemon.Report) Observation {
 // FromDiagnostic translates a diagnostic of the configuration node loaded
 // at at.
 func FromDiagnostic(at time.Duration, node string, d config.Diagnostic) Observation {
-	return Observation{At: at, Node: node, Kind: KindConfig, Code: diagCode(d), Level: d.Severity.String(),
+	return Observation{At: at, Node: node, Kind: KindConfig, Code: string(d.Code), Level: d.Severity.String(),
 		File: d.Pos.File, Line: d.Pos.Line, Col: d.Pos.Col, Keyword: d.Keyword, Text: d.Msg}
-}
-
-// diagCode is the diagnostic's stable code.
-//
-// TODO(config, issue 7): pkg/config's Diagnostic gains a stable Code; return
-// d.Code here and delete this stand-in, which is only as stable as the
-// keyword and severity it is made of.
-func diagCode(d config.Diagnostic) string {
-	return d.Severity.String() + "/" + d.Keyword
 }
 
 // Diagnostic is a config observation as pkg/config's type, for printing it
@@ -180,7 +171,7 @@ func (o Observation) Diagnostic() config.Diagnostic {
 		sev = config.Error
 	}
 	return config.Diagnostic{Pos: config.Pos{File: o.File, Line: o.Line, Col: o.Col}, Severity: sev,
-		Keyword: o.Keyword, Msg: o.Text}
+		Code: config.Code(o.Code), Keyword: o.Keyword, Msg: o.Text}
 }
 
 // LogLevel names a slog level as the stream does.
