@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // needRoot skips a test that builds namespaces when it cannot.

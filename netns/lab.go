@@ -66,16 +66,16 @@ func lookBinaries() (binaries, error) {
 // use. Close (or cancelling the context given to New) removes everything
 // it created.
 type Lab struct {
-	names  names
-	log    *slog.Logger
-	bin    binaries
+	names names
+	log   *slog.Logger
+	bin   binaries
 	// lifeline is the write end of the pipe every holder reads (see
 	// holder.go); lifelineR is the read end, passed to holders.
 	lifeline, lifelineR *os.File
-	events *eventLog
-	start  time.Time
-	pcap   string
-	logDir string
+	events              *eventLog
+	start               time.Time
+	pcap                string
+	logDir              string
 
 	done      chan struct{} // closed when the lab starts closing: observers stop
 	wg        sync.WaitGroup

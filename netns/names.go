@@ -56,8 +56,8 @@ func newRunID() (string, error) {
 // names derives every host-visible name of one run from its run id.
 type names struct{ runID string }
 
-func (n names) prefix() string            { return Prefix + n.runID + "-" }
-func (n names) runDir() string            { return filepath.Join(RunBase, n.runID) }
+func (n names) prefix() string               { return Prefix + n.runID + "-" }
+func (n names) runDir() string               { return filepath.Join(RunBase, n.runID) }
 func (n names) nodeNetns(node string) string { return n.prefix() + "node-" + node }
 func (n names) switchNetns(seg string) string {
 	return n.prefix() + "sw-" + seg
