@@ -41,7 +41,7 @@ func newLab(t testing.TB, topo Topology) *Lab {
 	t.Helper()
 	needRoot(t)
 	// The lab lives as long as the context given to New: the test's.
-	lab, err := New(t.Context(), Config{Topology: topo, PcapDir: t.TempDir(), LogDir: t.TempDir()})
+	lab, err := New(t.Context(), Config{Topology: topo, PcapDir: t.TempDir(), LogDir: os.Getenv("GKL_LAB_LOGDIR")})
 	must(t, err)
 	t.Cleanup(func() {
 		if t.Failed() {
