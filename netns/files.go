@@ -171,7 +171,14 @@ func (l *Lab) readStateFIFO(n *node, f *os.File) {
 			continue
 		}
 		e.Node = n.name
-		l.emit(e, now, func() { n.states[e.Instance] = e })
+		l.emit(e, now, func() {
+			// keepalived also reports events that are not states
+			// (MASTER_RX_LOWER_PRI): they do not change the instance's state.
+			switch e.State {
+			case "MASTER", "BACKUP", "FAULT", "STOP", "DELETED":
+				n.states[e.Instance] = e
+			}
+		})
 	}
 }
 

@@ -71,6 +71,9 @@ func nodeEnv() []string {
 	}
 }
 
+// holderTimeout bounds a holder's start (a few milliseconds normally).
+const holderTimeout = 10 * time.Second
+
 // holder is a node's PID 1.
 type holder struct {
 	cmd   *exec.Cmd
@@ -108,7 +111,9 @@ func (l *Lab) startHolder(ctx context.Context, n *node, binds [][2]string) (*hol
 		}
 	}
 	ready := make(chan error, 1)
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		line, err := bufio.NewReader(out).ReadString('\n')
 		if err == nil && line != "ready\n" {
 			err = fmt.Errorf("unexpected %q", line)
@@ -116,16 +121,17 @@ func (l *Lab) startHolder(ctx context.Context, n *node, binds [][2]string) (*hol
 		ready <- err
 	}()
 	go func() {
-		<-ready // the pipe must be read before Wait closes it
+		<-readDone // Wait closes the pipe: the line must be read first
 		h.err = cmd.Wait()
 		close(h.done)
 	}()
 	var rerr error
 	select {
 	case rerr = <-ready:
-		ready <- rerr // hand it on to the waiter goroutine
 	case <-ctx.Done():
 		rerr = context.Cause(ctx)
+	case <-time.After(holderTimeout):
+		rerr = fmt.Errorf("no word after %v", holderTimeout)
 	}
 	if rerr != nil {
 		_ = signalPID(h.pid, unix.SIGKILL)

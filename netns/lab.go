@@ -259,7 +259,9 @@ func (l *Lab) makeRunDir() error {
 	pid := os.Getpid()
 	st, err := procStartTime(pid)
 	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, "owner"), fmt.Appendf(nil, "%d %d\n", pid, st), 0o644)
+		// Atomically: a sweep in another process must never read a
+		// half-written owner file.
+		err = writeAtomic(filepath.Join(dir, "owner"), fmt.Appendf(nil, "%d %d\n", pid, st), 0o644)
 	}
 	if err == nil {
 		err = os.Mkdir(filepath.Join(dir, "holders"), 0o755)
@@ -526,12 +528,26 @@ func (l *Lab) close() error {
 	// Killing a holder (its pid namespace's init) kills every process of
 	// the node; the nsenter processes on the host side then exit (a paused
 	// one is stopped and needs the SIGKILL).
-	var pidnsInodes []uint64
+	// The processes of every node, identified by pid and start time (a
+	// pid namespace's inode number is reused once it is gone, so it cannot
+	// name them afterwards), to check that none survives.
+	var procs []procID
 	for _, n := range nodes {
 		if n.holder == nil {
 			continue
 		}
-		pidnsInodes = append(pidnsInodes, n.holder.pidns)
+		if m, err := pidsInPidns(n.holder.pidns); err == nil {
+			for host := range m {
+				if st, err := procStartTime(host); err == nil {
+					procs = append(procs, procID{host, st})
+				}
+			}
+		}
+	}
+	for _, n := range nodes {
+		if n.holder == nil {
+			continue
+		}
 		if err := n.holder.stop(10 * time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("node %s: %w", n.name, err))
 		}
@@ -587,7 +603,7 @@ func (l *Lab) close() error {
 	if err := os.RemoveAll(l.names.runDir()); err != nil {
 		errs = append(errs, fmt.Errorf("netns: %w", err))
 	}
-	errs = append(errs, l.leftovers(pidnsInodes))
+	errs = append(errs, l.leftovers(procs))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("netns: closing lab %s: %w", Prefix+l.names.runID, err)
 	}
@@ -595,10 +611,16 @@ func (l *Lab) close() error {
 	return nil
 }
 
+// procID names one process: pid and start time.
+type procID struct {
+	pid   int
+	start uint64
+}
+
 // leftovers reports anything of this run still on the host: a named
-// namespace with its prefix, a process in one of its pid namespaces, the
-// run directory.
-func (l *Lab) leftovers(pidns []uint64) error {
+// namespace with its prefix, one of the nodes' processes, the run
+// directory.
+func (l *Lab) leftovers(procs []procID) error {
 	var left []string
 	ents, _ := os.ReadDir(NetnsDir)
 	for _, e := range ents {
@@ -606,11 +628,9 @@ func (l *Lab) leftovers(pidns []uint64) error {
 			left = append(left, filepath.Join(NetnsDir, e.Name()))
 		}
 	}
-	for _, ino := range pidns {
-		if m, err := pidsInPidns(ino); err == nil {
-			for host := range m {
-				left = append(left, fmt.Sprintf("process %d", host))
-			}
+	for _, p := range procs {
+		if sameProcess(p.pid, p.start) {
+			left = append(left, fmt.Sprintf("process %d", p.pid))
 		}
 	}
 	if _, err := os.Stat(l.names.runDir()); err == nil {

@@ -3,6 +3,7 @@ package netns
 import (
 	"context"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +55,60 @@ func TestTopologyAndNodeNamespaces(t *testing.T) {
 	must(t, err)
 	if !strings.Contains(string(out), "REACHABLE") && !strings.Contains(string(out), "STALE") && !strings.Contains(string(out), "DELAY") {
 		t.Errorf("lvs1 did not resolve lvs2: %s", out)
+	}
+}
+
+// Each node's private directories are its own: a file touched inside
+// lvs1 exists for lvs1 only and not on the host; a service started on
+// lvs1 is seen by pidof, pgrep and ps there and nowhere else.
+func TestPrivateFilesAndServices(t *testing.T) {
+	t.Parallel()
+	lab := newLab(t, pairTopology("lvs1", "lvs2", "10.0.0.50/24", "10.0.0.51/24"))
+	ctx := t.Context()
+	if _, err := lab.Exec(ctx, "lvs1", "touch", "/etc/keepalived/down"); err != nil {
+		t.Fatal(err)
+	}
+	script := "[[ -f /etc/keepalived/down ]]&& exit 1 ||exit 0" // seed 000's chk_down, verbatim
+	if _, err := lab.Exec(ctx, "lvs1", "bash", "-c", script); err == nil {
+		t.Error("lvs1's chk_down does not see its down file")
+	}
+	if _, err := lab.Exec(ctx, "lvs2", "bash", "-c", script); err != nil {
+		t.Errorf("lvs2's chk_down sees lvs1's down file: %v", err)
+	}
+	if _, err := os.Stat("/etc/keepalived/down"); err == nil {
+		t.Error("the host has /etc/keepalived/down")
+	}
+	if b, err := lab.ReadFile("lvs1", "/etc/keepalived/down"); err != nil || len(b) != 0 {
+		t.Errorf("ReadFile(lvs1, down) = %q, %v", b, err)
+	}
+	must(t, lab.RemoveFile("lvs1", "/etc/keepalived/down"))
+	if _, err := lab.Exec(ctx, "lvs1", "bash", "-c", script); err != nil {
+		t.Errorf("after rm, lvs1's chk_down still fails: %v", err)
+	}
+	// /tmp and /run are private too; a path outside every private dir is
+	// refused with the list of them.
+	must(t, lab.WriteFile("lvs2", "/tmp/x", []byte("lvs2\n"), 0o644))
+	if out, err := lab.Exec(ctx, "lvs2", "cat", "/tmp/x"); err != nil || string(out) != "lvs2\n" {
+		t.Errorf("cat /tmp/x in lvs2 = %q, %v", out, err)
+	}
+	if _, err := lab.Exec(ctx, "lvs1", "test", "-e", "/tmp/x"); err == nil {
+		t.Error("lvs1 sees lvs2's /tmp/x")
+	}
+	if err := lab.WriteFile("lvs1", "/usr/local/x", nil, 0o644); err == nil || !strings.Contains(err.Error(), "/etc/keepalived, /tmp, /run") {
+		t.Errorf("WriteFile outside the private dirs: %v", err)
+	}
+
+	must(t, lab.StartService("lvs1", "nginx"))
+	for _, c := range []string{"pidof nginx", "pgrep -x nginx", "ps -ef | grep nginx | grep -v grep"} {
+		if _, err := lab.Exec(ctx, "lvs1", "bash", "-c", c); err != nil {
+			t.Errorf("lvs1: %s: %v", c, err)
+		}
+		if _, err := lab.Exec(ctx, "lvs2", "bash", "-c", c); err == nil {
+			t.Errorf("lvs2: %s finds lvs1's nginx", c)
+		}
+	}
+	must(t, lab.StopService("lvs1", "nginx"))
+	if _, err := lab.Exec(ctx, "lvs1", "pidof", "nginx"); err == nil {
+		t.Error("pidof nginx finds a stopped service")
 	}
 }

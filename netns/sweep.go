@@ -88,19 +88,18 @@ func Sweep(logger *slog.Logger) ([]string, error) {
 // runIsStale reports whether the owner recorded in dir is gone.
 func runIsStale(dir string) (bool, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "owner"))
-	if errors.Is(err, os.ErrNotExist) {
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("netns: sweep: %w", err)
+	}
+	pid, start, ok := parsePIDStart(string(b))
+	if !ok {
+		// No owner file yet (New writes it right after the directory), or
+		// an unreadable one: stale only once it has been so for a while.
 		st, serr := os.Stat(dir)
 		if serr != nil {
 			return false, nil // removed meanwhile
 		}
 		return time.Since(st.ModTime()) > creatingGrace, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("netns: sweep: %w", err)
-	}
-	pid, start, ok := parsePIDStart(string(b))
-	if !ok {
-		return true, nil // unreadable: no live lab writes that
 	}
 	return !sameProcess(pid, start), nil
 }
