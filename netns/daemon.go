@@ -221,9 +221,16 @@ func (l *Lab) daemonPIDsLocked(n *node) map[Role]int {
 		if err != nil {
 			continue
 		}
-		if host, err := hostPID(n.holder.pidns, inner); err == nil {
-			out[role] = host
+		host, err := hostPID(n.holder.pidns, inner)
+		if err != nil {
+			continue
 		}
+		// A stale pid file (after kill -9) may name a pid the node has
+		// given to another process since: only the daemon's binary counts.
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", host)); err != nil || filepath.Base(exe) != filepath.Base(n.daemon.spec.Argv[0]) {
+			continue
+		}
+		out[role] = host
 	}
 	if _, ok := out[RoleParent]; !ok && n.daemon.proc.pid != 0 && alive(n.daemon.proc.pid) {
 		out[RoleParent] = n.daemon.proc.pid
