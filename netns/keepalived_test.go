@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,8 @@ func outage(lab *Lab, addr netip.Addr, from, to time.Duration) time.Duration {
 	return d
 }
 
-// E1: the VIP lands on the priority-100 node; touching
+// E1: the VIP lands on the priority-100 node (lvs2 may win the start
+// race and hold it for a Master_Down_Interval first, issue 9: hence 12 s); touching
 // /etc/keepalived/down on lvs1 (inside lvs1, with touch) drops it to 98
 // and lvs2 takes over; removing the file gives it back. Only lvs1 sees
 // its down file.
@@ -100,7 +102,7 @@ func TestKeepalivedE1TouchDown(t *testing.T) {
 	t.Parallel()
 	lab := startE1(t)
 	start := lastAction(t, lab, "lvs1", "start keepalived")
-	await(t, lab, 8*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
+	await(t, lab, 12*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
 	await(t, lab, 2*time.Second, "lvs1 reports MASTER", func() bool {
 		st, prio, ok := lab.State("lvs1", "VI_1")
 		return ok && st == "MASTER" && prio == 100
@@ -151,7 +153,7 @@ func TestKeepalivedE1TouchDown(t *testing.T) {
 func TestKeepalivedSplitBrainDropVRRP(t *testing.T) {
 	t.Parallel()
 	lab := startE1(t)
-	await(t, lab, 8*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
+	await(t, lab, 12*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
 
 	must(t, lab.DropVRRP("lvs1", "lvs2"))
 	await(t, lab, 6*time.Second, "split brain", holdersAre(lab, e1VIP, "lvs1", "lvs2"))
@@ -183,14 +185,15 @@ func TestKeepalivedSplitBrainDropVRRP(t *testing.T) {
 	t.Logf("split brain lasted %.3fs; single holder %.3fs after heal", both.Seconds(), (end - healed).Seconds())
 }
 
-// kill -9 of the VRRP child only: its VIP stays until the parent
-// respawns the child (which removes it at startup), lvs2 takes over after
-// its Master_Down_Interval, then lvs1's new child preempts. Measures the
-// time without a holder.
+// kill -9 of the VRRP child only (keepalived-2.2.7-behaviour.md §3.1):
+// no priority-0 advert, its VIP stays until the parent respawns the child
+// (which removes it at startup), lvs2 takes over after its
+// Master_Down_Interval, then lvs1's new child preempts. Measures the time
+// without a holder.
 func TestKeepalivedKillVRRPChild(t *testing.T) {
 	t.Parallel()
 	lab := startE1(t)
-	await(t, lab, 8*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
+	await(t, lab, 12*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
 	pids, err := lab.DaemonPIDs("lvs1")
 	must(t, err)
 	if pids[RoleParent] == 0 || pids[RoleVRRP] == 0 || pids[RoleParent] == pids[RoleVRRP] {
@@ -199,19 +202,23 @@ func TestKeepalivedKillVRRPChild(t *testing.T) {
 
 	must(t, lab.KillRole("lvs1", RoleVRRP))
 	killed := lastAction(t, lab, "lvs1", "kill -9 keepalived vrrp")
-	if got := lab.Holders(e1VIP); len(got) != 1 || got[0] != "lvs1" {
-		t.Fatalf("right after kill -9 of the VRRP child, VIP held by %v; keepalived leaves it on lvs1", got)
-	}
 	await(t, lab, 6*time.Second, "lvs2 takes the VIP", func() bool {
 		h := lab.Holders(e1VIP)
 		return len(h) >= 1 && h[len(h)-1] == "lvs2"
 	})
 	await(t, lab, 10*time.Second, "lvs1's respawned child preempts", holdersAre(lab, e1VIP, "lvs1"))
+	// The killed child did not clean up: no priority-0 advert from lvs1
+	// (the respawned child removes the VIP at its start, without one).
+	for _, e := range lab.Events(0) {
+		if e.Kind == KindAdvert && e.Node == "lvs1" && e.Priority == 0 && e.At > killed {
+			t.Errorf("priority-0 advert from lvs1 after kill -9 of its VRRP child: %v", e)
+		}
+	}
 	now := lab.Elapsed()
 	gap := outage(lab, e1VIP, killed, now)
 	t.Logf("kill -9 VRRP child: %v without a VIP holder", gap)
-	if gap <= 0 || gap > 5*time.Second {
-		t.Errorf("outage after kill -9 of the VRRP child = %v, want more than 0 and under 5s", gap)
+	if gap <= 0 || gap > 6*time.Second {
+		t.Errorf("outage after kill -9 of the VRRP child = %v, want more than 0 and under 6s (Master_Down_Interval 3.61 s plus slack)", gap)
 	}
 	pids2, err := lab.DaemonPIDs("lvs1")
 	must(t, err)
@@ -235,7 +242,7 @@ func TestKeepalivedPcap(t *testing.T) {
 		must(t, lab.StartDaemon(n, Keepalived(ka)))
 	}
 	vip := netip.MustParseAddr("10.0.0.3")
-	await(t, lab, 8*time.Second, "VIP on lb01", holdersAre(lab, vip, "lb01"))
+	await(t, lab, 12*time.Second, "VIP on lb01", holdersAre(lab, vip, "lb01"))
 	await(t, lab, 3*time.Second, "two adverts", func() bool {
 		n := 0
 		for _, e := range lab.Events(0) {
@@ -246,10 +253,15 @@ func TestKeepalivedPcap(t *testing.T) {
 		return n >= 2
 	})
 	must(t, lab.Close())
-	var want int
+	// The pcap holds the same adverts as the event log, in the same order.
+	type adv struct {
+		src  netip.Addr
+		prio int
+	}
+	var want []adv
 	for _, e := range lab.Events(0) {
 		if e.Kind == KindAdvert {
-			want++
+			want = append(want, adv{e.Src, e.Priority})
 		}
 	}
 	f, err := os.Open(filepath.Join(dir, "lan.pcap"))
@@ -257,7 +269,7 @@ func TestKeepalivedPcap(t *testing.T) {
 	defer f.Close()
 	r, err := pcapio.NewReader(f)
 	must(t, err)
-	got := 0
+	var got []adv
 	for {
 		p, err := r.Next()
 		if err != nil {
@@ -270,12 +282,12 @@ func TestKeepalivedPcap(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if pkt.Advert.VRID != 51 || pkt.Src != netip.MustParseAddr("10.0.0.5") {
-			t.Errorf("advert %+v: want VRID 51 from 10.0.0.5", pkt.Advert)
+		if pkt.Advert.VRID != 51 {
+			t.Errorf("advert %+v: want VRID 51", pkt.Advert)
 		}
-		got++
+		got = append(got, adv{pkt.Src, int(pkt.Advert.Priority)})
 	}
-	if got != want || got < 2 {
-		t.Errorf("pcap holds %d adverts, the event log %d", got, want)
+	if !slices.Equal(got, want) || len(got) < 2 {
+		t.Errorf("pcap holds adverts %v, the event log %v", got, want)
 	}
 }
