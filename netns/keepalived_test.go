@@ -291,3 +291,58 @@ func TestKeepalivedPcap(t *testing.T) {
 		t.Errorf("pcap holds adverts %v, the event log %v", got, want)
 	}
 }
+
+// kill -9 of every keepalived process on lvs1 (E5, e5_kill9_everything.scn):
+// nothing cleans up, so the VIP stays on lvs1 while lvs2 takes it (a
+// split brain); starting keepalived again removes the stale VIP first
+// ("(VI_1) removing VIPs.") and lvs1 preempts. Then SIGSTOP/SIGCONT and
+// SIGHUP reach every process, resp. the parent.
+func TestKeepalivedKillEverythingPauseReload(t *testing.T) {
+	t.Parallel()
+	lab := startE1(t)
+	await(t, lab, 12*time.Second, "VIP on lvs1 only", holdersAre(lab, e1VIP, "lvs1"))
+
+	must(t, lab.Kill("lvs1"))
+	killed := lastAction(t, lab, "lvs1", "kill -9 keepalived, every process")
+	if lab.DaemonRunning("lvs1") {
+		t.Fatal("a keepalived process of lvs1 survived kill -9 of every process")
+	}
+	await(t, lab, 6*time.Second, "split brain: lvs2 takes the VIP, lvs1 keeps it", holdersAre(lab, e1VIP, "lvs1", "lvs2"))
+	for _, e := range lab.Events(0) {
+		if e.At > killed && e.Node == "lvs1" && (e.Kind == KindAdvert || e.Kind == KindAddrDel) {
+			t.Errorf("lvs1 cleaned up after kill -9 of every process: %v", e)
+		}
+	}
+	must(t, lab.StartDaemon("lvs1", Keepalived(keepalivedBin(t))))
+	await(t, lab, 2*time.Second, "the restarted keepalived removes its stale VIP", holdersAre(lab, e1VIP, "lvs2"))
+	await(t, lab, 8*time.Second, "lvs1 preempts", holdersAre(lab, e1VIP, "lvs1"))
+
+	must(t, lab.Pause("lvs1"))
+	pids, err := lab.DaemonPIDs("lvs1")
+	must(t, err)
+	for role, p := range pids {
+		if st, _ := procState(p); st != 'T' {
+			t.Errorf("paused keepalived %s (pid %d) is in state %c", role, p, st)
+		}
+	}
+	must(t, lab.Resume("lvs1"))
+	for role, p := range pids {
+		if st, _ := procState(p); st == 'T' {
+			t.Errorf("resumed keepalived %s (pid %d) is still stopped", role, p)
+		}
+	}
+	reloaded := lab.Elapsed()
+	must(t, lab.Reload("lvs1"))
+	await(t, lab, 5*time.Second, "keepalived logs its reload", func() bool {
+		for _, e := range lab.Events(0) {
+			if e.Kind == KindLog && e.Node == "lvs1" && e.At > reloaded && strings.Contains(e.Text, "Reloading") {
+				return true
+			}
+		}
+		return false
+	})
+	must(t, lab.Restart(t.Context(), "lvs1"))
+	if !lab.DaemonRunning("lvs1") {
+		t.Error("keepalived does not run on lvs1 after Restart")
+	}
+}
