@@ -493,6 +493,15 @@ func (l *Lab) emit(e Event, t time.Time, apply func()) {
 // order. A caller streaming the log keeps i = i + len(returned).
 func (l *Lab) Events(i int) []Event { return l.events.from(i) }
 
+// DroppedEvents is how many events did not fit in the log
+// (Config.MaxEvents); the observers' tables (Holders, State, Counters)
+// stay exact regardless.
+func (l *Lab) DroppedEvents() int {
+	l.events.mu.Lock()
+	defer l.events.mu.Unlock()
+	return l.events.dropped
+}
+
 // Await blocks until cond returns true or ctx ends. cond is evaluated at
 // once and again after every new event (it may call the lab's observers:
 // Holders, State, Counters), so no polling interval is involved.

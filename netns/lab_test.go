@@ -112,3 +112,40 @@ func TestPrivateFilesAndServices(t *testing.T) {
 		t.Error("pidof nginx finds a stopped service")
 	}
 }
+
+// The notify wrapper records each call with its argv and the caller's
+// clock; given a script as its first argument it runs that script with
+// the rest.
+func TestNotifyWrapper(t *testing.T) {
+	t.Parallel()
+	lab := newLab(t, pairTopology("lb01", "lb02", "10.9.4.1/24", "10.9.4.2/24"))
+	ctx := t.Context()
+	before := lab.Elapsed()
+	if _, err := lab.Exec(ctx, "lb01", NotifyScript, "INSTANCE", "VI_1", "MASTER", "150"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, lab.WriteFile("lb01", "/etc/keepalived/n.sh", []byte("#!/bin/bash\necho \"$*\" > /tmp/n.out\n"), 0o755))
+	if _, err := lab.Exec(ctx, "lb01", NotifyScript, "/etc/keepalived/n.sh", "GROUP", "VG 1", "BACKUP", "0"); err != nil {
+		t.Fatal(err)
+	}
+	after := lab.Elapsed()
+	var got [][]string
+	await(t, lab, 2*time.Second, "two notify events", func() bool {
+		got = nil
+		for _, e := range lab.Events(0) {
+			if e.Kind == KindNotify && e.Node == "lb01" {
+				if e.At < before || e.At > after {
+					t.Errorf("notify at %v, outside [%v, %v]", e.At, before, after)
+				}
+				got = append(got, e.Argv)
+			}
+		}
+		return len(got) == 2
+	})
+	if strings.Join(got[0], "|") != "INSTANCE|VI_1|MASTER|150" || strings.Join(got[1], "|") != "/etc/keepalived/n.sh|GROUP|VG 1|BACKUP|0" {
+		t.Errorf("notify argv %q", got)
+	}
+	if b, err := lab.ReadFile("lb01", "/tmp/n.out"); err != nil || string(b) != "GROUP VG 1 BACKUP 0\n" {
+		t.Errorf("the wrapped script wrote %q, %v", b, err)
+	}
+}

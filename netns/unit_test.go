@@ -257,3 +257,24 @@ func TestNumgenMatch(t *testing.T) {
 		}
 	}
 }
+
+// The event log keeps at most max events and counts the rest; waiters
+// wake on every event, kept or not.
+func TestEventLogBound(t *testing.T) {
+	l := newEventLog(time.Now(), 2)
+	woke := l.wait()
+	for i := range 3 {
+		l.add(Event{Kind: KindAction, Text: string(rune('a' + i))}, nil)
+	}
+	select {
+	case <-woke:
+	default:
+		t.Error("waiter not woken")
+	}
+	if got := l.from(0); len(got) != 2 || got[1].Text != "b" || l.dropped != 1 {
+		t.Errorf("log %v, dropped %d", got, l.dropped)
+	}
+	if got := l.from(5); got != nil {
+		t.Errorf("from past the end: %v", got)
+	}
+}
