@@ -390,6 +390,10 @@ func parseOne[B any](p *parser, t *table[B], n *node, b *B, set *keySet, seen fu
 // plain reads the value of a plain keyword into dst; false (the
 // diagnostic given) leaves dst alone.
 func (p *parser) plain(s *spec, n *node, dst any) bool {
+	// A plain keyword takes no block: "weight 3 TCP_CHECK { ... }" on one
+	// line must not hide the checker (keepalived 2.2.7 rejects it too,
+	// "Unexpected '{' - ignoring", exit 5).
+	p.noBlock(n)
 	switch s.kind {
 	case kindInt:
 		v, ok := p.int(n, int64(s.lo), int64(s.hi))
@@ -404,7 +408,6 @@ func (p *parser) plain(s *spec, n *node, dst any) bool {
 		}
 		return ok
 	case kindBool:
-		p.noBlock(n)
 		v, ok := p.boolOpt(n)
 		if ok {
 			*dst.(*bool) = v

@@ -445,3 +445,22 @@ virtual_server 10.0.0.1 80 {
 		t.Errorf("dump does not read back:\n%s\n%s", j1, j2)
 	}
 }
+
+// A plain keyword takes no block. Statements written after '{' on one line
+// ("real_server X 80 { weight 3 TCP_CHECK { ... } }") would otherwise
+// make TCP_CHECK a block of weight and lose the checker without a word;
+// keepalived 2.2.7 rejects such a line too ("Unexpected '{' - ignoring",
+// exit 5).
+func TestPlainKeywordTakesNoBlock(t *testing.T) {
+	for _, line := range []string{
+		"  real_server 10.0.0.2 80 { weight 3 TCP_CHECK { connect_timeout 3 } }\n",
+		"  real_server 10.0.0.2 80 {\n   weight 3 {\n   }\n  }\n",
+		"  delay_loop 6 {\n  }\n",
+	} {
+		src := "virtual_server 10.0.0.1 80 {\n  lb_kind DR\n  protocol TCP\n" + line + "  real_server 10.0.0.3 80 {\n   TCP_CHECK {\n   }\n  }\n}\n"
+		_, ds, _ := Parse("t.conf", []byte(src), Options{})
+		if !ds.Has(CodeUnexpectedBlock) {
+			t.Errorf("%q: no %s diagnostic:\n%s", line, CodeUnexpectedBlock, ds)
+		}
+	}
+}
