@@ -154,13 +154,7 @@ func buildInstance(in *config.VRRPInstance, scripts, files map[string]bool, link
 		ic.VIPs = append(ic.VIPs, v.Prefix.Addr())
 	}
 	for _, p := range in.UnicastPeers {
-		// keepalived's unicast_peer defaults: min_ttl 0, max_ttl 255
-		// (pkg/config leaves an absent max_ttl 0).
-		maxTTL := p.MaxTTL
-		if maxTTL == 0 {
-			maxTTL = 255
-		}
-		ic.Peers = append(ic.Peers, vrrp.Peer{Addr: p.Addr, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(maxTTL)})
+		ic.Peers = append(ic.Peers, vrrp.Peer{Addr: p.Addr, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
 	}
 	switch in.AuthType {
 	case config.AuthPass:

@@ -391,7 +391,7 @@ func (d *dumper) unicastPeers(vi *VRRPInstance) {
 		if up.MinTTL != 0 {
 			w = append(w, "min_ttl", itoa(up.MinTTL))
 		}
-		if up.MaxTTL != 0 {
+		if up.MaxTTL != 255 {
 			w = append(w, "max_ttl", itoa(up.MaxTTL))
 		}
 		d.line(w...)

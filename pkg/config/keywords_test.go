@@ -464,3 +464,23 @@ func TestPlainKeywordTakesNoBlock(t *testing.T) {
 		}
 	}
 }
+
+// keepalived 2.2.7 vrrp_data.c alloc_unicast_peer: a peer's max_ttl is 255
+// unless given; an explicit max_ttl 0 stays 0 (and with min_ttl above it
+// "all packets will be discarded").
+func TestUnicastPeerTTLDefaults(t *testing.T) {
+	src := "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n unicast_peer {\n  10.0.0.2\n  10.0.0.3 max_ttl 0\n  10.0.0.4 min_ttl 9 max_ttl 8\n }\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n"
+	cfg, ds, _ := Parse("t.conf", []byte(src), Options{})
+	vi := cfg.Instance("VI_1")
+	if vi == nil || len(vi.UnicastPeers) != 3 {
+		t.Fatalf("peers: %+v\n%s", vi, ds)
+	}
+	for i, want := range []int{255, 0, 8} {
+		if got := vi.UnicastPeers[i].MaxTTL; got != want {
+			t.Errorf("peer %d: max_ttl %d, want %d", i, got, want)
+		}
+	}
+	if !ds.Has(CodeConflict) {
+		t.Errorf("min_ttl > max_ttl not reported:\n%s", ds)
+	}
+}

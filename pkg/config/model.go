@@ -325,7 +325,8 @@ type VIP struct {
 	Dev string `json:"dev,omitempty"`
 	// Scope is scope site|link|host|nowhere|global or a number; "" = global.
 	Scope string `json:"scope,omitempty"`
-	// Label is label; must start with Dev (ifconfig alias compatibility).
+	// Label is label. keepalived 2.2.7 does not require it to start with
+	// Dev (only iproute2 does); -t warns when it does not.
 	Label string `json:"label,omitempty"`
 	// Peer is peer ADDR (point-to-point; keepalived 2.2.7 takes no
 	// prefix length on either side then).
@@ -368,8 +369,9 @@ type Rule struct {
 type UnicastPeer struct {
 	Pos    Pos        `json:"-"`
 	Addr   netip.Addr `json:"addr"`
-	MinTTL int        `json:"min_ttl,omitempty"`
-	MaxTTL int        `json:"max_ttl,omitempty"`
+	MinTTL int        `json:"min_ttl,omitempty"` // default 0
+	MaxTTL int        `json:"max_ttl"`           // default 255
+
 }
 
 // AuthType is authentication { auth_type }.

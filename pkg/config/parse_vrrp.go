@@ -513,7 +513,8 @@ func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 		p.d.errorf(CodeInvalidValue, c.pos(), "unicast_peer", "invalid IP address %q", c.kw.text)
 		return
 	}
-	up := UnicastPeer{Pos: c.pos(), Addr: a}
+	// keepalived 2.2.7 vrrp_data.c alloc_unicast_peer: min_ttl 0, max_ttl 255.
+	up := UnicastPeer{Pos: c.pos(), Addr: a, MaxTTL: 255}
 	for i := 0; i < len(c.args); i += 2 {
 		switch c.args[i].text {
 		case "min_ttl":
@@ -527,6 +528,9 @@ func (p *parser) unicastPeer(vi *VRRPInstance, c *node) {
 		default:
 			p.d.errorf(CodeUnknownOption, c.args[i].pos(), "unicast_peer", "unknown option %q (expected min_ttl or max_ttl)", c.args[i].text)
 		}
+	}
+	if up.MinTTL > up.MaxTTL {
+		p.d.errorf(CodeConflict, c.pos(), "unicast_peer", "min_ttl %d > max_ttl %d - all packets will be discarded", up.MinTTL, up.MaxTTL)
 	}
 	vi.UnicastPeers = append(vi.UnicastPeers, up)
 }
