@@ -46,6 +46,8 @@ var invalidCodes = map[string]Code{
 	"65-advert-int-rounded.conf": CodeValueAdjusted, "66-sync-group-twice.conf": CodeDuplicate,
 	"67-sync-group-weight.conf": CodeIgnored, "68-misc-check-connect-port.conf": CodeUnknownKeyword,
 	"69-track-own-interface.conf": CodeIgnored,
+	"70-tun-gue-no-port.conf":     CodeConflict, "71-tun-unknown-type.conf": CodeInvalidValue,
+	"72-tun-ipip-csum.conf": CodeConflict, "73-tun-gre-remcsum.conf": CodeConflict,
 }
 
 // Each invalid-corpus file's diagnostic carries its code, and every

@@ -493,7 +493,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 				p.d.warnf(CodeValueAdjusted, vs.Pos, "lb_kind", "Virtual server %s: no forwarding method set, setting default NAT", name)
 				vs.LBKind = "NAT"
 			}
-			rs.LBKind = vs.LBKind
+			rs.LBKind, rs.Tunnel = vs.LBKind, vs.Tunnel
 		}
 		if !rs.set.has(kRSAlpha) {
 			rs.Alpha = vs.Alpha
@@ -514,7 +514,7 @@ func (p *parser) completeVS(vs *VirtualServer) bool {
 		vs.LBKind = "NAT"
 	}
 	if vs.SorryServer.IsValid() && vs.SorryServerLVSMethod == "" {
-		vs.SorryServerLVSMethod = vs.LBKind
+		vs.SorryServerLVSMethod, vs.SorryServerTunnel = vs.LBKind, vs.Tunnel
 	}
 	if vs.Quorum > weightSum {
 		p.d.warnf(CodeValueAdjusted, vs.Pos, "quorum", "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, name, weightSum, weightSum)

@@ -552,6 +552,8 @@ type VirtualServer struct {
 	LBAlgo string `json:"lb_algo"`
 	// LBKind is lb_kind / lvs_method NAT|DR|TUN; default NAT.
 	LBKind string `json:"lb_kind"`
+	// Tunnel holds lb_kind TUN's options (type ipip|gue|gre, port, csum).
+	Tunnel Tunnel `json:"tunnel,omitzero"`
 	// SchedFlags are the scheduler flags (flag-1, sh-port, ops, ...).
 	SchedFlags []string `json:"sched_flags,omitempty"`
 	// Persistence is true when persistence_timeout is given with a non-zero
@@ -571,6 +573,7 @@ type VirtualServer struct {
 	SorryServer          netip.AddrPort `json:"sorry_server,omitzero"`
 	SorryServerInhibit   bool           `json:"sorry_server_inhibit,omitempty"`
 	SorryServerLVSMethod string         `json:"sorry_server_lvs_method,omitempty"`
+	SorryServerTunnel    Tunnel         `json:"sorry_server_tunnel,omitzero"`
 	Quorum               int            `json:"quorum"` // default 1
 	Hysteresis           int            `json:"hysteresis,omitempty"`
 	QuorumUp             Notify         `json:"quorum_up,omitzero"`
@@ -596,7 +599,10 @@ type RealServer struct {
 	// Weight is weight; default 1.
 	Weight int `json:"weight"`
 	// LBKind is lvs_method / lb_kind; default the virtual server's.
-	LBKind           string `json:"lb_kind,omitempty"`
+	LBKind string `json:"lb_kind,omitempty"`
+	// Tunnel holds lvs_method TUN's options; default the virtual
+	// server's when LBKind is inherited.
+	Tunnel           Tunnel `json:"tunnel,omitzero"`
 	NotifyUp         Notify `json:"notify_up,omitzero"`
 	NotifyDown       Notify `json:"notify_down,omitzero"`
 	UThreshold       int    `json:"uthreshold,omitempty"`
@@ -750,4 +756,32 @@ func (c *Config) SyncGroupOf(instance string) *SyncGroup {
 		}
 	}
 	return nil
+}
+
+// Tunnel is the rest of `lb_kind TUN [type ipip|gue|gre] [port N]
+// [nocsum|csum|remcsum]` (keepalived 2.2.7 check_parser.c
+// svr_forwarding_handler). The zero value is keepalived's default: ipip,
+// no port, nocsum.
+type Tunnel struct {
+	// Type is "" (ipip), "gue" or "gre".
+	Type string `json:"type,omitempty"`
+	// Port is the GUE port (required for gue, refused otherwise).
+	Port uint16 `json:"port,omitempty"`
+	// Csum is "" (nocsum), "csum" or "remcsum".
+	Csum string `json:"csum,omitempty"`
+}
+
+// words are the options as written after TUN, defaults omitted.
+func (t Tunnel) words() []string {
+	var w []string
+	if t.Type != "" {
+		w = append(w, "type", t.Type)
+	}
+	if t.Port != 0 {
+		w = append(w, "port", itoa(int(t.Port)))
+	}
+	if t.Csum != "" {
+		w = append(w, t.Csum)
+	}
+	return w
 }

@@ -216,12 +216,14 @@ var vsKeywords = newTable("virtual_server", func(vs *VirtualServer) *[]Directive
 	}),
 	aliasKw[VirtualServer]("lvs_sched", "lb_algo"),
 	compoundKw("lb_kind", func(p *parser, n *node, vs *VirtualServer) bool {
-		m, ok := p.lvsMethod(n)
+		m, tun, ok := p.lvsMethod(n, vs.Tunnel)
 		if ok {
-			vs.LBKind = m
+			vs.LBKind, vs.Tunnel = m, tun
 		}
 		return ok
-	}, func(d *dumper, vs *VirtualServer) { d.line("lb_kind", vs.LBKind) }),
+	}, func(d *dumper, vs *VirtualServer) {
+		d.words(append([]string{"lb_kind", vs.LBKind}, vs.Tunnel.words()...))
+	}),
 	aliasKw[VirtualServer]("lvs_method", "lb_kind"),
 	compoundKw("persistence_timeout", (*parser).persistenceTimeout,
 		func(d *dumper, vs *VirtualServer) { d.nonZero("persistence_timeout", vs.PersistenceTimeout) }),
@@ -240,12 +242,16 @@ var vsKeywords = newTable("virtual_server", func(vs *VirtualServer) *[]Directive
 	}),
 	boolKw("sorry_server_inhibit", func(vs *VirtualServer) *bool { return &vs.SorryServerInhibit }),
 	compoundKw("sorry_server_lvs_method", func(p *parser, n *node, vs *VirtualServer) bool {
-		m, ok := p.lvsMethod(n)
+		m, tun, ok := p.lvsMethod(n, vs.SorryServerTunnel)
 		if ok {
-			vs.SorryServerLVSMethod = m
+			vs.SorryServerLVSMethod, vs.SorryServerTunnel = m, tun
 		}
 		return ok
-	}, func(d *dumper, vs *VirtualServer) { d.kv("sorry_server_lvs_method", vs.SorryServerLVSMethod) }),
+	}, func(d *dumper, vs *VirtualServer) {
+		if vs.SorryServerLVSMethod != "" {
+			d.words(append([]string{"sorry_server_lvs_method", vs.SorryServerLVSMethod}, vs.SorryServerTunnel.words()...))
+		}
+	}),
 	intKw("quorum", 1, 1<<31-1, func(vs *VirtualServer) *int { return &vs.Quorum }).or(1),
 	intKw("hysteresis", 0, 1<<31-1, func(vs *VirtualServer) *int { return &vs.Hysteresis }),
 	notifyKw("quorum_up", func(vs *VirtualServer) *Notify { return &vs.QuorumUp }),
@@ -291,12 +297,16 @@ func schedFlagKw(name string) keyword[VirtualServer] {
 var rsKeywords = newTable("real_server", func(rs *RealServer) *[]Directive { return &rs.Other }, nil,
 	intKw("weight", 0, 65535, func(rs *RealServer) *int { return &rs.Weight }).or(1),
 	compoundKw("lvs_method", func(p *parser, n *node, rs *RealServer) bool {
-		m, ok := p.lvsMethod(n)
+		m, tun, ok := p.lvsMethod(n, rs.Tunnel)
 		if ok {
-			rs.LBKind = m
+			rs.LBKind, rs.Tunnel = m, tun
 		}
 		return ok
-	}, func(d *dumper, rs *RealServer) { d.kv("lvs_method", rs.LBKind) }),
+	}, func(d *dumper, rs *RealServer) {
+		if rs.LBKind != "" {
+			d.words(append([]string{"lvs_method", rs.LBKind}, rs.Tunnel.words()...))
+		}
+	}),
 	notifyKw("notify_up", func(rs *RealServer) *Notify { return &rs.NotifyUp }),
 	notifyKw("notify_down", func(rs *RealServer) *Notify { return &rs.NotifyDown }),
 	intKw("uthreshold", 0, 1<<31-1, func(rs *RealServer) *int { return &rs.UThreshold }).dumped(dumpNonZero),
@@ -485,19 +495,76 @@ func validSched(s string) bool {
 	return false
 }
 
-func (p *parser) lvsMethod(c *node) (string, bool) {
+// lvsMethod reads a forwarding method and its tunnel options. As keepalived
+// 2.2.7 svr_forwarding_handler, a bad tunnel option is an error that keeps
+// the method and leaves the previous tunnel settings (prev).
+func (p *parser) lvsMethod(c *node, prev Tunnel) (string, Tunnel, bool) {
+	var tun Tunnel
 	if !p.need(c) {
-		return "", false
+		return "", tun, false
 	}
 	m := strings.ToUpper(c.args[0].text)
 	switch m {
 	case "NAT", "DR", "TUN":
-		return m, true
 	case "PMTU", "MASQ":
-		return "NAT", true
+		m = "NAT"
+	default:
+		p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
+		return "", tun, false
 	}
-	p.d.errorf(CodeInvalidValue, c.args[0].pos(), c.kw.text, "unknown forwarding method %q (expected NAT, DR or TUN)", c.args[0].text)
-	return "", false
+	// keepalived 2.2.7 svr_forwarding_handler reads the tunnel options
+	// after any method (they only matter for TUN); a bad one makes the
+	// whole line an error and leaves the previous setting.
+	args := c.args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch a.text {
+		case "type", "port":
+			if i+1 == len(args) {
+				p.d.errorf(CodeMissingValue, a.pos(), c.kw.text, "missing tunnel %s", a.text)
+				return m, prev, true
+			}
+			v := args[i+1]
+			i++
+			if a.text == "type" {
+				switch v.text {
+				case "ipip":
+					tun.Type = ""
+				case "gue", "gre":
+					tun.Type = v.text
+				default:
+					p.d.errorf(CodeInvalidValue, v.pos(), c.kw.text, "unknown tunnel type %q (expected ipip, gue or gre)", v.text)
+					return m, prev, true
+				}
+				continue
+			}
+			n, err := strconv.ParseUint(v.text, 10, 16)
+			if err != nil || n == 0 {
+				p.d.errorf(CodeValueRange, v.pos(), c.kw.text, "invalid gue tunnel port %q (expected 1..65535)", v.text)
+				return m, prev, true
+			}
+			tun.Port = uint16(n)
+		case "nocsum":
+			tun.Csum = ""
+		case "csum", "remcsum":
+			tun.Csum = a.text
+		default:
+			p.d.errorf(CodeUnknownOption, a.pos(), c.kw.text, "invalid tunnel option %q", a.text)
+			return m, prev, true
+		}
+	}
+	switch {
+	case (tun.Type == "gue") != (tun.Port != 0):
+		p.d.errorf(CodeConflict, c.pos(), c.kw.text, "gue tunnels require port, otherwise cannot have port")
+		return m, prev, true
+	case tun.Type == "" && tun.Csum != "":
+		p.d.errorf(CodeConflict, c.pos(), c.kw.text, "ipip tunnels do not support checksum option")
+		return m, prev, true
+	case tun.Type == "gre" && tun.Csum == "remcsum":
+		p.d.errorf(CodeConflict, c.pos(), c.kw.text, "gre tunnels do not support remote checksum option")
+		return m, prev, true
+	}
+	return m, tun, true
 }
 
 // realServer parses real_server IP [PORT] { } into rs (a zero value).

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +31,55 @@ func TestAddrRange(t *testing.T) {
 		if _, _, ok := addrRange(bad); ok {
 			t.Errorf("addrRange(%q) accepted", bad)
 		}
+	}
+}
+
+// lb_kind TUN takes keepalived 2.2.7's tunnel options (check_parser.c
+// svr_forwarding_handler); a real server without its own lvs_method
+// inherits the virtual server's method and tunnel, and -d writes them back.
+func TestTunnelOptions(t *testing.T) {
+	src := `virtual_server 10.0.0.1 80 {
+    lb_algo rr
+    lb_kind TUN type gue port 6080 csum
+    protocol TCP
+    real_server 10.0.0.2 80 {
+        weight 1
+    }
+    real_server 10.0.0.3 80 {
+        lvs_method TUN type gre
+    }
+    real_server 10.0.0.4 80 {
+        lvs_method DR
+    }
+}
+`
+	cfg, ds, err := Parse("t.conf", []byte(src), Options{})
+	if err != nil || ds.HasErrors() {
+		t.Fatalf("parse: %v\n%s", err, ds)
+	}
+	vs := cfg.VirtualServers[0]
+	gue := Tunnel{Type: "gue", Port: 6080, Csum: "csum"}
+	if vs.LBKind != "TUN" || vs.Tunnel != gue {
+		t.Errorf("virtual server: %s %+v", vs.LBKind, vs.Tunnel)
+	}
+	want := []struct {
+		kind string
+		tun  Tunnel
+	}{{"TUN", gue}, {"TUN", Tunnel{Type: "gre"}}, {"DR", Tunnel{}}}
+	for i, w := range want {
+		if rs := vs.RealServers[i]; rs.LBKind != w.kind || rs.Tunnel != w.tun {
+			t.Errorf("real server %d: %s %+v, want %s %+v", i, rs.LBKind, rs.Tunnel, w.kind, w.tun)
+		}
+	}
+	var b strings.Builder
+	if err := Dump(&b, cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg2, ds2, err := Parse("dump.conf", []byte(b.String()), Options{})
+	if err != nil || ds2.HasErrors() {
+		t.Fatalf("dump does not load: %v\n%s\n%s", err, ds2, b.String())
+	}
+	if got := cfg2.VirtualServers[0]; got.Tunnel != gue || got.RealServers[1].Tunnel != (Tunnel{Type: "gre"}) {
+		t.Errorf("dump lost the tunnel options:\n%s", b.String())
 	}
 }
