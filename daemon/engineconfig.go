@@ -105,7 +105,7 @@ func buildInstance(g *config.GlobalDefs, in *config.VRRPInstance, scripts map[st
 			if err != nil {
 				log.Warn(fmt.Sprintf("(%s) no %s address for interface %s", in.Name, family(in.IPv6), iface), "err", err)
 			} else {
-				m.src = a
+				m.src = sourceAddr(links, iface, in, a)
 			}
 		}
 	}
