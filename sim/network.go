@@ -260,7 +260,7 @@ func (w *World) deliverOne(src, dst *nodeIface, pkt *packet) {
 		delay, jitter = p.delay, p.jitter
 	}
 	for range copies {
-		d := delay
+		d := delay + dst.node.model.RxLatency.draw(w.rng)
 		if jitter > 0 {
 			d += time.Duration(w.rng.Int64N(int64(jitter)))
 		}

@@ -53,6 +53,11 @@ type Options struct {
 	// driver's per-advert reports in the observation stream; off by default
 	// because long runs send millions.
 	RecordAdverts bool
+	// Model is every node's daemon model until SetDaemonModel changes it:
+	// start latency, stop duration, timer lateness, receive latency. The
+	// zero value is Ideal (everything exact); the scenario runner uses
+	// Keepalived227.
+	Model DaemonModel
 }
 
 // AdvertEvent is one advert sent by a node (one per destination).
@@ -159,6 +164,9 @@ func NewWorld(opt Options) *World {
 	if opt.SocketBuffer <= 0 {
 		opt.SocketBuffer = DefaultSocketBuffer
 	}
+	if opt.Model.check() != nil {
+		opt.Model = Ideal
+	}
 	lg := opt.Logger
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
@@ -209,6 +217,7 @@ func (w *World) AddNode(name string, ifaces ...Iface) error {
 		return fmt.Errorf("sim: node %q already exists", name)
 	}
 	n := newNode(w, name)
+	n.model = w.opt.Model
 	for i, ifc := range ifaces {
 		seg, ok := w.segments[ifc.Segment]
 		if !ok {
@@ -353,6 +362,13 @@ func (w *World) onNode(name string, op func(*node) error) error {
 func (w *World) DaemonRunning(node string) bool {
 	n, ok := w.nodes[node]
 	return ok && n.proc != nil
+}
+
+// DaemonStarted reports whether node's daemon is running and past its
+// start latency (its VRRP instances have left INIT).
+func (w *World) DaemonStarted(node string) bool {
+	n, ok := w.nodes[node]
+	return ok && n.proc != nil && !n.proc.starting
 }
 
 // SetLink sets an interface's carrier. Down: nothing is sent or delivered
