@@ -152,6 +152,9 @@ type World struct {
 	links   map[linkKey]*linkParams
 	blocked map[linkKey]bool
 	noVRRP  map[linkKey]bool // firewall dropping IP protocol 112 only
+	// fifo is each path's latest arrival from the daemon model's receive
+	// latency: packets on one path arrive in the order they were sent.
+	fifo map[linkKey]time.Duration
 
 	obs observer
 }
@@ -179,6 +182,7 @@ func NewWorld(opt Options) *World {
 		links:    map[linkKey]*linkParams{},
 		blocked:  map[linkKey]bool{},
 		noVRRP:   map[linkKey]bool{},
+		fifo:     map[linkKey]time.Duration{},
 	}
 	w.log = slog.New(&virtualTimeHandler{w: w, h: lg.Handler()})
 	w.diagLog = slog.New(&virtualTimeHandler{w: w, h: lg.Handler(), observed: true})
