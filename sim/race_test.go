@@ -210,3 +210,20 @@ func TestFaultPhase(t *testing.T) {
 		t.Fatalf("takeovers between %v and %v: the drawn phase should spread them over an advert interval", lo, hi)
 	}
 }
+
+// A reload (SIGHUP) that reaches a daemon still starting is not an error:
+// the daemon starts with the new configuration.
+func TestReloadWhileStarting(t *testing.T) {
+	w := pairWorld(t, 1, pairConf("BACKUP", 100))
+	must(t, w.StartDaemon("a"))
+	if w.DaemonStarted("a") {
+		t.Fatal("daemon up at once despite keepalived's start latency")
+	}
+	must(t, w.WriteFile("a", ConfigPath, []byte(pairConf("BACKUP", 120))))
+	must(t, w.ReloadDaemon("a"))
+	w.RunFor(200 * time.Millisecond)
+	st, ok := w.Status("a", "VI_1")
+	if !ok || st.State != vrrp.StateBackup || st.BasePriority != 120 {
+		t.Fatalf("after the start: %+v, want BACKUP with priority 120", st)
+	}
+}
