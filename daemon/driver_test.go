@@ -222,7 +222,11 @@ func TestStartRemovesStaleVIPs(t *testing.T) {
 // (RTM_DELADDR carries the prefix length): an address owner (priority 255,
 // VIP 10.0.0.50/32 equal to its own 10.0.0.50/24) keeps its interface
 // address through the stale-VIP clean-up at start and through a stop; only
-// a stale 10.0.0.50/32 is removed.
+// a stale 10.0.0.50/32 is removed. Its interface has no address but the
+// VIP, which keepalived 2.2.7 never takes as the advert source: the owner
+// enters FAULT ("(VI_1) entering FAULT state (no IPv4 address for
+// interface)", seen with the Debian binary in a namespace) and adds
+// nothing.
 func TestStaleVIPPrefixExact(t *testing.T) {
 	own := netip.MustParsePrefix("10.0.0.50/24")
 	vip := netip.MustParsePrefix("10.0.0.50/32")
@@ -251,11 +255,11 @@ func TestStaleVIPPrefixExact(t *testing.T) {
 			}
 		}
 		f.advance(time.Second)
-		if got := state(t, d); got != vrrp.StateMaster {
-			t.Fatalf("stale=%v: state %v, want MASTER (address owner)", stale, got)
+		if got := state(t, d); got != vrrp.StateFault {
+			t.Fatalf("stale=%v: state %v, want FAULT (no IPv4 address but the VIP)", stale, got)
 		}
-		if !slices.Contains(f.addrs["eth0"], vip) {
-			t.Errorf("stale=%v: VIP %s not added next to %s: eth0 has %v", stale, vip, own, f.addrs["eth0"])
+		if slices.Contains(f.addrs["eth0"], vip) {
+			t.Errorf("stale=%v: VIP %s added by an instance in FAULT: eth0 has %v", stale, vip, f.addrs["eth0"])
 		}
 		d.Stop()
 		if want := []netip.Prefix{own}; !slices.Equal(f.addrs["eth0"], want) {

@@ -110,7 +110,7 @@ func buildInstance(in *config.VRRPInstance, scripts, files map[string]bool, link
 			if err != nil {
 				log.Warn(fmt.Sprintf("(%s) no %s address for interface %s", in.Name, family(in.IPv6), iface), "err", err)
 			} else {
-				m.src = a
+				m.src = sourceAddr(links, iface, in, a)
 			}
 		}
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // keepalived SIGHUP (reference §2.2, §3.3): a MASTER stays MASTER and
-// sends an advert at once; a changed VIP list is reconciled and the new
-// address announced.
+// sends an advert before the reload (its old configuration) and one after
+// it (the new one: here the new VIP list); a changed VIP list is
+// reconciled and the new address announced.
 func TestReloadKeepsMasterAndReconcilesVIPs(t *testing.T) {
 	d, f := start(t, e1(100, "MASTER"))
 	f.advance(4 * time.Second)
@@ -27,8 +28,8 @@ func TestReloadKeepsMasterAndReconcilesVIPs(t *testing.T) {
 	if state(t, d) != vrrp.StateMaster {
 		t.Errorf("after reload: %v, want MASTER", state(t, d))
 	}
-	if len(f.sent) != n+1 {
-		t.Errorf("%d adverts at reload, want 1 (reload_master)", len(f.sent)-n)
+	if len(f.sent) != n+2 {
+		t.Errorf("%d adverts at reload, want 2 (before and after, reload_master)", len(f.sent)-n)
 	}
 	if f.has("eth0", "172.20.0.100") || !f.has("eth0", "172.20.0.101") {
 		t.Errorf("addresses after reload %v", f.addrs["eth0"])

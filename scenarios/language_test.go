@@ -7,8 +7,10 @@ import (
 )
 
 // langPair is two nodes with VI_1 (a 150, b 100) and a notify script on
-// a, and a third node c without a daemon.
-const langPair = limitPair + "node c eth0@lan 10.0.0.4/24\n" + `write a /etc/keepalived/notify.sh mode 0755 <<EOF
+// a, and a third node c without a daemon. The daemons are ideal (no start
+// latency or stop duration): these tests are about the language's
+// instants.
+const langPair = limitPair + "node c eth0@lan 10.0.0.4/24\ndaemon a b ideal\n" + `write a /etc/keepalived/notify.sh mode 0755 <<EOF
 #!/bin/sh
 exit 0
 EOF
@@ -124,10 +126,10 @@ vip 10.0.0.3 on one of a b for 5s
 		"vip 10.0.0.3 on one of a b for 5s",
 	})
 	for _, c := range []struct{ src, want string }{
-		{"vip 10.0.0.3 on one of a\n", "lang.scn:33: vip 10.0.0.3 on one of: name at least two nodes"},
-		{"vip 10.0.0.3 on one of a zz\n", `lang.scn:33: unknown node "zz"`},
-		{"state a VI_1 one of MASTER SLEEPING\n", `lang.scn:33: state "SLEEPING"`},
-		{"state a VI_1 one of\n", "lang.scn:33: usage: state NODE INSTANCE"},
+		{"vip 10.0.0.3 on one of a\n", "lang.scn:34: vip 10.0.0.3 on one of: name at least two nodes"},
+		{"vip 10.0.0.3 on one of a zz\n", `lang.scn:34: unknown node "zz"`},
+		{"state a VI_1 one of MASTER SLEEPING\n", `lang.scn:34: state "SLEEPING"`},
+		{"state a VI_1 one of\n", "lang.scn:34: usage: state NODE INSTANCE"},
 	} {
 		if _, err := Parse("lang.scn", []byte(langPair+c.src)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Parse(%q) = %v, want %q", c.src, err, c.want)

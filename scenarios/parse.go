@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -338,6 +339,18 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 		}
 		p.started = true
 		p.add(DaemonStep{Pos: pos, Op: DaemonOp(verb), Nodes: strs(args)})
+	case "daemon":
+		// daemon NODE... keepalived|gokeepalived|ideal
+		if len(args) < 2 || !slices.Contains(daemonModels, args[len(args)-1].s) {
+			p.errorf(ln, "usage: daemon NODE... %s", strings.Join(daemonModels, "|"))
+			return
+		}
+		for _, a := range args[:len(args)-1] {
+			if !p.checkNode(ln, a.s) {
+				return
+			}
+		}
+		p.add(DaemonModelStep{Pos: pos, Nodes: strs(args[:len(args)-1]), Model: args[len(args)-1].s})
 	case "link", "ifconfig":
 		// link NODE IFACE down|up  (ifconfig NODE IFACE down|up is the same)
 		if len(args) != 3 || (args[2].s != "down" && args[2].s != "up") {

@@ -305,6 +305,17 @@ func (r *runner) step(st Step) {
 				err = errors.Join(err, fmt.Errorf("%s %s: %w", s.Op, n, e))
 			}
 		}
+	case DaemonModelStep:
+		m, ok := r.b.(DaemonModeler)
+		if !ok {
+			err = fmt.Errorf("the %s cannot choose a node's daemon", backendWord(r.b))
+			break
+		}
+		for _, n := range s.Nodes {
+			if e := m.SetDaemonModel(n, s.Model); e != nil {
+				err = errors.Join(err, e)
+			}
+		}
 	case LinkStep:
 		err = r.b.SetLink(s.Node, s.Iface, s.Up)
 	case NetStep:
@@ -385,7 +396,7 @@ func (r *runner) step(st Step) {
 // file written before anything ran (set-up).
 func isAction(st Step, now time.Duration) bool {
 	switch s := st.(type) {
-	case WaitStep, MarkStep, ExpectStep:
+	case WaitStep, MarkStep, ExpectStep, DaemonModelStep:
 		return false
 	case FileStep:
 		return now > 0 || s.Op != "write"

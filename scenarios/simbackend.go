@@ -17,9 +17,21 @@ type SimBackend struct {
 	W *sim.World
 }
 
-// NewSimBackend returns a simulator backend with a fresh world.
+// NewSimBackend returns a simulator backend with a fresh world in which
+// every node runs keepalived 2.2.7's daemon model (sim.Keepalived227:
+// measured start latency, stop duration, timer lateness and receive
+// latency) until a `daemon` line says otherwise.
 func NewSimBackend(seed int64, logger *slog.Logger) *SimBackend {
-	return &SimBackend{W: sim.NewWorld(sim.Options{Seed: seed, Logger: logger})}
+	return &SimBackend{W: sim.NewWorld(sim.Options{Seed: seed, Logger: logger, Model: sim.Keepalived227})}
+}
+
+// SetDaemonModel implements DaemonModeler.
+func (b *SimBackend) SetDaemonModel(node, model string) error {
+	m, ok := sim.LookupDaemonModel(model)
+	if !ok {
+		return fmt.Errorf("sim: no daemon model %q", model)
+	}
+	return b.W.SetDaemonModel(node, m)
 }
 
 var _ Backend = (*SimBackend)(nil)

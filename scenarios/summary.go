@@ -98,11 +98,31 @@ func summarize(h *observe.History, sc *Scenario, actions []Action, end time.Dura
 	for _, a := range order {
 		vh := hist[a]
 		vh.Spans[len(vh.Spans)-1].To = end
+		vh.Spans = dropHandovers(vh.Spans)
 		out = append(out, *vh)
 		fos = append(fos, failovers(*vh, actions)...)
 	}
 	slices.SortStableFunc(fos, func(x, y Failover) int { return cmp.Compare(x.Gained, y.Gained) })
 	return out, fos
+}
+
+// dropHandovers folds every closed span of more than one holder no longer
+// than observe.HandoverGrace (a hand-over, not a split brain) into the span
+// before it, and merges neighbours that then hold the same.
+func dropHandovers(spans []HolderSpan) []HolderSpan {
+	out := spans[:0]
+	for i, sp := range spans {
+		if len(out) > 0 && len(sp.Holders) > 1 && i < len(spans)-1 && sp.To-sp.From <= observe.HandoverGrace {
+			out[len(out)-1].To = sp.To
+			continue
+		}
+		if len(out) > 0 && slices.Equal(out[len(out)-1].Holders, sp.Holders) {
+			out[len(out)-1].To = sp.To
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 func failovers(h VIPHistory, actions []Action) []Failover {

@@ -59,11 +59,11 @@ type printer struct {
 	// hist is the history of the printed part of the stream: split-brain
 	// lines are printed as the stream reaches them.
 	hist observe.History
-	// pending are intervals (indexes into hist.Intervals) that began at an
-	// instant not over yet: a hand-over in which the new master adds the
-	// VIP an instant before the old one removes it is not a split brain,
-	// so START is printed once the instant is over and the interval is
-	// still open or lasted.
+	// pending are intervals (indexes into hist.Intervals) that began less
+	// than observe.HandoverGrace ago: a hand-over in which the new master
+	// adds the VIP a moment before the old one removes it is not a split
+	// brain, so START is printed once the grace is over and the interval
+	// is still open or lasted longer.
 	pending []int
 }
 
@@ -85,7 +85,7 @@ func (r *runner) flush() {
 	r.p.printed += len(obs)
 	var evs, warnings []timelineLine
 	for _, o := range obs {
-		evs = r.confirmSplits(evs, func(start time.Duration) bool { return o.At > start })
+		evs = r.confirmSplits(evs, func(start time.Duration) bool { return o.At > start+observe.HandoverGrace })
 		addr := o.Kind == observe.KindAddrAdd || o.Kind == observe.KindAddrDel
 		var was int
 		var wasOpen bool
@@ -111,7 +111,7 @@ func (r *runner) flush() {
 		}
 		iv := r.p.hist.Intervals()
 		if wasOpen {
-			if s := iv[was]; !s.Open && s.End > s.Start {
+			if s := iv[was]; !s.Open && !s.Handover() {
 				evs = append(evs, timelineLine{At: o.At, Kind: "split-brain", Text: fmt.Sprintf("END %s after %v", s.VIP, s.End-s.Start)})
 			}
 		}
@@ -120,13 +120,12 @@ func (r *runner) flush() {
 		}
 	}
 	now := r.b.Elapsed()
-	evs = r.confirmSplits(evs, func(start time.Duration) bool { return now > start })
+	evs = r.confirmSplits(evs, func(start time.Duration) bool { return now > start+observe.HandoverGrace })
 	// Warnings (config diagnostics, the daemons' warnings) come first in
 	// their instant.
-	if len(warnings) > 0 {
-		evs = append(warnings, evs...)
-		slices.SortStableFunc(evs, func(a, b timelineLine) int { return cmp.Compare(a.At, b.At) })
-	}
+	// Split-brain STARTs are confirmed a grace after they began: sort.
+	evs = append(warnings, evs...)
+	slices.SortStableFunc(evs, func(a, b timelineLine) int { return cmp.Compare(a.At, b.At) })
 	detected := map[string]bool{}
 	for _, e := range evs {
 		if e.Kind == "split-brain-detected" {
@@ -161,7 +160,7 @@ func (r *runner) confirmSplits(evs []timelineLine, over func(start time.Duration
 		switch {
 		case !over(s.Start):
 			keep = append(keep, i)
-		case s.Open || s.End > s.Start:
+		case !s.Handover():
 			evs = append(evs, timelineLine{At: s.Start, Kind: "split-brain", Text: fmt.Sprintf("START %s held by %v", s.VIP, s.Nodes)})
 		}
 	}

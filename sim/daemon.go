@@ -55,6 +55,17 @@ func (n *node) reload() error {
 	if p.paused {
 		return fmt.Errorf("sim: %s: %w: daemon is paused (SIGHUP is held until SIGCONT)", n.name, ErrDaemonState)
 	}
+	if p.starting {
+		// Not up yet: the daemon will start with the new configuration
+		// (the driver is built again; nothing of the old one ran).
+		drv, err := n.newDriver()
+		if err != nil {
+			return fmt.Errorf("sim: %s: reload: %w", n.name, err)
+		}
+		p.drv = drv
+		n.w.obs.event(n.name, "", "daemon", "reload (SIGHUP) before the daemon is up: it starts with the new configuration")
+		return nil
+	}
 	cfg, err := n.loadConfig()
 	if err != nil {
 		return fmt.Errorf("sim: %s: reload: %w", n.name, err)

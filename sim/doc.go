@@ -33,9 +33,19 @@
 //	w.StartDaemon("lvs1")
 //	w.RunUntil(5*time.Second, func() bool { return len(w.VIPHolders(vip)) == 1 })
 //
-// Modelling choices (differences from a real host): a packet with no
-// configured delay arrives at the instant it is sent; a hand-over within
-// one instant is not reported as a split brain; scripts take
+// Each node's daemon runs a DaemonModel (model.go): start latency, stop
+// duration, timer lateness and receive latency, each a distribution drawn
+// from the world's random source. Options.Model sets every node's (zero:
+// Ideal, everything exact), SetDaemonModel one node's; Keepalived227 is
+// keepalived 2.2.7 as measured in namespaces (the scenario runner's
+// default), GoKeepalived gokeepalived's own (keepalived's figures until
+// measured). With it, starts race, equal timers race, and a kill lands
+// anywhere in the advert cycle, as on real hosts (race_test.go).
+//
+// Modelling choices (differences from a real host): a packet arrives the
+// model's receive latency after it is sent (Ideal: at the instant), in
+// order per path, plus any configured delay and jitter; an address appears
+// the instant a daemon adds it; scripts take
 // Options.ScriptRuntime plus any `sleep` they run (a script still looping
 // after 10,000 commands counts as timed out); besides executable files in
 // the node's filesystem only a few utilities exist (touch, rm, cat, sleep,

@@ -260,7 +260,14 @@ func (w *World) deliverOne(src, dst *nodeIface, pkt *packet) {
 		delay, jitter = p.delay, p.jitter
 	}
 	for range copies {
-		d := delay
+		// The model's receive latency keeps a path's order (a veth and a
+		// bridge are FIFO): a packet never overtakes the one sent before
+		// it on the same path. The scenario's delay and jitter come on
+		// top (jitter larger than the sending interval reorders, as
+		// documented).
+		at := max(w.now+dst.node.model.RxLatency.draw(w.rng), w.fifo[k])
+		w.fifo[k] = at
+		d := at - w.now + delay
 		if jitter > 0 {
 			d += time.Duration(w.rng.Int64N(int64(jitter)))
 		}

@@ -32,6 +32,12 @@ type node struct {
 	// routes and rules are what daemons installed (virtual_routes,
 	// virtual_rules), as `ip route` / `ip rule` words.
 	routes, rules []string
+
+	// model is the node's daemon model (model.go); exitAt is when the last
+	// stopped daemon process is gone (its StopDuration after SIGTERM): a
+	// start before then waits for it.
+	model  DaemonModel
+	exitAt time.Duration
 }
 
 type nodeIface struct {
@@ -71,6 +77,8 @@ type process struct {
 	heldRx int      // packets among held
 	// stopPending: SIGTERM arrived while paused; it acts on resume.
 	stopPending bool
+	// starting: exec'd, its VRRP not started yet (DaemonModel.StartLatency).
+	starting bool
 }
 
 func newNode(w *World, name string) *node {
@@ -92,7 +100,8 @@ type reactorHost struct {
 
 func (h reactorHost) Armed(t reactor.TimerRef) {
 	n := h.n
-	n.w.schedule(n.globalAt(t.At.Sub(Epoch())), func() { n.fireTimer(h.gen, t) })
+	late := n.model.TimerLateness.draw(n.w.rng)
+	n.w.schedule(n.globalAt(t.At.Sub(Epoch()))+late, func() { n.fireTimer(h.gen, t) })
 }
 
 // Posted: nothing in the world posts from another goroutine; run it as
@@ -212,6 +221,9 @@ func (n *node) deliver(p *process, ifc *nodeIface, pkt *packet) {
 	p.drv.Receive(ifc.name, pkt.data)
 }
 
+// start execs a daemon: the configuration is read now (a bad one fails
+// the start at once), the VRRP engine starts after the model's start
+// latency, and not before a previous process still stopping has exited.
 func (n *node) start() error {
 	if n.proc != nil {
 		return fmt.Errorf("sim: %s: %w: daemon already running", n.name, ErrDaemonState)
@@ -223,9 +235,28 @@ func (n *node) start() error {
 		n.r = nil
 		return fmt.Errorf("sim: %s: start daemon: %w", n.name, err)
 	}
-	n.proc = &process{gen: n.gen, r: n.r, drv: drv}
-	n.w.obs.event(n.name, "", "daemon", "start")
-	if err := drv.Start(); err != nil {
+	p := &process{gen: n.gen, r: n.r, drv: drv, starting: true}
+	n.proc = p
+	at := max(n.w.now, n.exitAt)
+	if at > n.w.now {
+		n.w.obs.event(n.name, "", "daemon", fmt.Sprintf("start (after the previous process exits, in %v)", at-n.w.now))
+	} else {
+		n.w.obs.event(n.name, "", "daemon", "start")
+	}
+	at += n.model.StartLatency.draw(n.w.rng)
+	if at == n.w.now {
+		return n.begin(p)
+	}
+	n.w.schedule(at, func() { n.dispatch(p.gen, func() { n.begin(p) }) })
+	return nil
+}
+
+// begin starts the exec'd daemon's VRRP (keepalived: the instances leave
+// INIT).
+func (n *node) begin(p *process) error {
+	p.starting = false
+	if err := p.drv.Start(); err != nil {
+		n.w.obs.event(n.name, "", "daemon", "start failed: "+err.Error())
 		n.proc = nil
 		n.dropTimers()
 		return fmt.Errorf("sim: %s: start daemon: %w", n.name, err)
@@ -233,6 +264,8 @@ func (n *node) start() error {
 	return nil
 }
 
+// stop is SIGTERM: the daemon stops its instances at once (priority 0,
+// VIPs released) and its process exits the model's stop duration later.
 func (n *node) stop() error {
 	p := n.proc
 	if p == nil {
@@ -246,14 +279,21 @@ func (n *node) stop() error {
 		}
 		return nil
 	}
-	n.w.obs.event(n.name, "", "daemon", "stop (SIGTERM)")
+	d := n.model.StopDuration.draw(n.w.rng)
+	if d > 0 {
+		n.w.obs.event(n.name, "", "daemon", fmt.Sprintf("stop (SIGTERM), exits in %v", d))
+	} else {
+		n.w.obs.event(n.name, "", "daemon", "stop (SIGTERM)")
+	}
 	p.drv.Stop()
 	n.proc = nil
+	n.exitAt = n.w.now + d
 	n.dropTimers()
 	return nil
 }
 
-// restart stops a running daemon (kills a paused one) and starts a fresh one.
+// restart stops a running daemon (kills a paused one) and starts a fresh
+// one, which begins once the old process has exited.
 func (n *node) restart() error {
 	if n.proc != nil {
 		if n.proc.paused {
@@ -271,6 +311,7 @@ func (n *node) kill() error {
 	}
 	n.w.obs.event(n.name, "", "daemon", "kill -9")
 	n.proc = nil
+	n.exitAt = n.w.now
 	n.dropTimers()
 	return nil
 }

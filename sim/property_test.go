@@ -16,6 +16,7 @@ func TestRandomSchedulesAreDeterministic(t *testing.T) {
 	nodes := []string{"lvs1", "lvs2"}
 	rapid.Check(t, func(rt *rapid.T) {
 		seed := rapid.Int64().Draw(rt, "seed")
+		model := rapid.SampledFrom(DaemonModels()).Draw(rt, "model")
 		n := rapid.IntRange(1, 25).Draw(rt, "steps")
 		type step struct {
 			op   int
@@ -33,7 +34,7 @@ func TestRandomSchedulesAreDeterministic(t *testing.T) {
 			}
 		}
 		run := func() string {
-			w := e1World(rt, Options{Seed: seed})
+			w := e1World(rt, Options{Seed: seed, Model: model})
 			var b strings.Builder
 			for _, s := range steps {
 				other := "lvs1"

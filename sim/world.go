@@ -53,6 +53,11 @@ type Options struct {
 	// driver's per-advert reports in the observation stream; off by default
 	// because long runs send millions.
 	RecordAdverts bool
+	// Model is every node's daemon model until SetDaemonModel changes it:
+	// start latency, stop duration, timer lateness, receive latency. The
+	// zero value is Ideal (everything exact); the scenario runner uses
+	// Keepalived227.
+	Model DaemonModel
 }
 
 // AdvertEvent is one advert sent by a node (one per destination).
@@ -147,6 +152,9 @@ type World struct {
 	links   map[linkKey]*linkParams
 	blocked map[linkKey]bool
 	noVRRP  map[linkKey]bool // firewall dropping IP protocol 112 only
+	// fifo is each path's latest arrival from the daemon model's receive
+	// latency: packets on one path arrive in the order they were sent.
+	fifo map[linkKey]time.Duration
 
 	obs observer
 }
@@ -158,6 +166,9 @@ func NewWorld(opt Options) *World {
 	}
 	if opt.SocketBuffer <= 0 {
 		opt.SocketBuffer = DefaultSocketBuffer
+	}
+	if opt.Model.check() != nil {
+		opt.Model = Ideal
 	}
 	lg := opt.Logger
 	if lg == nil {
@@ -171,6 +182,7 @@ func NewWorld(opt Options) *World {
 		links:    map[linkKey]*linkParams{},
 		blocked:  map[linkKey]bool{},
 		noVRRP:   map[linkKey]bool{},
+		fifo:     map[linkKey]time.Duration{},
 	}
 	w.log = slog.New(&virtualTimeHandler{w: w, h: lg.Handler()})
 	w.diagLog = slog.New(&virtualTimeHandler{w: w, h: lg.Handler(), observed: true})
@@ -209,6 +221,7 @@ func (w *World) AddNode(name string, ifaces ...Iface) error {
 		return fmt.Errorf("sim: node %q already exists", name)
 	}
 	n := newNode(w, name)
+	n.model = w.opt.Model
 	for i, ifc := range ifaces {
 		seg, ok := w.segments[ifc.Segment]
 		if !ok {
@@ -353,6 +366,13 @@ func (w *World) onNode(name string, op func(*node) error) error {
 func (w *World) DaemonRunning(node string) bool {
 	n, ok := w.nodes[node]
 	return ok && n.proc != nil
+}
+
+// DaemonStarted reports whether node's daemon is running and past its
+// start latency (its VRRP instances have left INIT).
+func (w *World) DaemonStarted(node string) bool {
+	n, ok := w.nodes[node]
+	return ok && n.proc != nil && !n.proc.starting
 }
 
 // SetLink sets an interface's carrier. Down: nothing is sent or delivered

@@ -108,13 +108,19 @@ const (
 	FaultTracker                 // an unweighted tracker failed (reverse: succeeded)
 	FaultFile                    // a track_file's value puts it in FAULT
 	FaultSyncMember              // another member of its sync group has a fault
+	// FaultNoAddress: the instance has no advert source (no unicast_src_ip
+	// or mcast_src_ip, and its interface has no address of the family
+	// but its own VIPs): keepalived 2.2.7 vrrp_track.c
+	// initialise_vrrp_tracking_priorities, "(VI_1) entering FAULT state
+	// (no IPv4 address for interface)". Value is the IP version, 4 or 6.
+	FaultNoAddress
 )
 
 // Fault is one reason an instance is (or would be) in FAULT.
 type Fault struct {
 	Kind    FaultKind
 	Tracker TrackerID // FaultTracker, FaultFile
-	Value   int       // FaultFile: the file's value
+	Value   int       // FaultFile: the file's value; FaultNoAddress: the IP version
 	Group   string    // FaultSyncMember
 	Member  string    // FaultSyncMember
 }
@@ -130,6 +136,8 @@ func (f Fault) String() string {
 		return "tracked file " + f.Tracker.Name + " has status " + strconv.Itoa(f.Value)
 	case FaultSyncMember:
 		return "sync group " + f.Group + " member " + f.Member
+	case FaultNoAddress:
+		return "no IPv" + strconv.Itoa(f.Value) + " address for interface"
 	}
 	return "unknown"
 }

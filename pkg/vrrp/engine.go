@@ -305,12 +305,20 @@ func (e *Engine) logf(inst, format string, args ...any) {
 // that were MASTER stay MASTER and send an advert immediately", §3.3).
 // It returns the actions to perform, like Step (same slice reuse rule).
 //
+//   - First every MASTER sends one advert with its current priority
+//     (keepalived send_reload_advert_thread, before the reload).
 //   - An instance kept under the same name, VRID, version and family keeps
-//     its state, timers, master and tracker statuses; its effective priority
-//     is recomputed (ActPriorityChange, down timer moved in place). A
-//     MASTER sends an advert at once (keepalived reload_master); the driver
-//     reconciles a changed VIP list itself (add the new ones, GARP them).
-//     A base priority lowered by an owner conflict is reset.
+//     its state and tracker statuses; its effective priority is recomputed
+//     (ActPriorityChange). keepalived re-initialises every kept instance
+//     (vrrp_init_state, vrrp_init_instance_sands): a MASTER sends an
+//     advert at once with the new priority and re-phases its adverts from
+//     the reload (reload_master); a BACKUP's down timer restarts from the
+//     reload with a full Master_Down_Interval of the new configuration
+//     (a v3 backup's learned interval, the master's address and a running
+//     preempt_delay are forgotten); pending delayed GARP bursts are
+//     cancelled. The driver reconciles a changed VIP list itself (add the
+//     new ones, GARP them). A base priority lowered by an owner conflict
+//     is reset.
 //   - An instance that disappears (or changes VRID, version or family) is
 //     stopped: a MASTER sends priority 0 and releases its VIPs, then STOP.
 //     A changed one then starts afresh like a new one.
@@ -335,6 +343,13 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 			*st = *old
 		}
 	}
+	// keepalived sigreload_vrrp / send_reload_advert_thread: before it
+	// reloads, every MASTER sends one advert with its current priority.
+	for _, old := range e.insts {
+		if old.state == StateMaster {
+			e.sendAdvert(old, old.eff)
+		}
+	}
 	kept := map[*instance]bool{}
 	for _, old := range e.insts {
 		if sameRouter(old, ne.byName[old.cfg.Name]) {
@@ -350,16 +365,25 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 			continue
 		}
 		kept[nin] = true
-		nin.state, nin.wantMaster, nin.ifDown = old.state, old.wantMaster, old.ifDown
-		nin.masterAddr, nin.preemptAt = old.masterAddr, old.preemptAt
+		// keepalived builds every instance afresh and copies only the
+		// state (vrrp.c vrrp_complete_init, restore_vrrp_state): the
+		// master's address, a running preempt_delay, a sync group's hold
+		// and a v3 backup's learned Master_Adver_Interval are forgotten
+		// (the new instance's masterAdvInt is its own advert_int).
+		nin.state, nin.ifDown = old.state, old.ifDown
 		nin.timers, nin.eff = old.timers, old.eff
 		nin.ahSeq = old.ahSeq // keepalived vrrp.c: the ipsecah_counter survives a reload
-		if nin.state == StateBackup && nin.cfg.Version == 3 {
-			nin.masterAdvInt = old.masterAdvInt // adopted from the master (RFC 5798 §6.4.2)
+		// The delayed gratuitous ARP bursts were threads, and a reload
+		// cancels every thread (thread_cleanup_master); the refresh
+		// deadline is checked at advert ticks and survives.
+		for _, k := range []TimerKind{TimerGARPDelay, TimerLowerPrioGARP} {
+			if nin.timers[k].armed {
+				nin.timers[k] = timer{}
+				e.emit(ActCancelTimer{Instance: nin.cfg.Name, Timer: k})
+			}
 		}
-		if nin.state == StateMaster && !nin.timers[TimerAdvert].armed {
-			nin.timers[TimerAdvert] = timer{at: now.Add(nin.cfg.AdvertInt), armed: true}
-		}
+		// A BACKUP's down timer restarts below; it is not moved in place.
+		nin.timers[TimerMasterDown] = timer{}
 	}
 	e.insts, e.byName, e.groups, e.trackers = ne.insts, ne.byName, ne.groups, ne.trackers
 	e.logOn = ne.logOn
@@ -370,8 +394,20 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		eff, f := e.computePriority(in)
 		in.faulted = f
 		e.setEffective(now, in, eff)
-		if in.state == StateMaster {
+		switch in.state {
+		case StateMaster:
+			// vrrp_scheduler.c vrrp_init_instance_sands with reload_master:
+			// sands = now, an advert at once with the new priority, then
+			// every new advert_int from the reload.
 			e.sendAdvert(in, in.eff)
+			e.setTimer(in, TimerAdvert, now.Add(in.cfg.AdvertInt))
+		case StateBackup:
+			// vrrp_init_state: ms_down_timer = Master_Down_Interval, and
+			// sands = now + it: the down timer restarts from the reload
+			// (measured with keepalived 2.2.7: a backup whose master went
+			// silent 2 s before its reload took over 3.645 s after the
+			// reload, not 1.6 s).
+			e.armDown(now, in, in.masterDown())
 		}
 	}
 	for _, g := range e.groups {

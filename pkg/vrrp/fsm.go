@@ -371,8 +371,30 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 	}
 }
 
-// masterRx is keepalived 2.2.7 vrrp_state_master_rx (reference §2.5).
+// masterRx is keepalived 2.2.7 vrrp_state_master_rx (reference §2.5),
+// followed by what keepalived's dispatcher does after every packet it
+// hands to a MASTER (vrrp_scheduler.c vrrp_dispatcher_read: "If we have
+// sent an advert, reset the timer", `if (vrrp->state != VRRP_STATE_MAST ||
+// !vrrp->lower_prio_no_advert) vrrp_init_instance_sands(vrrp)`): an
+// instance still MASTER re-phases its Adver_Timer to now + advert_int,
+// whatever the packet was — a lower priority it answered, a priority 0,
+// an equal priority from its own address, or an advert the checks
+// rejected (keepalived 2.2.7 verified in a namespace: a MASTER hearing a
+// lower-priority master's adverts sends one advert per second, right
+// after each of them, instead of its own on its own phase; a MASTER
+// rejecting another's adverts for a wrong auth_pass falls silent while
+// the other keeps sending, see scenarios/regress_master_rephase.scn).
+// Without vrrp_lower_prio_no_advert only: with it keepalived leaves a
+// MASTER's timer alone. A MASTER that yields arms its down timer in
+// leaveMasterToBackup, as keepalived's BACKUP branch of the same call.
 func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
+	e.masterRxPacket(now, in, ev)
+	if in.state == StateMaster && !in.cfg.LowerPrioNoAdvert {
+		e.setTimer(in, TimerAdvert, now.Add(in.cfg.AdvertInt))
+	}
+}
+
+func (e *Engine) masterRxPacket(now time.Time, in *instance, ev *EvAdvert) {
 	if r, d := in.checkAdvert(ev, true); r != RejectNone {
 		e.reject(in, ev.Src, r, d)
 		return

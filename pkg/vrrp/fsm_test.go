@@ -170,7 +170,9 @@ func TestFSMBackupPreempt(t *testing.T) {
 	}
 }
 
-// RFC 5798 §6.4.3 and keepalived 2.2.7 vrrp_state_master_rx (reference §2.5).
+// RFC 5798 §6.4.3 and keepalived 2.2.7 vrrp_state_master_rx (reference §2.5);
+// "set:advert" is the dispatcher's re-phase after every packet (fsm.go
+// masterRx; rephase_test.go checks the deadlines).
 func TestFSMMasterReceive(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -181,21 +183,21 @@ func TestFSMMasterReceive(t *testing.T) {
 		acts   []string
 		downAt time.Duration // relative to receive time; 0 = not checked
 	}{
-		{"priority 0 → advert at once", nil, "192.0.2.3", 0, StateMaster, []string{"advert(100)"}, 0},
+		{"priority 0 → advert at once", nil, "192.0.2.3", 0, StateMaster, []string{"advert(100)", "set:advert"}, 0},
 		{"higher priority → backup, no prio-0", nil, "192.0.2.1", 150, StateBackup,
 			[]string{"state:MASTER>BACKUP", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
 		{"equal priority higher address → backup", nil, "192.0.2.3", 100, StateBackup,
 			[]string{"state:MASTER>BACKUP", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
-		{"equal priority lower address → advert", nil, "192.0.2.1", 100, StateMaster, []string{"advert(100)"}, 0},
-		{"lower priority → advert (forcing new election)", nil, "192.0.2.3", 50, StateMaster, []string{"advert(100)"}, 0},
+		{"equal priority lower address → advert", nil, "192.0.2.1", 100, StateMaster, []string{"advert(100)", "set:advert"}, 0},
+		{"lower priority → advert (forcing new election)", nil, "192.0.2.3", 50, StateMaster, []string{"advert(100)", "set:advert"}, 0},
 		{"lower priority, lower_prio_no_advert", func(c *InstanceConfig) { c.LowerPrioNoAdvert = true }, "192.0.2.3", 50, StateMaster, nil, 0},
 		{"lower priority, garp_lower_prio_repeat", func(c *InstanceConfig) {
 			c.GARPLowerPrioRepeat = 3
 			c.GARPLowerPrioDelay = 2 * time.Second
-		}, "192.0.2.3", 50, StateMaster, []string{"advert(100)", "garp(3)", "set:lower_prio_garp"}, 0},
+		}, "192.0.2.3", 50, StateMaster, []string{"advert(100)", "garp(3)", "set:lower_prio_garp", "set:advert"}, 0},
 		{"higher_prio_send_advert", func(c *InstanceConfig) { c.HigherPrioSendAdvert = true }, "192.0.2.1", 150, StateBackup,
 			[]string{"advert(100)", "state:MASTER>BACKUP", "delvips", "cancel:advert", "cancel:garp_delay", "notify:BACKUP", "set:master_down"}, 3609375 * time.Microsecond},
-		{"equal priority own address → warning", nil, "192.0.2.2", 100, StateMaster, []string{"reject:own_address"}, 0},
+		{"equal priority own address → warning", nil, "192.0.2.2", 100, StateMaster, []string{"reject:own_address", "set:advert"}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -476,8 +478,13 @@ func TestEngineConfigErrors(t *testing.T) {
 }
 
 // keepalived reload (reference §2.2, §3.3): instances keep their state; a
-// MASTER sends an advert at once and keeps its VIPs; removed instances send
-// priority 0 and release; new ones start; a priority change is applied.
+// MASTER sends an advert with its old priority before the reload and one
+// with the new priority after it, and re-phases its adverts from the
+// reload; a BACKUP's down timer restarts from the reload; the delayed GARP
+// burst is cancelled; removed instances send priority 0 and release; new
+// ones start; a priority change is applied (keepalived 2.2.7
+// vrrp_daemon.c sigreload_vrrp, vrrp_scheduler.c vrrp_init_state and
+// vrrp_init_instance_sands; measured in scenarios/regress_reload_timers.scn).
 func TestEngineReload(t *testing.T) {
 	a, b := baseCfg(), baseCfg()
 	b.Name, b.VRID = "VI_2", 52
@@ -486,34 +493,37 @@ func TestEngineReload(t *testing.T) {
 	d.fire("VI_1", TimerMasterDown)
 	d.now = d.now.Add(100 * time.Millisecond)
 	d.step(advFrom(b, srcHigh, 200)) // VI_2 BACKUP with a fresh down timer
-	down := d.timerAt("VI_2", TimerMasterDown)
-	advert := d.timerAt("VI_1", TimerAdvert)
+	d.now = d.now.Add(300 * time.Millisecond)
 
-	// Same config: only the MASTER's immediate advert.
+	// Same config: the MASTER's two adverts, timers from the reload.
 	acts := d.reload(EngineConfig{Instances: []InstanceConfig{a, b}})
-	if got, want := kinds(acts), []string{"advert(100)"}; !slices.Equal(got, want) {
+	if got, want := kinds(acts), []string{"advert(100)", "cancel:garp_delay", "advert(100)", "set:advert", "set:master_down"}; !slices.Equal(got, want) {
 		t.Fatalf("identity reload %v, want %v", got, want)
 	}
-	if d.timerAt("VI_1", TimerAdvert) != advert || d.timerAt("VI_2", TimerMasterDown) != down || !d.vips["VI_1"] {
-		t.Fatalf("reload disturbed timers or VIPs")
+	at := d.now.Sub(t0)
+	if d.timerAt("VI_1", TimerAdvert) != at+time.Second || d.timerAt("VI_2", TimerMasterDown) != at+3609375*time.Microsecond || !d.vips["VI_1"] {
+		t.Fatalf("reload: advert timer %v, down timer %v, want %v and %v after the reload", d.timerAt("VI_1", TimerAdvert)-at,
+			d.timerAt("VI_2", TimerMasterDown)-at, time.Second, 3609375*time.Microsecond)
 	}
 
-	// VI_2 priority 100 → 150: in-place down timer shift; VI_3 added.
+	// VI_2 priority 100 → 150: its Master_Down_Interval from the reload;
+	// VI_3 added.
+	d.now = d.now.Add(200 * time.Millisecond)
 	b.Priority = 150
 	c := baseCfg()
 	c.Name, c.VRID = "VI_3", 53
 	acts = d.reload(EngineConfig{Instances: []InstanceConfig{a, b, c}})
-	want := []string{"advert(100)", "prio:100>150", "set:master_down", "state:INIT>BACKUP", "notify:BACKUP", "set:master_down"}
+	want := []string{"advert(100)", "advert(100)", "set:advert", "prio:100>150", "set:master_down", "state:INIT>BACKUP", "notify:BACKUP", "set:master_down"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("reload with changes %v, want %v", got, want)
 	}
-	if got := d.timerAt("VI_2", TimerMasterDown); got != down-(609375-414062)*time.Microsecond {
-		t.Fatalf("VI_2 down timer %v", got)
+	if got := d.timerAt("VI_2", TimerMasterDown); got != d.now.Sub(t0)+3414062*time.Microsecond {
+		t.Fatalf("VI_2 down timer %v after the reload", got-d.now.Sub(t0))
 	}
 
 	// VI_1 removed: priority 0, VIPs released, STOP.
 	acts = d.reload(EngineConfig{Instances: []InstanceConfig{b, c}})
-	want = []string{"state:MASTER>STOP", "advert(0)", "delvips", "cancel:advert", "cancel:garp_delay", "notify:STOP"}
+	want = []string{"advert(100)", "state:MASTER>STOP", "advert(0)", "delvips", "cancel:advert", "notify:STOP", "set:master_down", "set:master_down"}
 	if got := kinds(acts); !slices.Equal(got, want) {
 		t.Fatalf("reload removing a master %v, want %v", got, want)
 	}

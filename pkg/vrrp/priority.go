@@ -143,6 +143,7 @@ func (e *Engine) computePriority(in *instance) (eff uint8, faulted bool) {
 	if in.ifDown && !in.cfg.DontTrackPrimary {
 		faulted = true
 	}
+	faulted = faulted || in.noAddress()
 	if in.base == PriorityOwner {
 		return PriorityOwner, faulted
 	}
@@ -160,6 +161,9 @@ func (e *Engine) faults(in *instance) []Fault {
 	var out []Fault
 	if in.ifDown && !in.cfg.DontTrackPrimary {
 		out = append(out, Fault{Kind: FaultInterfaceDown})
+	}
+	if in.noAddress() {
+		out = append(out, in.noAddressFault())
 	}
 	for i := range in.refs {
 		r := &in.refs[i]

@@ -31,6 +31,20 @@ type SplitBrain struct {
 // Duration is End-Start.
 func (s SplitBrain) Duration() time.Duration { return s.End - s.Start }
 
+// HandoverGrace is the longest overlap of two holders that is a hand-over
+// rather than a split brain: the new master adds its VIPs as it sends its
+// first advert, and the old one removes them when that advert reaches it,
+// one delivery later (tens of microseconds on a LAN, and in the
+// simulator's daemon models; keepalived even sends the advert before it
+// adds the addresses). A lower-priority node's false takeover that the
+// master answers at once lasts one round trip and is a flap, not a split
+// brain, too.
+const HandoverGrace = 2 * time.Millisecond
+
+// Handover reports whether a closed interval is short enough to be a
+// hand-over (HandoverGrace).
+func (s SplitBrain) Handover() bool { return !s.Open && s.End-s.Start <= HandoverGrace }
+
 // Notify is one run of a notify script.
 type Notify struct {
 	At   time.Duration
@@ -184,13 +198,13 @@ func (h *History) Rejects(node string) map[string]int {
 }
 
 // SplitBrains returns every split-brain interval so far, in the order they
-// began, leaving out those that opened and closed within one instant: a
-// hand-over in which the new master adds the address an instant before the
-// old one removes it is not a split brain. Open intervals end at now.
+// began, leaving out hand-overs (SplitBrain.Handover: the new master adds
+// the address up to HandoverGrace before the old one removes it). Open
+// intervals end at now.
 func (h *History) SplitBrains(now time.Duration) []SplitBrain {
 	var out []SplitBrain
 	for _, s := range h.splits {
-		if !s.Open && s.End == s.Start {
+		if s.Handover() {
 			continue
 		}
 		s.Nodes = slices.Clone(s.Nodes)
@@ -203,8 +217,8 @@ func (h *History) SplitBrains(now time.Duration) []SplitBrain {
 }
 
 // Intervals returns every interval with more than one holder, in the order
-// they began, instant ones included (End == Start, not Open): the raw
-// material of SplitBrains, for a printer that follows the stream.
+// they began, hand-overs included: the raw material of SplitBrains, for a
+// printer that follows the stream.
 func (h *History) Intervals() []SplitBrain { return h.splits }
 
 // OpenInterval returns the index in Intervals of a's open interval.
