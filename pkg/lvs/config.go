@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,12 +93,24 @@ type RealServer struct {
 	// Checkers are the real server's checkers in file order; Alpha says
 	// the checker starts failed.
 	Checkers []CheckerRef
+	// Source is the real_server block this was resolved from (nil for the
+	// sorry server): the checker driver builds probes from it.
+	Source *config.RealServer
 }
 
 // CheckerRef is what the LVS core knows of one checker.
 type CheckerRef struct {
 	Kind  string
 	Alpha bool
+	// Key identifies the checker across a reload: two checkers with the
+	// same Kind and Key are "the same checker" (keepalived's
+	// checker_funcs->compare: connection options and the kind's own
+	// options, not the timing), so the new one takes over the old one's
+	// state (migrate_checkers).
+	Key string
+	// Source is the checker block (the checker driver builds its probe
+	// and its retry timing from it).
+	Source *config.Checker
 }
 
 // FromConfig resolves the virtual servers of c. Errors name the block
@@ -213,9 +226,11 @@ func fromVS(v *config.VirtualServer, groups map[string]*config.VirtualServerGrou
 			Inhibit:    r.InhibitOnFailure,
 			NotifyUp:   script(r.NotifyUp),
 			NotifyDown: script(r.NotifyDown),
+			Source:     r,
 		}
-		for _, ck := range r.Checkers {
-			rs.Checkers = append(rs.Checkers, CheckerRef{Kind: ck.Kind, Alpha: ck.Alpha})
+		for k := range r.Checkers {
+			ck := &r.Checkers[k]
+			rs.Checkers = append(rs.Checkers, CheckerRef{Kind: ck.Kind, Alpha: ck.Alpha, Key: checkerKey(ck), Source: ck})
 		}
 		out.RealServers = append(out.RealServers, rs)
 	}
@@ -364,4 +379,23 @@ func expandGroup(g *config.VirtualServerGroup, proto Protocol, fam Family) ([]Se
 		keys = append(keys, ServiceKey{Family: fam, FWMark: m})
 	}
 	return keys, nil
+}
+
+// checkerKey is what keepalived's compare functions look at
+// (compare_conn_opts and each kind's own, e.g. compare_http_check's URLs):
+// everything but the position, the timing (delay_loop, retry,
+// delay_before_retry, warmup: a reload adjusts retry_it instead) and
+// alpha/log_all_failures.
+func checkerKey(ck *config.Checker) string {
+	c := *ck
+	c.Pos = config.Pos{}
+	c.DelayLoop, c.Retry, c.DelayBeforeRetry, c.Warmup = 0, 0, 0, 0
+	c.Alpha, c.LogAllFailures = false, false
+	c.Other = nil
+	c.URLs = slices.Clone(c.URLs)
+	for i := range c.URLs {
+		c.URLs[i].Pos = config.Pos{}
+		c.URLs[i].Other = nil
+	}
+	return fmt.Sprintf("%+v", c)
 }

@@ -108,6 +108,9 @@ type rsState struct {
 	ckUp     []bool
 	ckRun    []bool
 	ckWeight []int64
+	// ckOne: the checker fails on its first failed attempt (retry_it =
+	// retry): every checker at start, some after a reload.
+	ckOne []bool
 }
 
 // NewEngine prepares cfg: every checker starts up, except alpha ones,
@@ -125,9 +128,10 @@ func NewEngine(cfg Config) *Engine {
 			r := &v.RealServers[j]
 			rs := &st.rs[j]
 			n := len(r.Checkers)
-			rs.ckUp, rs.ckRun, rs.ckWeight = make([]bool, n), make([]bool, n), make([]int64, n)
+			rs.ckUp, rs.ckRun, rs.ckWeight, rs.ckOne = make([]bool, n), make([]bool, n), make([]int64, n), make([]bool, n)
 			for k, ck := range r.Checkers {
 				rs.ckUp[k] = !ck.Alpha
+				rs.ckOne[k] = true
 				if ck.Alpha {
 					rs.failed++
 				}
@@ -155,6 +159,29 @@ func (e *Engine) QuorumUp(vs int) bool { return e.vs[vs].quorumUp }
 
 // SorryActive says whether a virtual server's sorry server is in use.
 func (e *Engine) SorryActive(vs int) bool { return e.vs[vs].sorryAlive }
+
+// CheckerState is what the LVS core holds of one checker.
+type CheckerState struct {
+	// Up: the checker counts its server as up (set_checker_state).
+	Up bool
+	// HasRun: the checker has reported a result.
+	HasRun bool
+	// OneFailure: the checker has not run and its first failed attempt
+	// fails it (retry_it = retry): at start ("For non alpha mode, one
+	// failure is enough initially"), and after a reload for the new
+	// checkers of a server that has failed (migrate_checkers).
+	OneFailure bool
+}
+
+// Checker is the state of one checker (the zero value for an unknown id).
+func (e *Engine) Checker(id CheckerID) CheckerState {
+	if !e.valid(id) {
+		return CheckerState{}
+	}
+	rs := &e.vs[id.VS].rs[id.RS]
+	k := id.Checker
+	return CheckerState{Up: rs.ckUp[k], HasRun: rs.ckRun[k], OneFailure: rs.ckOne[k] && !rs.ckRun[k]}
+}
 
 // CheckersEnabled says whether a virtual server's checkers run
 // (false while ha_suspend holds them).
@@ -239,7 +266,6 @@ func (e *Engine) start() {
 		e.acts = append(e.acts, Action{Kind: ActFlush, VS: -1, RS: -1})
 	}
 	for i := range e.cfg.VirtualServers {
-		v := &e.cfg.VirtualServers[i]
 		st := &e.vs[i]
 		for j := range st.rs {
 			if st.rs[j].failed == 0 {
@@ -247,18 +273,8 @@ func (e *Engine) start() {
 			}
 		}
 		e.updateQuorum(i, true)
-		if len(v.RealServers) > 0 {
-			verb := "Activating"
-			if !st.enabled {
-				verb = "Deactivating"
-			}
-			for j := range v.RealServers {
-				if len(v.RealServers[j].Checkers) > 0 {
-					e.logf(i, j, "%s healthchecker for service %s for VS %s", verb, v.RealServers[j].Name, v.Name)
-				}
-			}
-		}
 	}
+	e.logActivation()
 }
 
 // weighLive is weigh_live_realservers.
