@@ -32,6 +32,9 @@ type node struct {
 	// routes and rules are what daemons installed (virtual_routes,
 	// virtual_rules), as `ip route` / `ip rule` words.
 	routes, rules []string
+
+	// lvs is the node's IPVS table, loopback addresses and services (lvs.go).
+	lvs nodeLVS
 }
 
 type nodeIface struct {

@@ -68,6 +68,12 @@ const (
 	// ActCheckers enables or suspends every checker of virtual server VS
 	// (ha_suspend).
 	ActCheckers
+	// ActServerState: real server RS of virtual server VS became alive
+	// (Enabled) or dead (perform_svr_state); its log line comes first.
+	ActServerState
+	// ActQuorum: virtual server VS gained (Enabled) or lost quorum; its
+	// log line comes first.
+	ActQuorum
 )
 
 // Action is an output of Engine.Step. The slice Step returns is reused by
@@ -77,8 +83,11 @@ type Action struct {
 	VS, RS   int // -1 when not about one
 	Script   Script
 	Msg      string
-	Enabled  bool // ActCheckers
+	Enabled  bool // ActCheckers, ActServerState, ActQuorum
 	Stopping bool // ActNotify during an orderly stop
+	// Event is the keyword of an ActNotify script: notify_up,
+	// notify_down, quorum_up or quorum_down.
+	Event string
 }
 
 // Engine is the pure LVS core: it keeps keepalived's checker-side state
@@ -252,11 +261,11 @@ func (e *Engine) logf(vs, rs int, format string, args ...any) {
 	e.acts = append(e.acts, Action{Kind: ActLog, VS: vs, RS: rs, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (e *Engine) notify(vs, rs int, s Script, stopping bool) {
+func (e *Engine) notify(vs, rs int, event string, s Script, stopping bool) {
 	if s.Command == "" {
 		return
 	}
-	e.acts = append(e.acts, Action{Kind: ActNotify, VS: vs, RS: rs, Script: s, Stopping: stopping})
+	e.acts = append(e.acts, Action{Kind: ActNotify, VS: vs, RS: rs, Script: s, Stopping: stopping, Event: event})
 }
 
 // start is init_services.
@@ -310,7 +319,8 @@ func (e *Engine) updateQuorum(vs int, init bool) {
 			st.sorryAlive = false
 			e.logf(vs, -1, "Adding alive servers to the pool for VS %s", v.Name)
 		}
-		e.notify(vs, -1, v.QuorumUp, false)
+		e.acts = append(e.acts, Action{Kind: ActQuorum, VS: vs, RS: -1, Enabled: true})
+		e.notify(vs, -1, "quorum_up", v.QuorumUp, false)
 	case st.quorumUp && (sum == 0 || sum < threshold), init && !st.quorumUp && v.Sorry != nil && !st.sorryAlive:
 		st.quorumUp = false
 		what := "Lost quorum"
@@ -327,7 +337,8 @@ func (e *Engine) updateQuorum(vs int, init bool) {
 			e.logf(vs, -1, "Removing alive servers from the pool for VS %s", v.Name)
 			st.sorryAlive = true
 		}
-		e.notify(vs, -1, v.QuorumDown, false)
+		e.acts = append(e.acts, Action{Kind: ActQuorum, VS: vs, RS: -1, Enabled: false})
+		e.notify(vs, -1, "quorum_down", v.QuorumDown, false)
 	}
 }
 
@@ -386,6 +397,7 @@ func (e *Engine) setAlive(vs, rsi int, alive bool) {
 		verb, prep = "Removing", "from"
 	}
 	e.logf(vs, rsi, "%s service %s %s VS %s", verb, r.Name, prep, v.Name)
+	e.acts = append(e.acts, Action{Kind: ActServerState, VS: vs, RS: rsi, Enabled: alive})
 	rs.alive = alive
 	e.rsNotify(vs, rsi, false)
 	e.updateQuorum(vs, false)
@@ -396,9 +408,9 @@ func (e *Engine) setAlive(vs, rsi int, alive bool) {
 func (e *Engine) rsNotify(vs, rsi int, stopping bool) {
 	r := &e.cfg.VirtualServers[vs].RealServers[rsi]
 	if e.vs[vs].rs[rsi].alive {
-		e.notify(vs, rsi, r.NotifyUp, stopping)
+		e.notify(vs, rsi, "notify_up", r.NotifyUp, stopping)
 	} else {
-		e.notify(vs, rsi, r.NotifyDown, stopping)
+		e.notify(vs, rsi, "notify_down", r.NotifyDown, stopping)
 	}
 }
 
@@ -504,7 +516,7 @@ func (e *Engine) stopQuorum(vs int) {
 	v := &e.cfg.VirtualServers[vs]
 	e.vs[vs].quorumUp = false
 	if v.Omega {
-		e.notify(vs, -1, v.QuorumDown, true)
+		e.notify(vs, -1, "quorum_down", v.QuorumDown, true)
 	}
 }
 

@@ -1,0 +1,174 @@
+package sim
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gokeepalived/gokeepalived/pkg/lvs"
+)
+
+// lvsConf is a director's config: VI_1 with VIP 10.0.0.100, and a DR
+// virtual server on it with two real servers checked by CHECK (with
+// warmup 0, so the first check is exactly BOOTSTRAP_DELAY after start).
+func lvsConf(state string, prio int, check string) string {
+	return fmt.Sprintf(`
+vrrp_instance VI_1 {
+    state %s
+    interface eth0
+    virtual_router_id 51
+    priority %d
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.100
+    }
+}
+virtual_server 10.0.0.100 80 {
+    delay_loop 6
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    warmup 0
+    real_server 10.0.0.91 80 {
+        weight 1
+        %s
+    }
+    real_server 10.0.0.92 80 {
+        weight 1
+        %s
+    }
+}
+`, state, prio, check, check)
+}
+
+const tcpCheck = `TCP_CHECK {
+            connect_timeout 3
+            retry 3
+            delay_before_retry 2
+        }`
+
+// lvsWorld: two directors, two DR real servers with web servers and the
+// VIP on lo, and a client.
+func lvsWorld(t *testing.T, check string) *World {
+	t.Helper()
+	w := NewWorld(Options{Seed: 1})
+	require.NoError(t, w.AddSegment("lan"))
+	add := func(name, addr string) {
+		require.NoError(t, w.AddNode(name, Iface{Name: "eth0", Segment: "lan", Addrs: []netip.Prefix{netip.MustParsePrefix(addr)}}))
+	}
+	add("lvs1", "10.0.0.50/24")
+	add("lvs2", "10.0.0.51/24")
+	add("rs1", "10.0.0.91/24")
+	add("rs2", "10.0.0.92/24")
+	add("client", "10.0.0.10/24")
+	for _, rs := range []string{"rs1", "rs2"} {
+		require.NoError(t, w.AddAddress(rs, Loopback, netip.MustParsePrefix("10.0.0.100/32"), "lo:0"))
+		require.NoError(t, w.AddService(rs, Service{Kind: ServiceHTTP, Port: 80, Body: "page of " + rs}))
+	}
+	require.NoError(t, w.WriteFile("lvs1", ConfigPath, []byte(lvsConf("MASTER", 100, check))))
+	require.NoError(t, w.WriteFile("lvs2", ConfigPath, []byte(lvsConf("BACKUP", 50, check))))
+	return w
+}
+
+var vip80 = netip.MustParseAddrPort("10.0.0.100:80")
+
+func tableString(t *testing.T, w *World, node string) string {
+	t.Helper()
+	tb, err := w.IPVS(node)
+	require.NoError(t, err)
+	return tb.String()
+}
+
+// The director's IPVS table holds both real servers from the start (no
+// check has run: keepalived starts them alive), on both directors, and
+// the VIP's holder spreads clients over them in turn (rr through DR).
+func TestLVSTableAndCurl(t *testing.T) {
+	w := lvsWorld(t, tcpCheck)
+	require.NoError(t, w.StartDaemon("lvs1"))
+	require.NoError(t, w.StartDaemon("lvs2"))
+	want := "[10.0.0.100]:tcp:80 rr\n  -> 10.0.0.91:80 Route 1\n  -> 10.0.0.92:80 Route 1\n"
+	require.Equal(t, want, tableString(t, w, "lvs1"))
+	require.Equal(t, want, tableString(t, w, "lvs2"))
+	require.True(t, w.RunUntil(5*time.Second, func() bool { return len(w.VIPHolders(vip80.Addr())) == 1 }))
+	var got []string
+	for range 4 {
+		r, err := w.Curl("client", vip80, "/")
+		require.NoError(t, err)
+		require.Equal(t, "lvs1", r.Director)
+		got = append(got, r.Body)
+	}
+	require.Equal(t, []string{"page of rs1", "page of rs2", "page of rs1", "page of rs2"}, got)
+	// The real servers hold the VIP on lo but are not its holders.
+	require.Equal(t, []string{"lvs1"}, w.VIPHolders(vip80.Addr()))
+}
+
+// TCP_CHECK, delay_loop 6, retry 3, delay_before_retry 2, a refused
+// connection: checks run at 1 s (BOOTSTRAP_DELAY, warmup 0) and every 6 s;
+// a server stopped at 10 s fails the check at 13 s and is removed after
+// the retries, at 13 + 3×2 = 19 s; started again at 30 s, it is back at
+// the next check, 31 s (the failed checker retries every 2 s, then every
+// delay_loop: 13, 15, 17, 19, 25, 27, 29, 31).
+func TestLVSRemoveAndReaddExact(t *testing.T) {
+	w := lvsWorld(t, tcpCheck)
+	require.NoError(t, w.StartDaemon("lvs1"))
+	dest := func() bool { return strings.Contains(tableString(t, w, "lvs1"), "10.0.0.91:80") }
+	w.RunFor(10 * time.Second)
+	require.NoError(t, w.StopProcess("rs1", "httpd"))
+	require.True(t, w.RunUntil(time.Minute, func() bool { return !dest() }))
+	require.Equal(t, 19*time.Second, w.Elapsed())
+	// Clients are served only by rs2 now.
+	for range 3 {
+		r, err := w.Curl("client", vip80, "/")
+		require.NoError(t, err)
+		require.Equal(t, "page of rs2", r.Body)
+	}
+	w.RunFor(11 * time.Second)
+	require.NoError(t, w.StartProcess("rs1", "httpd"))
+	require.True(t, w.RunUntil(time.Minute, dest))
+	require.Equal(t, 31*time.Second, w.Elapsed())
+}
+
+// A real server cut off by a partition is not refused but unanswered:
+// each attempt costs connect_timeout (3 s), so the removal comes at the
+// first check after the cut + 4 × 3 s + 3 × 2 s.
+func TestLVSPartitionedServerTimesOut(t *testing.T) {
+	w := lvsWorld(t, tcpCheck)
+	require.NoError(t, w.StartDaemon("lvs1"))
+	w.RunFor(10 * time.Second)
+	require.NoError(t, w.Partition([]string{"rs1"}))
+	dest := func() bool { return strings.Contains(tableString(t, w, "lvs1"), "10.0.0.91:80") }
+	require.True(t, w.RunUntil(time.Minute, func() bool { return !dest() }))
+	require.Equal(t, 13*time.Second+4*3*time.Second+3*2*time.Second, w.Elapsed())
+}
+
+// ipvsadm -C by hand: healed within one delay_loop.
+func TestLVSDriftHealed(t *testing.T) {
+	w := lvsWorld(t, tcpCheck)
+	require.NoError(t, w.StartDaemon("lvs1"))
+	w.RunFor(2500 * time.Millisecond)
+	x, err := w.IPVSTable("lvs1")
+	require.NoError(t, err)
+	require.NoError(t, x.Flush())
+	require.True(t, w.RunUntil(time.Minute, func() bool { return tableString(t, w, "lvs1") != "" }))
+	require.Equal(t, 6*time.Second, w.Elapsed()) // the reconciler's ticks: 0, 6, 12...
+}
+
+// Stop removes the daemon's services; kill -9 leaves the table as it was.
+func TestLVSStopAndKill(t *testing.T) {
+	w := lvsWorld(t, tcpCheck)
+	require.NoError(t, w.StartDaemon("lvs1"))
+	require.NoError(t, w.StartDaemon("lvs2"))
+	w.RunFor(5 * time.Second)
+	require.NoError(t, w.KillDaemon("lvs2"))
+	require.NotEmpty(t, tableString(t, w, "lvs2"))
+	require.NoError(t, w.StopDaemon("lvs1"))
+	require.Empty(t, tableString(t, w, "lvs1"))
+	tb, err := w.IPVS("lvs2")
+	require.NoError(t, err)
+	require.Len(t, tb.Entries, 1)
+	require.Equal(t, lvs.Route, tb.Entries[0].Dests[0].Forward)
+}
