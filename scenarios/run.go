@@ -204,6 +204,12 @@ func checkSupported(sc *Scenario, b Backend) error {
 			}
 		}
 	}
+	for _, st := range sc.Steps {
+		if s, ok := st.(ServeStep); ok && !b.Supports(FeatureServices) {
+			errs = append(errs, &ParseError{Pos: s.Pos, Unsupported: true,
+				Msg: "network services are not supported in the " + backendWord(b) + " yet"})
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -336,6 +342,8 @@ func (r *runner) step(st Step) {
 		}
 	case ServiceStep:
 		err = r.b.SetService(s.Node, s.Name, s.Running)
+	case ServeStep:
+		err = r.serveStep(s)
 	case FileStep:
 		if s.Config {
 			r.confLine[s.Node] = Pos{File: s.Pos.File, Line: s.Pos.Line + 1}

@@ -248,6 +248,8 @@ func Format(o Observation) (label, text string) {
 			text += fmt.Sprintf(" (exit %d: %s)", o.Exit, o.Text)
 		}
 		return string(o.Kind), text
+	case KindRealServer, KindQuorum, KindChecker:
+		return string(o.Kind), strings.TrimSpace(o.To + " " + o.Text)
 	case KindConfig:
 		return "warning", o.Diagnostic().String()
 	case KindLog:
