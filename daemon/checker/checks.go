@@ -151,6 +151,7 @@ func (c *checkRun) done(res check.Result) {
 	o := c.m.Done(d.p.Now(), res.OK)
 	if res.HasWeight {
 		d.perform(d.eng.Step(lvs.EvWeight{ID: c.id, Delta: res.Weight - c.base}))
+		d.kickVS(c.id.VS)
 	}
 	if o.Report {
 		line := check.VerdictLine(c.kind, c.name, o.Up, hadRun, c.m.Timing().Retry)

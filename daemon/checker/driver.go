@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
@@ -33,8 +34,12 @@ type Driver struct {
 	local map[netip.Addr]bool
 
 	running, stopped bool
-	// kicked: a reconcile is due in the current instant.
+	// kicked: a reconcile is due in the current instant, of the whole
+	// table (full) or of the services of the dirty virtual servers.
 	kicked bool
+	full   bool
+	dirty  map[int]bool
+	ent    lvs.Entry
 	// heal is the periodic reconcile's timer; interval its period.
 	heal     func()
 	interval time.Duration
@@ -56,7 +61,7 @@ func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
 	}
 	lc := resolve(cfg, log)
 	d := &Driver{p: p, log: log, rng: p.Rand(), cfg: cfg, eng: lvs.NewEngine(lc),
-		byID: map[lvs.CheckerID]*checkRun{}, local: map[netip.Addr]bool{}}
+		byID: map[lvs.CheckerID]*checkRun{}, local: map[netip.Addr]bool{}, dirty: map[int]bool{}}
 	if d.rng == nil {
 		return nil, errors.New("checker: the platform has no random source")
 	}
@@ -192,11 +197,11 @@ func (d *Driver) perform(acts []lvs.Action) {
 			r := &v.RealServers[a.RS]
 			d.p.Report(daemon.Report{Kind: daemon.ReportRealServer, Instance: v.Name, Addr: r.Addr, Up: a.Enabled,
 				Text: r.Name})
-			d.kick()
+			d.kickVS(a.VS)
 		case lvs.ActQuorum:
 			v := &d.eng.Config().VirtualServers[a.VS]
 			d.p.Report(daemon.Report{Kind: daemon.ReportQuorum, Instance: v.Name, Up: a.Enabled})
-			d.kick()
+			d.kickVS(a.VS)
 		case lvs.ActNotify:
 			req := daemon.ScriptRequest{Kind: daemon.ScriptNotify, Name: a.Event, Cmd: a.Script.Command, User: a.Script.User}
 			if a.Stopping {
@@ -209,6 +214,7 @@ func (d *Driver) perform(acts []lvs.Action) {
 			if err := d.rec.Flush(); err != nil {
 				d.report(err)
 			}
+			d.full = true
 			d.kick()
 		case lvs.ActCheckers:
 			for _, c := range d.checks {
@@ -220,8 +226,16 @@ func (d *Driver) perform(acts []lvs.Action) {
 	}
 }
 
+// kickVS asks for a reconcile of virtual server vs's services.
+func (d *Driver) kickVS(vs int) {
+	d.dirty[vs] = true
+	d.kick()
+}
+
 // kick asks for a reconcile in the current instant (several changes in
-// one instant are written together).
+// one instant are written together): of the dirty virtual servers' services
+// alone (a verdict costs the destinations of its service, not the whole
+// table), or of the whole table after a flush.
 func (d *Driver) kick() {
 	if d.kicked || !d.running {
 		return
@@ -229,14 +243,35 @@ func (d *Driver) kick() {
 	d.kicked = true
 	d.p.AfterFunc(d.p.Now(), func() {
 		d.kicked = false
-		if d.running {
+		if !d.running {
+			return
+		}
+		if d.full {
 			d.reconcile()
+			return
+		}
+		vss := make([]int, 0, len(d.dirty))
+		for vs := range d.dirty {
+			vss = append(vss, vs)
+		}
+		slices.Sort(vss)
+		clear(d.dirty)
+		for _, vs := range vss {
+			for _, k := range d.eng.Config().VirtualServers[vs].Keys {
+				if d.eng.DesiredEntry(vs, k, &d.ent) {
+					if _, err := d.rec.ReconcileEntry(&d.ent); err != nil {
+						d.report(err)
+					}
+				}
+			}
 		}
 	})
 }
 
-// reconcile makes the world's IPVS table match the engine's.
+// reconcile makes the world's whole IPVS table match the engine's.
 func (d *Driver) reconcile() {
+	d.full = false
+	clear(d.dirty)
 	if _, err := d.rec.Reconcile(); err != nil {
 		d.report(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 )
 
 // CheckerID names one checker: the index of its virtual server in
@@ -541,31 +542,45 @@ func (e *Engine) Desired(dst *Table) *Table {
 		return dst
 	}
 	for i := range e.cfg.VirtualServers {
-		v := &e.cfg.VirtualServers[i]
-		for _, k := range v.Keys {
-			s := v.Service
-			s.Key = k
-			if s.Netmask == 0 {
-				s.Netmask = 0xffffffff
-				if k.Family == Inet6 {
-					s.Netmask = 128
-				}
-			}
-			var ent *Entry
+		for _, k := range e.cfg.VirtualServers[i].Keys {
 			if n := len(dst.Entries); n < cap(dst.Entries) {
 				dst.Entries = dst.Entries[:n+1]
-				ent = &dst.Entries[n]
-				ent.Service = s
-				ent.Dests = ent.Dests[:0]
 			} else {
-				dst.Entries = append(dst.Entries, Entry{Service: s})
-				ent = &dst.Entries[n]
+				dst.Entries = append(dst.Entries, Entry{})
 			}
-			ent.Dests = e.appendDests(ent.Dests, i, k)
+			e.fillEntry(&dst.Entries[len(dst.Entries)-1], i, k)
 		}
 	}
 	dst.Sort()
 	return dst
+}
+
+// DesiredEntry fills dst with service k of virtual server vs as the state
+// asks for it (destinations sorted), for a reconcile of that service
+// alone; false (dst untouched) before Start, after Stop, or for an unknown
+// service.
+func (e *Engine) DesiredEntry(vs int, k ServiceKey, dst *Entry) bool {
+	if !e.started || e.stopped || vs < 0 || vs >= len(e.vs) || !slices.Contains(e.cfg.VirtualServers[vs].Keys, k) {
+		return false
+	}
+	e.fillEntry(dst, vs, k)
+	slices.SortFunc(dst.Dests, func(a, b Destination) int { return a.Key.Compare(b.Key) })
+	return true
+}
+
+// fillEntry sets ent to service k of virtual server vs, reusing its
+// destination slice.
+func (e *Engine) fillEntry(ent *Entry, vs int, k ServiceKey) {
+	s := e.cfg.VirtualServers[vs].Service
+	s.Key = k
+	if s.Netmask == 0 {
+		s.Netmask = 0xffffffff
+		if k.Family == Inet6 {
+			s.Netmask = 128
+		}
+	}
+	ent.Service = s
+	ent.Dests = e.appendDests(ent.Dests[:0], vs, k)
 }
 
 func (e *Engine) appendDests(ds []Destination, vs int, k ServiceKey) []Destination {
