@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -382,20 +381,54 @@ func expandGroup(g *config.VirtualServerGroup, proto Protocol, fam Family) ([]Se
 }
 
 // checkerKey is what keepalived's compare functions look at
-// (compare_conn_opts and each kind's own, e.g. compare_http_check's URLs):
-// everything but the position, the timing (delay_loop, retry,
-// delay_before_retry, warmup: a reload adjusts retry_it instead) and
-// alpha/log_all_failures.
+// (compare_conn_opts: destination, bindto, bind_if, connect_timeout,
+// fwmark; and each kind's own, e.g. compare_http_check's URLs): not the
+// position, nor the timing (delay_loop, retry, delay_before_retry,
+// warmup: a reload adjusts retry_it instead), nor alpha. Built by hand:
+// a reload of thousands of checkers computes one each.
 func checkerKey(ck *config.Checker) string {
-	c := *ck
-	c.Pos = config.Pos{}
-	c.DelayLoop, c.Retry, c.DelayBeforeRetry, c.Warmup = 0, 0, 0, 0
-	c.Alpha, c.LogAllFailures = false, false
-	c.Other = nil
-	c.URLs = slices.Clone(c.URLs)
-	for i := range c.URLs {
-		c.URLs[i].Pos = config.Pos{}
-		c.URLs[i].Other = nil
+	b := make([]byte, 0, 128)
+	str := func(s string) { b = append(b, s...); b = append(b, 0) }
+	num := func(n int64) { b = strconv.AppendInt(b, n, 10); b = append(b, 0) }
+	flag := func(f bool) { b = strconv.AppendBool(b, f); b = append(b, 0) }
+	str(ck.Kind)
+	str(ck.ConnectIP.String())
+	num(int64(ck.ConnectPort))
+	str(ck.BindTo.String())
+	str(ck.BindIf)
+	num(int64(ck.BindPort))
+	num(int64(ck.FWMark))
+	num(int64(ck.ConnectTimeout))
+	str(ck.HTTPProtocol)
+	str(ck.Virtualhost)
+	flag(ck.FastRecovery)
+	flag(ck.EnableSNI)
+	for _, u := range ck.URLs {
+		str(u.Path)
+		str(u.Digest)
+		for _, r := range u.StatusCodes {
+			num(int64(r.Lo))
+			num(int64(r.Hi))
+		}
+		str(u.Virtualhost)
+		str(u.Regex)
+		flag(u.RegexNoMatch)
 	}
-	return fmt.Sprintf("%+v", c)
+	str(ck.MiscPath)
+	num(int64(ck.MiscTimeout))
+	flag(ck.MiscDynamic)
+	str(ck.User)
+	str(ck.Group)
+	str(ck.HeloName)
+	str(ck.DNSType)
+	str(ck.DNSName)
+	str(ck.Payload)
+	str(ck.RequireReply)
+	num(int64(ck.MinReplyLength))
+	num(int64(ck.MaxReplyLength))
+	str(ck.TrackFile)
+	num(int64(ck.Weight))
+	flag(ck.Reverse)
+	str(ck.BFDName)
+	return string(b)
 }
