@@ -214,11 +214,15 @@ func TestMigratedRetries(t *testing.T) {
 	require.Equal(t, 0, check.MigratedRetries(old, 0))
 	require.Equal(t, 0, check.MigratedRetries(nil, 3))
 
-	// Restored with two attempts spent, the next failure is the last.
+	// Restored with retry_it = retry-1 = 1 (retry 2), TCP_CHECK fails at
+	// the attempt that finds retry_it >= retry (tcp_epilog): the second
+	// failure, where a fresh up checker needs three.
 	m := check.NewMachine(check.Timing{Policy: check.RetryAlways, DelayLoop: 6 * time.Second, DelayBeforeRetry: time.Second, Retry: 2})
 	m.Restore(true, true, check.MigratedRetries(old, 2))
 	m.Fire(t0)
-	o := m.Done(t0, false)
+	require.False(t, m.Done(t0, false).Report)
+	m.Fire(t0.Add(time.Second))
+	o := m.Done(t0.Add(time.Second), false)
 	require.True(t, o.Report)
 	require.False(t, o.Up)
 }
