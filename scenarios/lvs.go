@@ -81,6 +81,44 @@ func (s ServeStep) String() string {
 	return b.String()
 }
 
+// IPVSFlushStep is `ipvsadm NODE -C`: the node's IPVS table cleared by
+// hand, behind the daemon's back (its checker heals it within one
+// delay_loop).
+type IPVSFlushStep struct {
+	Pos  Pos
+	Node string
+}
+
+// Position implements Step.
+func (s IPVSFlushStep) Position() Pos { return s.Pos }
+
+func (s IPVSFlushStep) String() string { return "ipvsadm " + s.Node + " -C" }
+
+// IPVSFlusher is a backend that can clear a node's IPVS table by hand
+// (FeatureIPVS).
+type IPVSFlusher interface {
+	FlushIPVS(node string) error
+}
+
+func (p *parser) ipvsadm(pos Pos, args []word) {
+	if len(args) != 2 || (args[1].s != "-C" && args[1].s != "--clear") {
+		p.errorf(pos.Line, "usage: ipvsadm NODE -C (clear the node's IPVS table by hand)")
+		return
+	}
+	if !p.checkNode(pos.Line, args[0].s) {
+		return
+	}
+	p.add(IPVSFlushStep{Pos: pos, Node: args[0].s})
+}
+
+func (r *runner) ipvsFlush(s IPVSFlushStep) error {
+	f, ok := r.b.(IPVSFlusher)
+	if !ok {
+		return fmt.Errorf("the %s backend cannot clear IPVS tables", r.b.Name())
+	}
+	return f.FlushIPVS(s.Node)
+}
+
 // Servicer is a backend that runs network services (FeatureServices).
 type Servicer interface {
 	Serve(node string, s ServiceSpec) error

@@ -448,6 +448,8 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 		p.add(ServiceStep{Pos: pos, Node: args[0].s, Name: args[1].s, Running: args[2].s == "start"})
 	case "web", "smtp", "listen":
 		p.serve(pos, verb, args)
+	case "ipvsadm":
+		p.ipvsadm(pos, args)
 	case "heal":
 		if len(args) != 0 {
 			p.errorf(ln, "usage: heal (takes no arguments)")

@@ -8,10 +8,14 @@ import (
 )
 
 var (
-	_ Servicer   = (*SimBackend)(nil)
-	_ IPVSReader = (*SimBackend)(nil)
-	_ Curler     = (*SimBackend)(nil)
+	_ Servicer    = (*SimBackend)(nil)
+	_ IPVSReader  = (*SimBackend)(nil)
+	_ IPVSFlusher = (*SimBackend)(nil)
+	_ Curler      = (*SimBackend)(nil)
 )
+
+// FlushIPVS implements IPVSFlusher.
+func (b *SimBackend) FlushIPVS(node string) error { return b.W.FlushIPVS(node) }
 
 // Serve implements Servicer.
 func (b *SimBackend) Serve(node string, s ServiceSpec) error {

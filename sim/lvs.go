@@ -275,6 +275,17 @@ func (w *World) IPVS(node string) (*lvs.Table, error) {
 	return lvs.Read(n.ipvs())
 }
 
+// FlushIPVS clears node's IPVS table by hand (ipvsadm -C), behind its
+// daemon's back.
+func (w *World) FlushIPVS(node string) error {
+	n, err := w.node(node)
+	if err != nil {
+		return err
+	}
+	w.obs.event(node, "", "ipvs", "ipvsadm -C")
+	return n.ipvs().Flush()
+}
+
 // IPVSTable is node's IPVS table itself, to change it behind the
 // daemon's back (ipvsadm -C: Flush) in tests and scenarios.
 func (w *World) IPVSTable(node string) (*memipvs.IPVS, error) {
