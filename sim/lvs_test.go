@@ -172,3 +172,48 @@ func TestLVSStopAndKill(t *testing.T) {
 	require.Len(t, tb.Entries, 1)
 	require.Equal(t, lvs.Route, tb.Entries[0].Dests[0].Forward)
 }
+
+// Where a client's request dies, when it does: nobody holding the VIP, a
+// DR real server without the VIP on lo, a partition, a service whose
+// servers are all gone. NAT needs no VIP on the real server.
+func TestLVSCurlPaths(t *testing.T) {
+	w := lvsWorld(t, tcpCheck)
+	_, err := w.Curl("client", vip80, "/")
+	require.ErrorContains(t, err, "no route to host", "nobody holds the VIP yet")
+	_, err = w.Curl("", vip80, "/")
+	require.ErrorContains(t, err, "nobody answers ARP")
+
+	require.NoError(t, w.StartDaemon("lvs1"))
+	require.True(t, w.RunUntil(5*time.Second, func() bool { return len(w.VIPHolders(vip80.Addr())) == 1 }))
+	require.NoError(t, w.DelAddress("rs1", Loopback, netip.MustParsePrefix("10.0.0.100/32")))
+	_, err = w.Curl("client", vip80, "/")
+	require.ErrorContains(t, err, "which drops it")
+	r, err := w.Curl("client", vip80, "/")
+	require.NoError(t, err)
+	require.Equal(t, "rs2", r.Server)
+	require.NoError(t, w.AddAddress("rs1", Loopback, netip.MustParsePrefix("10.0.0.100/32"), ""))
+
+	require.NoError(t, w.Partition([]string{"client"}))
+	_, err = w.Curl("client", vip80, "/")
+	require.ErrorContains(t, err, "timed out")
+	r, err = w.Curl("", vip80, "/") // the implicit client is on every segment
+	require.NoError(t, err)
+	require.Equal(t, "lvs1", r.Director)
+	w.Heal()
+
+	require.NoError(t, w.StopProcess("rs1", "httpd"))
+	require.NoError(t, w.StopProcess("rs2", "httpd"))
+	require.True(t, w.RunUntil(time.Minute, func() bool { return !strings.Contains(tableString(t, w, "lvs1"), "->") }))
+	_, err = w.Curl("client", vip80, "/")
+	require.ErrorContains(t, err, "no destination available")
+
+	// NAT: the director rewrites the address; the real server needs no VIP.
+	nat := strings.Replace(lvsConf("MASTER", 100, tcpCheck), "lb_kind DR", "lb_kind NAT", 1)
+	require.NoError(t, w.WriteFile("lvs1", ConfigPath, []byte(nat)))
+	require.NoError(t, w.StartProcess("rs1", "httpd"))
+	require.NoError(t, w.ReloadDaemon("lvs1"))
+	require.True(t, w.RunUntil(time.Minute, func() bool { return strings.Contains(tableString(t, w, "lvs1"), "10.0.0.91:80 Masq 1") }))
+	r, err = w.Curl("client", vip80, "/")
+	require.NoError(t, err)
+	require.Equal(t, "page of rs1", r.Body)
+}
