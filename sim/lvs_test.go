@@ -217,3 +217,42 @@ func TestLVSCurlPaths(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "page of rs1", r.Body)
 }
+
+// SMTP_CHECK against a simulated SMTP server (banner, HELO, QUIT), and
+// MISC_CHECK through the node's shell with misc_dynamic weights.
+func TestLVSSMTPAndMiscChecks(t *testing.T) {
+	w := lvsWorld(t, "")
+	conf := strings.Replace(lvsConf("MASTER", 100, ""), `real_server 10.0.0.91 80 {
+        weight 1
+        
+    }`, `real_server 10.0.0.91 25 {
+        weight 1
+        SMTP_CHECK {
+            connect_timeout 3
+            retry 0
+        }
+    }`, 1)
+	conf = strings.Replace(conf, `real_server 10.0.0.92 80 {
+        weight 1
+        
+    }`, `real_server 10.0.0.92 80 {
+        weight 1
+        MISC_CHECK {
+            misc_path "/etc/keepalived/weight.sh"
+            misc_dynamic
+        }
+    }`, 1)
+	require.Contains(t, conf, "SMTP_CHECK")
+	require.Contains(t, conf, "MISC_CHECK")
+	require.NoError(t, w.WriteFile("lvs1", ConfigPath, []byte(conf)))
+	require.NoError(t, w.WriteExecutable("lvs1", "/etc/keepalived/weight.sh", []byte("#!/bin/bash\nexit 7\n")))
+	require.NoError(t, w.AddService("rs1", Service{Kind: ServiceSMTP, Port: 25}))
+	require.NoError(t, w.StartDaemon("lvs1"))
+	// misc_dynamic: exit 7 is weight 7-2 = 5.
+	require.True(t, w.RunUntil(10*time.Second, func() bool { return strings.Contains(tableString(t, w, "lvs1"), "10.0.0.92:80 Route 5") }))
+	require.Contains(t, tableString(t, w, "lvs1"), "10.0.0.91:80 Route 1")
+	require.NoError(t, w.StopProcess("rs1", "smtpd"))
+	require.True(t, w.RunUntil(10*time.Second, func() bool { return !strings.Contains(tableString(t, w, "lvs1"), "10.0.0.91") }))
+	require.NoError(t, w.WriteExecutable("lvs1", "/etc/keepalived/weight.sh", []byte("#!/bin/bash\nexit 1\n")))
+	require.True(t, w.RunUntil(20*time.Second, func() bool { return !strings.Contains(tableString(t, w, "lvs1"), "10.0.0.92") }))
+}
