@@ -325,7 +325,11 @@ type reporting struct {
 
 func (r reporting) done(op lvs.Op, err error) error {
 	if err == nil {
-		r.d.p.Report(daemon.Report{Kind: daemon.ReportIPVS, Addr: op.Dest.Key.Addr, Instance: op.Service.Key.String(), Text: op.String()})
+		inst := ""
+		if op.Kind != lvs.OpFlush {
+			inst = op.Service.Key.String()
+		}
+		r.d.p.Report(daemon.Report{Kind: daemon.ReportIPVS, Addr: op.Dest.Key.Addr, Instance: inst, Text: op.String()})
 	}
 	return err
 }
