@@ -222,11 +222,19 @@ const (
 	ReportRouteAdd                     // virtual route or rule added (Text: its words)
 	ReportRouteDel                     // virtual route or rule removed
 	ReportSuppressed                   // rejects not logged, per reason, since the last summary
+
+	// The checker driver's reports (daemon/checker). Instance is the
+	// virtual server as keepalived names it ("[10.0.0.1]:tcp:80"), Addr the
+	// real server, Up the new state, Text keepalived's log line.
+	ReportRealServer // a real server entered (Up) or left its virtual server's pool
+	ReportQuorum     // a virtual server gained (Up) or lost quorum
+	ReportChecker    // a checker reported a verdict (Up: the server passed)
+	ReportIPVS       // one change made to the IPVS table (Text: the operation)
 )
 
 var reportNames = [...]string{"state", "group-state", "priority", "advert-sent", "advert-recv",
 	"reject", "garp", "vip-add", "vip-del", "tracker", "error", "split-brain-detected",
-	"route-add", "route-del", "suppressed"}
+	"route-add", "route-del", "suppressed", "realserver", "quorum", "checker", "ipvs"}
 
 func (k ReportKind) String() string {
 	if int(k) < len(reportNames) {
@@ -248,6 +256,9 @@ type Report struct {
 	// Cause is why an instance changed state (ReportState); Text holds its
 	// String. Observers compare Cause, never Text.
 	Cause vrrp.CauseKind
+	// Up is the new state of a real server, a quorum or a checker
+	// (ReportRealServer, ReportQuorum, ReportChecker).
+	Up bool
 }
 
 // Reporter receives the driver's reports.

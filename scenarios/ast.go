@@ -330,24 +330,35 @@ type RejectsCond struct {
 	N            int
 }
 
-// IPVSCond: `ipvs NODE has VIP:PORT -> RIP:PORT route|masq|tunnel WEIGHT`
-// (or `ipvs NODE lacks ...`). Parsed now; run by backends with IPVS.
+// IPVSCond: `ipvs NODE has|lacks [tcp|udp|sctp] VIP:PORT|fwm MARK
+// [SCHEDULER] [persistent N [mask M]] [-> RIP:PORT [route|masq|tunnel
+// [WEIGHT]]]` (lvs.go): the director's IPVS table has (lacks) the service
+// with those attributes, and, with `->`, that destination.
 type IPVSCond struct {
 	Node     string
 	Has      bool
-	Service  netip.AddrPort
-	Real     netip.AddrPort
+	Service  netip.AddrPort // zero for a fwmark service
+	Real     netip.AddrPort // zero: the condition is about the service
 	Forward  string
 	Weight   int
 	NoWeight bool
+	Proto    string // tcp (default), udp, sctp
+	FWMark   uint32
+	Sched    string // "" = any
+	// Persistent is the persistence timeout in seconds (0: none), checked
+	// when PersistentSet; Mask the granularity as ipvsadm prints it.
+	Persistent    int
+	PersistentSet bool
+	Mask          string
 }
 
-// CurlCond: `curl ADDR[:PORT][/PATH] [from NODE] gets "BODY"`. Parsed now;
-// run by backends with real servers.
+// CurlCond: `curl ADDR[:PORT][/PATH] [from NODE] gets "BODY" [| ...]` or
+// `... fails` (lvs.go).
 type CurlCond struct {
 	From   string
 	Target string
 	Body   []string // any of these bodies (alternation: "a" | "b")
+	Fails  bool     // the request must fail
 }
 
 func (VIPCond) isCond()         {}

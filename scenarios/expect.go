@@ -304,7 +304,7 @@ func (r *runner) predicate(c Cond) (func() bool, func() string) {
 				return fmt.Sprintf("calls on %s: %s", c.Node, r.notifySummary(c.Node, keep))
 			}
 	}
-	return func() bool { return false }, func() string { return "not supported" }
+	return r.lvsPredicate(c)
 }
 
 func holdersString(a netip.Addr, h []string) string {

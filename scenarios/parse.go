@@ -436,7 +436,7 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			p.errorf(ln, "ip addr: %q: want ADDR/PREFIX such as 10.0.0.3/32", args[3].s)
 			return
 		}
-		if !p.hasIface(args[0].s, args[5].s) {
+		if args[5].s != "lo" && !p.hasIface(args[0].s, args[5].s) {
 			p.errorf(ln, "node %s has no interface %s", args[0].s, args[5].s)
 			return
 		}
@@ -459,6 +459,10 @@ func (p *parser) line(ln int, ws []word, body []byte, hasBody bool) {
 			return
 		}
 		p.add(ServiceStep{Pos: pos, Node: args[0].s, Name: args[1].s, Running: args[2].s == "start"})
+	case "web", "smtp", "listen":
+		p.serve(pos, verb, args)
+	case "ipvsadm":
+		p.ipvsadm(pos, args)
 	case "heal":
 		if len(args) != 0 {
 			p.errorf(ln, "usage: heal (takes no arguments)")

@@ -204,6 +204,16 @@ func checkSupported(sc *Scenario, b Backend) error {
 			}
 		}
 	}
+	for _, st := range sc.Steps {
+		if s, ok := st.(ServeStep); ok && !b.Supports(FeatureServices) {
+			errs = append(errs, &ParseError{Pos: s.Pos, Unsupported: true,
+				Msg: "network services are not supported in the " + backendWord(b) + " yet"})
+		}
+		if s, ok := st.(IPVSFlushStep); ok && !b.Supports(FeatureIPVS) {
+			errs = append(errs, &ParseError{Pos: s.Pos, Unsupported: true,
+				Msg: "ipvsadm is not supported in the " + backendWord(b) + " yet"})
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -347,6 +357,10 @@ func (r *runner) step(st Step) {
 		}
 	case ServiceStep:
 		err = r.b.SetService(s.Node, s.Name, s.Running)
+	case ServeStep:
+		err = r.serveStep(s)
+	case IPVSFlushStep:
+		err = r.ipvsFlush(s)
 	case FileStep:
 		if s.Config {
 			r.confLine[s.Node] = Pos{File: s.Pos.File, Line: s.Pos.Line + 1}

@@ -39,9 +39,11 @@ var _ Backend = (*SimBackend)(nil)
 // Name implements Backend.
 func (b *SimBackend) Name() string { return "sim" }
 
-// Supports implements Backend: the simulator has no IPVS table and no real
-// servers yet.
-func (b *SimBackend) Supports(f Feature) bool { return false }
+// Supports implements Backend: the simulator runs everything (IPVS
+// tables, clients and services: simlvs.go).
+func (b *SimBackend) Supports(f Feature) bool {
+	return f == FeatureIPVS || f == FeatureCurl || f == FeatureServices
+}
 
 // AddSegment implements Backend.
 func (b *SimBackend) AddSegment(name string) error { return b.W.AddSegment(name) }

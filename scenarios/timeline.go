@@ -43,6 +43,7 @@ var compactKinds = map[string]bool{
 	"warning": true, "state": true, "vip": true, "notify": true,
 	"split-brain": true, "split-brain-detected": true, "priority": true,
 	"group-state": true, "daemon": true, "link": true,
+	"realserver": true,
 }
 
 // hidden are observations the timeline never prints: per-advert reports

@@ -22,7 +22,7 @@ func (n *node) newDriver() (driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return drv, nil
+	return n.withChecker(cfg, plat, drv)
 }
 
 // loadConfig parses the node's keepalived.conf, recording the diagnostics

@@ -54,6 +54,15 @@
 // stopping keepalived from a script stops the node's daemon);
 // track_file is polled every second.
 //
+// LVS (lvs.go, services.go, dial.go, curl.go): every node has an IPVS
+// table (pkg/lvs/memipvs, with the kernel's schedulers) that outlives its
+// daemons, and a loopback for a DR real server's VIPs; a daemon whose
+// configuration has virtual servers runs the checker driver
+// (daemon/checker) beside the VRRP driver; network services (AddService)
+// answer probes and clients (Curl) over the simulated segments, and a
+// client's request follows the VIP holder's IPVS table. docs/lvs.md has
+// the model.
+//
 // Speed (go test -run '^$' -bench . -benchtime 3x ./sim/, 2 cores shared
 // with other jobs, so ranges): 3 nodes × 1 VRID run one simulated hour in
 // 8–22 ms (≈ 2–5 × 10⁵ × real time); 50 nodes × 255 VRIDs (12,750

@@ -38,6 +38,9 @@ type node struct {
 	// start before then waits for it.
 	model  DaemonModel
 	exitAt time.Duration
+
+	// lvs is the node's IPVS table, loopback addresses and services (lvs.go).
+	lvs nodeLVS
 }
 
 type nodeIface struct {

@@ -129,6 +129,7 @@ func (p *platform) AddAddress(iface string, addr netip.Prefix, label string) err
 	}
 	ifc.addrs = append(ifc.addrs, ifaceAddr{prefix: addr, label: label})
 	p.w().obs.addrChanged(p.n, ifc, addr, label, true)
+	p.n.addressChanged(addr.Addr())
 	return nil
 }
 
@@ -147,6 +148,7 @@ func (p *platform) DelAddress(iface string, addr netip.Prefix) error {
 	a := ifc.addrs[i]
 	ifc.addrs = slices.Delete(ifc.addrs, i, i+1)
 	p.w().obs.addrChanged(p.n, ifc, a.prefix, a.label, false)
+	p.n.addressChanged(addr.Addr())
 	return nil
 }
 

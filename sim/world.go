@@ -396,6 +396,9 @@ func (w *World) AddAddress(node, iface string, addr netip.Prefix, label string) 
 	if err != nil {
 		return err
 	}
+	if _, ok := n.ifaceByName(iface); !ok && iface == Loopback {
+		return w.addLoopback(n, addr, label)
+	}
 	return (&platform{n: n, gen: n.gen}).AddAddress(iface, addr, label)
 }
 
@@ -406,6 +409,9 @@ func (w *World) DelAddress(node, iface string, addr netip.Prefix) error {
 	n, err := w.node(node)
 	if err != nil {
 		return err
+	}
+	if _, ok := n.ifaceByName(iface); !ok && iface == Loopback {
+		return w.delLoopback(n, addr)
 	}
 	if err := (&platform{n: n, gen: n.gen}).DelAddress(iface, addr); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,9 @@ type Reconciler struct {
 	want    lvs.Table
 	ops     []lvs.Op
 	written map[lvs.ServiceKey]bool
+	// one and actual are ReconcileEntry's reused tables.
+	one    [1]lvs.Entry
+	actual []lvs.Entry
 }
 
 // Stats are the results of one pass.
@@ -60,6 +64,49 @@ func (r *Reconciler) Reconcile() (Stats, error) {
 	}
 	owns := func(k lvs.ServiceKey) bool { return r.written[k] || (r.Owns != nil && r.Owns(k)) }
 	r.ops = lvs.AppendDiff(r.ops[:0], &r.want, actual, owns)
+	st, err := r.apply()
+	for _, e := range r.want.Entries {
+		r.written[e.Service.Key] = true
+	}
+	if st.Ops > 0 && r.Log != nil {
+		r.Log.Info("IPVS table reconciled", "ops", st.Ops, "failed", st.Failed)
+	}
+	return st, err
+}
+
+// ReconcileEntry does one pass for one service only: its destinations
+// are read back and made to match want's (the service is added if it is
+// missing). Its attributes are taken as right: a changed scheduler or
+// persistence comes with a reload, which reconciles the whole table. This
+// is what a checker's verdict costs: O(destinations of one service), not
+// O(table).
+func (r *Reconciler) ReconcileEntry(want *lvs.Entry) (Stats, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.written == nil {
+		r.written = map[lvs.ServiceKey]bool{}
+	}
+	k := want.Service.Key
+	r.one[0] = *want
+	r.actual = r.actual[:0]
+	ds, err := r.IPVS.Destinations(k)
+	switch {
+	case errors.Is(err, syscall.ESRCH):
+	case err != nil:
+		return Stats{}, fmt.Errorf("ipvs: list destinations of %s: %w", k, err)
+	default:
+		slices.SortFunc(ds, func(a, b lvs.Destination) int { return a.Key.Compare(b.Key) })
+		r.actual = append(r.actual, lvs.Entry{Service: want.Service, Dests: ds})
+	}
+	r.ops = lvs.AppendDiff(r.ops[:0], &lvs.Table{Entries: r.one[:]}, &lvs.Table{Entries: r.actual}, nil)
+	st, err := r.apply()
+	r.written[k] = true
+	return st, err
+}
+
+// apply performs r.ops (EEXIST on an add counts as done), remembering the
+// services it wrote.
+func (r *Reconciler) apply() (Stats, error) {
 	var st Stats
 	var errs []error
 	for _, op := range r.ops {
@@ -84,12 +131,6 @@ func (r *Reconciler) Reconcile() (Stats, error) {
 		case lvs.OpDelService:
 			delete(r.written, op.Service.Key)
 		}
-	}
-	for _, e := range r.want.Entries {
-		r.written[e.Service.Key] = true
-	}
-	if st.Ops > 0 && r.Log != nil {
-		r.Log.Info("IPVS table reconciled", "ops", st.Ops, "failed", st.Failed)
 	}
 	return st, errors.Join(errs...)
 }

@@ -305,3 +305,32 @@ func (m *Machine) failedDelay() time.Duration {
 	}
 	return m.t.DelayBeforeRetry
 }
+
+// RetryIt is the checker's count of failed attempts in the current round
+// (keepalived's retry_it).
+func (m *Machine) RetryIt() int { return m.retryIt }
+
+// Timing is the checker's timing.
+func (m *Machine) Timing() Timing { return m.t }
+
+// Restore sets the state a reload settled on (keepalived's
+// migrate_checkers): up and hasRun as the LVS core holds them
+// (lvs.Engine.Checker), and retry_it.
+func (m *Machine) Restore(up, hasRun bool, retryIt int) {
+	m.isUp, m.hasRun, m.retryIt = up, hasRun, max(retryIt, 0)
+}
+
+// MigratedRetries is the retry_it a reloaded checker takes over from the
+// same checker before the reload (migrate_checkers): "If we have already
+// had sufficient retries for the new retry value, we hadn't already
+// failed, so just require one more failure to trigger failed state". 0
+// when the old one had no failed attempt or the new one has no retries.
+func MigratedRetries(old *Machine, retry int) int {
+	if old == nil || old.retryIt == 0 || retry == 0 {
+		return 0
+	}
+	if old.retryIt >= retry {
+		return retry - 1
+	}
+	return old.retryIt
+}

@@ -194,3 +194,35 @@ func TestWarmup(t *testing.T) {
 	m0 := check.NewMachine(check.Timing{DelayLoop: 6 * time.Second})
 	require.Equal(t, t0.Add(time.Second), m0.Start(t0, r), "warmup 0")
 }
+
+// migrate_checkers: "If we have already had sufficient retries for the
+// new retry value, we hadn't already failed, so just require one more
+// failure to trigger failed state."
+func TestMigratedRetries(t *testing.T) {
+	tcp := check.Timing{Policy: check.RetryAlways, DelayLoop: 6 * time.Second, DelayBeforeRetry: time.Second, Retry: 3}
+	old := check.NewMachine(tcp)
+	old.Fire(t0)
+	old.Done(t0, true) // up, retry_it 0
+	require.Equal(t, 0, check.MigratedRetries(old, 3))
+	old.Fire(t0.Add(6 * time.Second))
+	old.Done(t0.Add(6*time.Second), false) // one failed attempt
+	old.Fire(t0.Add(7 * time.Second))
+	old.Done(t0.Add(7*time.Second), false) // two
+	require.Equal(t, 2, old.RetryIt())
+	require.Equal(t, 2, check.MigratedRetries(old, 3))
+	require.Equal(t, 1, check.MigratedRetries(old, 2), "retries already spent: one more failure fails it")
+	require.Equal(t, 0, check.MigratedRetries(old, 0))
+	require.Equal(t, 0, check.MigratedRetries(nil, 3))
+
+	// Restored with retry_it = retry-1 = 1 (retry 2), TCP_CHECK fails at
+	// the attempt that finds retry_it >= retry (tcp_epilog): the second
+	// failure, where a fresh up checker needs three.
+	m := check.NewMachine(check.Timing{Policy: check.RetryAlways, DelayLoop: 6 * time.Second, DelayBeforeRetry: time.Second, Retry: 2})
+	m.Restore(true, true, check.MigratedRetries(old, 2))
+	m.Fire(t0)
+	require.False(t, m.Done(t0, false).Report)
+	m.Fire(t0.Add(time.Second))
+	o := m.Done(t0.Add(time.Second), false)
+	require.True(t, o.Report)
+	require.False(t, o.Up)
+}

@@ -92,12 +92,24 @@ type RealServer struct {
 	// Checkers are the real server's checkers in file order; Alpha says
 	// the checker starts failed.
 	Checkers []CheckerRef
+	// Source is the real_server block this was resolved from (nil for the
+	// sorry server): the checker driver builds probes from it.
+	Source *config.RealServer
 }
 
 // CheckerRef is what the LVS core knows of one checker.
 type CheckerRef struct {
 	Kind  string
 	Alpha bool
+	// Key identifies the checker across a reload: two checkers with the
+	// same Kind and Key are "the same checker" (keepalived's
+	// checker_funcs->compare: connection options and the kind's own
+	// options, not the timing), so the new one takes over the old one's
+	// state (migrate_checkers).
+	Key string
+	// Source is the checker block (the checker driver builds its probe
+	// and its retry timing from it).
+	Source *config.Checker
 }
 
 // FromConfig resolves the virtual servers of c. Errors name the block
@@ -213,9 +225,11 @@ func fromVS(v *config.VirtualServer, groups map[string]*config.VirtualServerGrou
 			Inhibit:    r.InhibitOnFailure,
 			NotifyUp:   script(r.NotifyUp),
 			NotifyDown: script(r.NotifyDown),
+			Source:     r,
 		}
-		for _, ck := range r.Checkers {
-			rs.Checkers = append(rs.Checkers, CheckerRef{Kind: ck.Kind, Alpha: ck.Alpha})
+		for k := range r.Checkers {
+			ck := &r.Checkers[k]
+			rs.Checkers = append(rs.Checkers, CheckerRef{Kind: ck.Kind, Alpha: ck.Alpha, Key: checkerKey(ck), Source: ck})
 		}
 		out.RealServers = append(out.RealServers, rs)
 	}
@@ -364,4 +378,57 @@ func expandGroup(g *config.VirtualServerGroup, proto Protocol, fam Family) ([]Se
 		keys = append(keys, ServiceKey{Family: fam, FWMark: m})
 	}
 	return keys, nil
+}
+
+// checkerKey is what keepalived's compare functions look at
+// (compare_conn_opts: destination, bindto, bind_if, connect_timeout,
+// fwmark; and each kind's own, e.g. compare_http_check's URLs): not the
+// position, nor the timing (delay_loop, retry, delay_before_retry,
+// warmup: a reload adjusts retry_it instead), nor alpha. Built by hand:
+// a reload of thousands of checkers computes one each.
+func checkerKey(ck *config.Checker) string {
+	b := make([]byte, 0, 128)
+	str := func(s string) { b = append(b, s...); b = append(b, 0) }
+	num := func(n int64) { b = strconv.AppendInt(b, n, 10); b = append(b, 0) }
+	flag := func(f bool) { b = strconv.AppendBool(b, f); b = append(b, 0) }
+	str(ck.Kind)
+	str(ck.ConnectIP.String())
+	num(int64(ck.ConnectPort))
+	str(ck.BindTo.String())
+	str(ck.BindIf)
+	num(int64(ck.BindPort))
+	num(int64(ck.FWMark))
+	num(int64(ck.ConnectTimeout))
+	str(ck.HTTPProtocol)
+	str(ck.Virtualhost)
+	flag(ck.FastRecovery)
+	flag(ck.EnableSNI)
+	for _, u := range ck.URLs {
+		str(u.Path)
+		str(u.Digest)
+		for _, r := range u.StatusCodes {
+			num(int64(r.Lo))
+			num(int64(r.Hi))
+		}
+		str(u.Virtualhost)
+		str(u.Regex)
+		flag(u.RegexNoMatch)
+	}
+	str(ck.MiscPath)
+	num(int64(ck.MiscTimeout))
+	flag(ck.MiscDynamic)
+	str(ck.User)
+	str(ck.Group)
+	str(ck.HeloName)
+	str(ck.DNSType)
+	str(ck.DNSName)
+	str(ck.Payload)
+	str(ck.RequireReply)
+	num(int64(ck.MinReplyLength))
+	num(int64(ck.MaxReplyLength))
+	str(ck.TrackFile)
+	num(int64(ck.Weight))
+	flag(ck.Reverse)
+	str(ck.BFDName)
+	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 )
 
 // CheckerID names one checker: the index of its virtual server in
@@ -68,6 +69,12 @@ const (
 	// ActCheckers enables or suspends every checker of virtual server VS
 	// (ha_suspend).
 	ActCheckers
+	// ActServerState: real server RS of virtual server VS became alive
+	// (Enabled) or dead (perform_svr_state); its log line comes first.
+	ActServerState
+	// ActQuorum: virtual server VS gained (Enabled) or lost quorum; its
+	// log line comes first.
+	ActQuorum
 )
 
 // Action is an output of Engine.Step. The slice Step returns is reused by
@@ -77,8 +84,11 @@ type Action struct {
 	VS, RS   int // -1 when not about one
 	Script   Script
 	Msg      string
-	Enabled  bool // ActCheckers
+	Enabled  bool // ActCheckers, ActServerState, ActQuorum
 	Stopping bool // ActNotify during an orderly stop
+	// Event is the keyword of an ActNotify script: notify_up,
+	// notify_down, quorum_up or quorum_down.
+	Event string
 }
 
 // Engine is the pure LVS core: it keeps keepalived's checker-side state
@@ -108,6 +118,9 @@ type rsState struct {
 	ckUp     []bool
 	ckRun    []bool
 	ckWeight []int64
+	// ckOne: the checker fails on its first failed attempt (retry_it =
+	// retry): every checker at start, some after a reload.
+	ckOne []bool
 }
 
 // NewEngine prepares cfg: every checker starts up, except alpha ones,
@@ -125,9 +138,10 @@ func NewEngine(cfg Config) *Engine {
 			r := &v.RealServers[j]
 			rs := &st.rs[j]
 			n := len(r.Checkers)
-			rs.ckUp, rs.ckRun, rs.ckWeight = make([]bool, n), make([]bool, n), make([]int64, n)
+			rs.ckUp, rs.ckRun, rs.ckWeight, rs.ckOne = make([]bool, n), make([]bool, n), make([]int64, n), make([]bool, n)
 			for k, ck := range r.Checkers {
 				rs.ckUp[k] = !ck.Alpha
+				rs.ckOne[k] = true
 				if ck.Alpha {
 					rs.failed++
 				}
@@ -155,6 +169,29 @@ func (e *Engine) QuorumUp(vs int) bool { return e.vs[vs].quorumUp }
 
 // SorryActive says whether a virtual server's sorry server is in use.
 func (e *Engine) SorryActive(vs int) bool { return e.vs[vs].sorryAlive }
+
+// CheckerState is what the LVS core holds of one checker.
+type CheckerState struct {
+	// Up: the checker counts its server as up (set_checker_state).
+	Up bool
+	// HasRun: the checker has reported a result.
+	HasRun bool
+	// OneFailure: the checker has not run and its first failed attempt
+	// fails it (retry_it = retry): at start ("For non alpha mode, one
+	// failure is enough initially"), and after a reload for the new
+	// checkers of a server that has failed (migrate_checkers).
+	OneFailure bool
+}
+
+// Checker is the state of one checker (the zero value for an unknown id).
+func (e *Engine) Checker(id CheckerID) CheckerState {
+	if !e.valid(id) {
+		return CheckerState{}
+	}
+	rs := &e.vs[id.VS].rs[id.RS]
+	k := id.Checker
+	return CheckerState{Up: rs.ckUp[k], HasRun: rs.ckRun[k], OneFailure: rs.ckOne[k] && !rs.ckRun[k]}
+}
 
 // CheckersEnabled says whether a virtual server's checkers run
 // (false while ha_suspend holds them).
@@ -225,11 +262,11 @@ func (e *Engine) logf(vs, rs int, format string, args ...any) {
 	e.acts = append(e.acts, Action{Kind: ActLog, VS: vs, RS: rs, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (e *Engine) notify(vs, rs int, s Script, stopping bool) {
+func (e *Engine) notify(vs, rs int, event string, s Script, stopping bool) {
 	if s.Command == "" {
 		return
 	}
-	e.acts = append(e.acts, Action{Kind: ActNotify, VS: vs, RS: rs, Script: s, Stopping: stopping})
+	e.acts = append(e.acts, Action{Kind: ActNotify, VS: vs, RS: rs, Script: s, Stopping: stopping, Event: event})
 }
 
 // start is init_services.
@@ -239,7 +276,6 @@ func (e *Engine) start() {
 		e.acts = append(e.acts, Action{Kind: ActFlush, VS: -1, RS: -1})
 	}
 	for i := range e.cfg.VirtualServers {
-		v := &e.cfg.VirtualServers[i]
 		st := &e.vs[i]
 		for j := range st.rs {
 			if st.rs[j].failed == 0 {
@@ -247,18 +283,8 @@ func (e *Engine) start() {
 			}
 		}
 		e.updateQuorum(i, true)
-		if len(v.RealServers) > 0 {
-			verb := "Activating"
-			if !st.enabled {
-				verb = "Deactivating"
-			}
-			for j := range v.RealServers {
-				if len(v.RealServers[j].Checkers) > 0 {
-					e.logf(i, j, "%s healthchecker for service %s for VS %s", verb, v.RealServers[j].Name, v.Name)
-				}
-			}
-		}
 	}
+	e.logActivation()
 }
 
 // weighLive is weigh_live_realservers.
@@ -294,7 +320,8 @@ func (e *Engine) updateQuorum(vs int, init bool) {
 			st.sorryAlive = false
 			e.logf(vs, -1, "Adding alive servers to the pool for VS %s", v.Name)
 		}
-		e.notify(vs, -1, v.QuorumUp, false)
+		e.acts = append(e.acts, Action{Kind: ActQuorum, VS: vs, RS: -1, Enabled: true})
+		e.notify(vs, -1, "quorum_up", v.QuorumUp, false)
 	case st.quorumUp && (sum == 0 || sum < threshold), init && !st.quorumUp && v.Sorry != nil && !st.sorryAlive:
 		st.quorumUp = false
 		what := "Lost quorum"
@@ -311,7 +338,8 @@ func (e *Engine) updateQuorum(vs int, init bool) {
 			e.logf(vs, -1, "Removing alive servers from the pool for VS %s", v.Name)
 			st.sorryAlive = true
 		}
-		e.notify(vs, -1, v.QuorumDown, false)
+		e.acts = append(e.acts, Action{Kind: ActQuorum, VS: vs, RS: -1, Enabled: false})
+		e.notify(vs, -1, "quorum_down", v.QuorumDown, false)
 	}
 }
 
@@ -370,6 +398,7 @@ func (e *Engine) setAlive(vs, rsi int, alive bool) {
 		verb, prep = "Removing", "from"
 	}
 	e.logf(vs, rsi, "%s service %s %s VS %s", verb, r.Name, prep, v.Name)
+	e.acts = append(e.acts, Action{Kind: ActServerState, VS: vs, RS: rsi, Enabled: alive})
 	rs.alive = alive
 	e.rsNotify(vs, rsi, false)
 	e.updateQuorum(vs, false)
@@ -380,9 +409,9 @@ func (e *Engine) setAlive(vs, rsi int, alive bool) {
 func (e *Engine) rsNotify(vs, rsi int, stopping bool) {
 	r := &e.cfg.VirtualServers[vs].RealServers[rsi]
 	if e.vs[vs].rs[rsi].alive {
-		e.notify(vs, rsi, r.NotifyUp, stopping)
+		e.notify(vs, rsi, "notify_up", r.NotifyUp, stopping)
 	} else {
-		e.notify(vs, rsi, r.NotifyDown, stopping)
+		e.notify(vs, rsi, "notify_down", r.NotifyDown, stopping)
 	}
 }
 
@@ -488,7 +517,7 @@ func (e *Engine) stopQuorum(vs int) {
 	v := &e.cfg.VirtualServers[vs]
 	e.vs[vs].quorumUp = false
 	if v.Omega {
-		e.notify(vs, -1, v.QuorumDown, true)
+		e.notify(vs, -1, "quorum_down", v.QuorumDown, true)
 	}
 }
 
@@ -513,31 +542,45 @@ func (e *Engine) Desired(dst *Table) *Table {
 		return dst
 	}
 	for i := range e.cfg.VirtualServers {
-		v := &e.cfg.VirtualServers[i]
-		for _, k := range v.Keys {
-			s := v.Service
-			s.Key = k
-			if s.Netmask == 0 {
-				s.Netmask = 0xffffffff
-				if k.Family == Inet6 {
-					s.Netmask = 128
-				}
-			}
-			var ent *Entry
+		for _, k := range e.cfg.VirtualServers[i].Keys {
 			if n := len(dst.Entries); n < cap(dst.Entries) {
 				dst.Entries = dst.Entries[:n+1]
-				ent = &dst.Entries[n]
-				ent.Service = s
-				ent.Dests = ent.Dests[:0]
 			} else {
-				dst.Entries = append(dst.Entries, Entry{Service: s})
-				ent = &dst.Entries[n]
+				dst.Entries = append(dst.Entries, Entry{})
 			}
-			ent.Dests = e.appendDests(ent.Dests, i, k)
+			e.fillEntry(&dst.Entries[len(dst.Entries)-1], i, k)
 		}
 	}
 	dst.Sort()
 	return dst
+}
+
+// DesiredEntry fills dst with service k of virtual server vs as the state
+// asks for it (destinations sorted), for a reconcile of that service
+// alone; false (dst untouched) before Start, after Stop, or for an unknown
+// service.
+func (e *Engine) DesiredEntry(vs int, k ServiceKey, dst *Entry) bool {
+	if !e.started || e.stopped || vs < 0 || vs >= len(e.vs) || !slices.Contains(e.cfg.VirtualServers[vs].Keys, k) {
+		return false
+	}
+	e.fillEntry(dst, vs, k)
+	slices.SortFunc(dst.Dests, func(a, b Destination) int { return a.Key.Compare(b.Key) })
+	return true
+}
+
+// fillEntry sets ent to service k of virtual server vs, reusing its
+// destination slice.
+func (e *Engine) fillEntry(ent *Entry, vs int, k ServiceKey) {
+	s := e.cfg.VirtualServers[vs].Service
+	s.Key = k
+	if s.Netmask == 0 {
+		s.Netmask = 0xffffffff
+		if k.Family == Inet6 {
+			s.Netmask = 128
+		}
+	}
+	ent.Service = s
+	ent.Dests = e.appendDests(ent.Dests[:0], vs, k)
 }
 
 func (e *Engine) appendDests(ds []Destination, vs int, k ServiceKey) []Destination {

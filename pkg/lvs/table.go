@@ -53,6 +53,8 @@ func (p Protocol) String() string {
 		return "udp"
 	case SCTP:
 		return "sctp"
+	case 0:
+		return "none" // a fwmark service's (inet_sockaddrtotrio_r)
 	}
 	return "proto" + strconv.Itoa(int(p))
 }

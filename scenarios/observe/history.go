@@ -118,7 +118,11 @@ func (h *History) add(o Observation) {
 	case KindNotify:
 		h.notifies = append(h.notifies, Notify{At: o.At, Node: o.Node, Argv: o.Argv, Seq: h.n})
 	case KindAddrAdd, KindAddrDel:
-		h.addrChanged(o)
+		// An address on the loopback answers no ARP (a DR real server's
+		// VIP, with arp_ignore): it holds nothing for the network.
+		if o.Iface != "lo" {
+			h.addrChanged(o)
+		}
 	}
 }
 

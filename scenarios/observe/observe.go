@@ -30,6 +30,14 @@ const (
 	KindTracker            Kind = "tracker"              // a tracker changed status: Instance (the tracker), Text
 	KindError              Kind = "error"                // a platform operation failed: Text
 	KindSplitBrainDetected Kind = "split-brain-detected" // a MASTER saw another node claim its VIP: Addr, Text
+
+	// The checker driver's reports (daemon/checker): Instance is the
+	// virtual server ("[10.0.0.1]:tcp:80"), Addr the real server, To "UP"
+	// or "DOWN", Text keepalived's log line (or the IPVS operation).
+	KindRealServer Kind = "realserver" // a real server entered or left the pool
+	KindQuorum     Kind = "quorum"     // a virtual server gained or lost quorum
+	KindChecker    Kind = "checker"    // a checker's verdict
+	KindIPVS       Kind = "ipvs"       // one change made to the IPVS table
 )
 
 // Ground truth and world events.
@@ -124,6 +132,10 @@ var reportKinds = map[daemon.ReportKind]Kind{
 	daemon.ReportTracker:    KindTracker,
 	daemon.ReportError:      KindError,
 	daemon.ReportSplitBrain: KindSplitBrainDetected,
+	daemon.ReportRealServer: KindRealServer,
+	daemon.ReportQuorum:     KindQuorum,
+	daemon.ReportChecker:    KindChecker,
+	daemon.ReportIPVS:       KindIPVS,
 }
 
 // IsAdvert reports whether r is one of the per-packet reports (an advert
@@ -152,6 +164,11 @@ func FromReport(at time.Duration, node string, r daemon.Report) Observation {
 		o.Priority = int(r.Priority)
 	case daemon.ReportReject:
 		o.Reason = r.Reason.String()
+	case daemon.ReportRealServer, daemon.ReportQuorum, daemon.ReportChecker:
+		o.To = "DOWN"
+		if r.Up {
+			o.To = "UP"
+		}
 	}
 	return o
 }
@@ -222,6 +239,8 @@ func Format(o Observation) (label, text string) {
 			text += fmt.Sprintf(" (exit %d: %s)", o.Exit, o.Text)
 		}
 		return string(o.Kind), text
+	case KindRealServer, KindQuorum, KindChecker:
+		return string(o.Kind), strings.TrimSpace(o.To + " " + o.Text)
 	case KindConfig:
 		return "warning", o.Diagnostic().String()
 	case KindLog:

@@ -31,6 +31,10 @@ type IPVS struct {
 type service struct {
 	svc   lvs.Service
 	dests map[lvs.DestKey]lvs.Destination
+	// order is the kernel's destination list: insertion order (a
+	// re-added destination goes to the tail). Schedulers walk it.
+	order []lvs.DestKey
+	sched schedState
 }
 
 // Options set what the simulated kernel has.
@@ -134,6 +138,7 @@ func (x *IPVS) AddService(s lvs.Service) error {
 	}
 	s.Flags |= lvs.FlagHashed
 	x.services[s.Key] = &service{svc: s, dests: map[lvs.DestKey]lvs.Destination{}}
+	x.services[s.Key].sched.reset()
 	x.ops++
 	return nil
 }
@@ -149,7 +154,13 @@ func (x *IPVS) UpdateService(s lvs.Service) error {
 		return err
 	}
 	s.Flags |= lvs.FlagHashed
+	if cur.svc.Scheduler != s.Scheduler || cur.svc.Timeout != s.Timeout || cur.svc.Netmask != s.Netmask {
+		// A new scheduler starts afresh (ip_vs_edit_service binds it
+		// anew); persistence templates of the old settings go too.
+		cur.sched.reset()
+	}
 	cur.svc = s
+	cur.destsChanged()
 	x.ops++
 	return nil
 }
@@ -207,6 +218,8 @@ func (x *IPVS) AddDest(k lvs.ServiceKey, d lvs.Destination) error {
 		return errno("add destination", syscall.EEXIST)
 	}
 	s.dests[d.Key] = d
+	s.order = append(s.order, d.Key)
+	s.destsChanged()
 	x.ops++
 	return nil
 }
@@ -225,6 +238,7 @@ func (x *IPVS) UpdateDest(k lvs.ServiceKey, d lvs.Destination) error {
 		return errno("update destination", syscall.ENOENT)
 	}
 	s.dests[d.Key] = d
+	s.destsChanged()
 	x.ops++
 	return nil
 }
@@ -240,6 +254,7 @@ func (x *IPVS) DelDest(k lvs.ServiceKey, dk lvs.DestKey) error {
 		return errno("del destination", syscall.ENOENT)
 	}
 	delete(s.dests, dk)
+	s.removeFromOrder(dk)
 	x.ops++
 	return nil
 }
