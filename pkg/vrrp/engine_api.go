@@ -64,7 +64,9 @@ func (r TrackerRef) ID() TrackerID { return TrackerID{Kind: r.Kind, Name: r.Name
 // InstanceConfig is everything the state machine needs to know about one
 // vrrp_instance. The daemon builds it from pkg/config; interface names, VIP
 // labels, routes and rules stay in the daemon (the engine only says "add the
-// VIPs of instance X").
+// VIPs of instance X"). Every field is taken as given: pkg/config owns
+// keepalived's defaults and hands out resolved values; NewEngine applies
+// none and rejects a zero where zero is no setting (see Engine).
 type InstanceConfig struct {
 	Name    string
 	VRID    uint8
@@ -101,13 +103,15 @@ type InstanceConfig struct {
 	AuthType AuthType
 	AuthPass [8]byte // PASS: first 8 bytes, zero padded
 
-	DownTimerAdverts     int  // vrrp_down_timer_adverts, default 3
+	DownTimerAdverts     int  // down_timer_adverts (vrrp_down_timer_adverts), 1..100
 	LowerPrioNoAdvert    bool // vrrp_lower_prio_no_advert
 	HigherPrioSendAdvert bool // vrrp_higher_prio_send_advert
 	SkipCheckAdvAddr     bool // vrrp_skip_check_adv_addr / skip_check_adv_addr
 
-	// Gratuitous ARP / NA policy (keepalived defaults: delay 5s, repeat 5,
-	// refresh 0 = off, refresh_repeat 1, lower_prio_repeat = repeat).
+	// Gratuitous ARP / NA policy: garp_master_delay (0 = no second burst),
+	// garp_master_repeat (at least 1), garp_master_refresh (0 = off),
+	// garp_master_refresh_repeat (at least 1), garp_lower_prio_delay and
+	// garp_lower_prio_repeat (0 = none), as pkg/config resolved them.
 	GARPMasterDelay         time.Duration
 	GARPMasterRepeat        int
 	GARPMasterRefresh       time.Duration
@@ -123,7 +127,7 @@ type InstanceConfig struct {
 }
 
 // Peer is one unicast_peer line: ADDR [min_ttl N] [max_ttl N]. The range
-// is inclusive; the config layer passes keepalived's defaults (0 and 255)
+// is inclusive; pkg/config resolves keepalived's defaults (0 and 255)
 // for a bound that was not given.
 type Peer struct {
 	Addr           netip.Addr
