@@ -82,6 +82,75 @@ func TestReceiveAH(t *testing.T) {
 	}
 }
 
+// keepalived 2.2.7 (vrrp_scheduler.c vrrp_dispatcher_read: after every
+// packet handed to an instance, `if (vrrp->state != VRRP_STATE_MAST ||
+// !vrrp->lower_prio_no_advert) vrrp_init_instance_sands(vrrp)`): the
+// datagrams the driver rejects on their bytes after demultiplexing them
+// (checksum, AH presence, a bad length behind a whole VRRP header) are
+// vrrp_check_packet's rejections, so a MASTER re-phases after each one;
+// one too short for a VRRP header (vrrp_get_header: "IPv4 VRRP packet too
+// short") never reaches the instance and does not. Measured in a
+// namespace: datagrams every 0.6 s with a bad checksum or a bad length
+// silenced a MASTER until one advert_int after the last; too-short ones
+// left its adverts on their phase.
+func TestDriverRejectionsRephaseMaster(t *testing.T) {
+	src, grp := "10.0.0.51", "224.0.0.18"
+	good := func() []byte { return datagram(t, src, grp, 255, advert(199, 50)) }
+	badChecksum := func() []byte { b := good(); b[20+6] ^= 0xff; return b }
+	badLength := func() []byte { b := good(); b[20+3] = 2; return b } // Count 2, one address
+	tooShort := func() []byte {
+		b := good()[:20+6]
+		b[2], b[3] = 0, 26 // IP total length
+		return b
+	}
+	for _, c := range []struct {
+		name    string
+		dg      func() []byte
+		cfg     func() *config.Config
+		reason  vrrp.RejectReason
+		rephase bool
+	}{
+		{"checksum", badChecksum, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectChecksum, true},
+		{"bad length", badLength, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectBadLength, true},
+		{"AH missing", good, ahConfig, vrrp.RejectAHMismatch, true},
+		{"too short for a VRRP header", tooShort, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectTruncated, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, f := start(t, c.cfg())
+			f.advance(4 * time.Second)
+			if state(t, d) != vrrp.StateMaster {
+				t.Fatalf("state %v, want MASTER", state(t, d))
+			}
+			f.advance(300 * time.Millisecond)
+			sent := len(f.sent)
+			for range 6 {
+				d.Receive("eth0", c.dg())
+				if r := lastReject(f); r != c.reason {
+					t.Fatalf("reject %v, want %v", r, c.reason)
+				}
+				f.advance(600 * time.Millisecond)
+			}
+			// 3.6 s of datagrams: four of our adverts were due.
+			if got := len(f.sent) - sent; c.rephase && got != 0 {
+				t.Fatalf("%d adverts sent while a packet arrived every 0.6 s, want none", got)
+			} else if !c.rephase && got != 4 {
+				t.Fatalf("%d adverts sent, want 4 on the MASTER's own phase", got)
+			}
+			if c.rephase {
+				// The last datagram was 0.6 s ago: the next advert is 0.4 s away.
+				f.advance(399 * time.Millisecond)
+				if len(f.sent) != sent {
+					t.Fatal("advert before one advert_int after the last datagram")
+				}
+				f.advance(time.Millisecond)
+				if len(f.sent) != sent+1 {
+					t.Fatal("no advert one advert_int after the last datagram")
+				}
+			}
+		})
+	}
+}
+
 // The driver seals its own adverts: AH header with SPI = source, the
 // engine's sequence number (one per advert), an ICV that verifies with
 // auth_pass.

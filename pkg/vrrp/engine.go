@@ -30,7 +30,9 @@ import (
 //     need the datagram's bytes (decoding, length, checksum, AH ICV and
 //     SPI); the engine applies the instance-level checks, the AH sequence
 //     number and the unicast peer checks included. An invalid
-//     EvAdvert.Dst skips the unicast/multicast check.
+//     EvAdvert.Dst skips the unicast/multicast check. A datagram the
+//     driver rejected after demultiplexing it is an EvDiscarded: it
+//     still re-phases a MASTER, as in keepalived.
 //     InstanceConfig.SrcAddr must be this node's advert source: it breaks
 //     equal-priority ties. ActSendAdvert.AHSeq is the sequence number to
 //     seal an AH instance's advert with.
@@ -200,6 +202,10 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 	case EvAdvert:
 		if in := e.byName[ev.Instance]; in != nil {
 			e.onAdvert(now, in, &ev)
+		}
+	case EvDiscarded:
+		if in := e.byName[ev.Instance]; in != nil {
+			e.onDiscarded(now, in, &ev)
 		}
 	case EvTimer:
 		if in := e.byName[ev.Instance]; in != nil {

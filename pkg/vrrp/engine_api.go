@@ -203,6 +203,23 @@ type EvAdvert struct {
 	AHSeq uint32
 }
 
+// EvDiscarded is a datagram for Instance that the driver rejected on its
+// bytes after demultiplexing it: a malformed advert whose VRRP header was
+// whole, AH presence, ICV or SPI, the checksum. keepalived 2.2.7 makes
+// those checks in vrrp_check_packet, after vrrp_dispatcher_read handed the
+// packet to the instance, so it counts as a packet heard: the engine
+// reports it (ActReject with Reason and Detail, or RejectStateIgnored in
+// INIT and FAULT, where keepalived drops packets unchecked) and a MASTER
+// re-phases its Adver_Timer as after any packet (see EvAdvert). What
+// keepalived drops before that point (shorter than a VRRP header, unknown
+// VRID) is no EvDiscarded.
+type EvDiscarded struct {
+	Instance string
+	Src      netip.Addr
+	Reason   RejectReason
+	Detail   string // keepalived's log text, for ActReject
+}
+
 // EvTimer is the expiry of a timer the engine armed.
 type EvTimer struct {
 	Instance string
@@ -246,6 +263,7 @@ type EvVIPDeleted struct {
 func (EvStart) isEvent()       {}
 func (EvStop) isEvent()        {}
 func (EvAdvert) isEvent()      {}
+func (EvDiscarded) isEvent()   {}
 func (EvTimer) isEvent()       {}
 func (EvTracker) isEvent()     {}
 func (EvInterface) isEvent()   {}

@@ -313,16 +313,52 @@ func (e *Engine) onVIPDeleted(now time.Time, in *instance) {
 	e.syncBackup(now, in)
 }
 
+// onAdvert is keepalived 2.2.7 vrrp_dispatcher_read after the
+// demultiplexing: a packet is ignored in INIT and FAULT; an IPv6 packet
+// sent to a multicast group for a unicast instance, or the other way
+// round, is discarded before it is handed over (keepalived logs it only
+// with -D: "discarding multicast packet on unicast instance"), so it does
+// not re-phase a MASTER; the rest goes to the state's handler.
 func (e *Engine) onAdvert(now time.Time, in *instance, ev *EvAdvert) {
-	switch in.state {
-	case StateBackup:
-		e.backupRx(now, in, ev)
-	case StateMaster:
-		e.masterRx(now, in, ev)
-	default:
-		// keepalived vrrp_scheduler.c: adverts are ignored in INIT and FAULT.
-		e.emit(ActReject{Instance: in.cfg.Name, Src: ev.Src, Reason: RejectStateIgnored, Detail: in.state.String()})
+	if !in.running() {
+		e.stateIgnored(in, ev.Src)
+		return
 	}
+	if c := &in.cfg; c.IPv6 && ev.Dst.IsValid() && ev.Dst.IsMulticast() == c.Unicast {
+		got, want := "multicast", "unicast"
+		if !c.Unicast {
+			got, want = want, got
+		}
+		e.reject(in, ev.Src, RejectUnicastMcast, "discarding "+got+" packet on "+want+" instance")
+		return
+	}
+	if in.state == StateBackup {
+		e.backupRx(now, in, ev)
+	} else {
+		e.masterRx(now, in, ev)
+	}
+}
+
+// onDiscarded handles a datagram the driver rejected for the instance
+// (EvDiscarded): keepalived's vrrp_state_backup and vrrp_state_master_rx
+// stop at vrrp_check_packet's verdict, then vrrp_dispatcher_read
+// re-phases a MASTER. A BACKUP keeps its down timer (an ignored advert
+// leaves sands where it was).
+func (e *Engine) onDiscarded(now time.Time, in *instance, ev *EvDiscarded) {
+	if !in.running() {
+		e.stateIgnored(in, ev.Src)
+		return
+	}
+	e.reject(in, ev.Src, ev.Reason, ev.Detail)
+	if in.state == StateMaster {
+		e.rephase(now, in)
+	}
+}
+
+// stateIgnored: keepalived's vrrp_dispatcher_read ignores every packet
+// for an instance in INIT or FAULT, before checking it.
+func (e *Engine) stateIgnored(in *instance, src netip.Addr) {
+	e.emit(ActReject{Instance: in.cfg.Name, Src: src, Reason: RejectStateIgnored, Detail: in.state.String()})
 }
 
 func (e *Engine) reject(in *instance, src netip.Addr, r RejectReason, detail string) {
@@ -389,6 +425,14 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 // leaveMasterToBackup, as keepalived's BACKUP branch of the same call.
 func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 	e.masterRxPacket(now, in, ev)
+	e.rephase(now, in)
+}
+
+// rephase is what vrrp_dispatcher_read does after every packet it handed
+// to an instance, `if (vrrp->state != VRRP_STATE_MAST ||
+// !vrrp->lower_prio_no_advert) vrrp_init_instance_sands(vrrp)`, for an
+// instance still MASTER: the Adver_Timer restarts from now.
+func (e *Engine) rephase(now time.Time, in *instance) {
 	if in.state == StateMaster && !in.cfg.LowerPrioNoAdvert {
 		e.setTimer(in, TimerAdvert, now.Add(in.cfg.AdvertInt))
 	}
