@@ -61,7 +61,7 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 
 	// The driver logs keepalived's lines for events without another action
 	// ("received lower priority (98) advert from 10.0.0.50 - discarding").
-	ec := vrrp.EngineConfig{LogActions: true}
+	ec := vrrp.EngineConfig{LogActions: true, StartupDelay: cfg.Global.VRRPStartupDelay}
 	var metas []*instanceMeta
 	for i := range cfg.Instances {
 		in := &cfg.Instances[i]

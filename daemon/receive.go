@@ -30,11 +30,13 @@ type wireState struct {
 
 // Receive is the one receive path of every platform (see Inputs), in
 // keepalived 2.2.7's order (vrrp_scheduler.c vrrp_dispatcher_read,
-// vrrp.c vrrp_check_packet): decode the datagram; during
-// vrrp_startup_delay, drop it; demultiplex by (interface, family, VRID)
-// like keepalived's socket pools; check AH (presence, ICV, SPI) and the
-// checksum as that instance expects them; look for a split brain; hand the
-// advert to the engine, which applies the instance-level checks.
+// vrrp.c vrrp_check_packet): decode the datagram; demultiplex by
+// (interface, family, VRID) like keepalived's socket pools; check AH
+// (presence, ICV, SPI) and the checksum as that instance expects them;
+// look for a split brain; hand the advert to the engine, which applies the
+// instance-level checks. A datagram rejected once its instance is known
+// goes to the engine too (vrrp.EvDiscarded). vrrp_startup_delay drops
+// nothing: keepalived hears adverts during the delay.
 func (d *Driver) Receive(iface string, datagram []byte) {
 	if !d.running {
 		return
@@ -49,10 +51,6 @@ func (d *Driver) Receive(iface string, datagram []byte) {
 		} else {
 			d.bogus(iface, p.Src, err)
 		}
-		return
-	}
-	if d.delayed {
-		// vrrp_startup_delay: every advert is discarded meanwhile.
 		return
 	}
 	m := d.byVRID[demuxKey{iface, p.IPv6, p.Advert.VRID}]

@@ -55,6 +55,14 @@ type Engine struct {
 	trackers map[TrackerID]*trackerState
 	acts     []Action // reused by every Step; see Step
 	logOn    bool     // EngineConfig.LogActions
+
+	// startDelay is EngineConfig.StartupDelay; delayedUntil is
+	// keepalived's vrrp_delayed_start_time, set by the first EvStart
+	// (zero: no delay). Before it, a BACKUP's down timer counts from it
+	// (see armDown, backupIgnored).
+	startDelay   time.Duration
+	delayedUntil time.Time
+	begun        bool // EvStart seen
 }
 
 // NewEngine validates cfg (see checkInstance) and returns an engine with
@@ -62,10 +70,14 @@ type Engine struct {
 // cfg afterwards.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e := &Engine{
-		byName:   make(map[string]*instance, len(cfg.Instances)),
-		trackers: map[TrackerID]*trackerState{},
-		acts:     make([]Action, 0, 16),
-		logOn:    cfg.LogActions,
+		byName:     make(map[string]*instance, len(cfg.Instances)),
+		trackers:   map[TrackerID]*trackerState{},
+		acts:       make([]Action, 0, 16),
+		logOn:      cfg.LogActions,
+		startDelay: cfg.StartupDelay,
+	}
+	if cfg.StartupDelay < 0 {
+		return nil, fmt.Errorf("vrrp: vrrp_startup_delay %v is negative", cfg.StartupDelay)
 	}
 	for i := range cfg.Instances {
 		ic, err := checkInstance(cfg.Instances[i])
@@ -194,6 +206,9 @@ func checkPeers(ic *InstanceConfig) error {
 func (e *Engine) Step(now time.Time, ev Event) []Action {
 	clear(e.acts)
 	e.acts = e.acts[:0]
+	if _, ok := ev.(EvStart); ok {
+		e.beginDelay(now)
+	}
 	switch ev := ev.(type) {
 	case EvStart:
 		e.start(now)

@@ -153,6 +153,12 @@ type EngineConfig struct {
 	// lower-priority advert, a master forcing a new election, …). Off by
 	// default: drivers that do not handle ActLog see no change.
 	LogActions bool
+	// StartupDelay is vrrp_startup_delay. keepalived 2.2.7 starts every
+	// instance at once and hears adverts meanwhile; only a BACKUP's down
+	// timer counts from the end of the delay (vrrp_scheduler.c
+	// vrrp_init_instance_sands). It applies from the first EvStart; a
+	// reload neither sets nor restarts it (vrrp_daemon.c: `!reload`).
+	StartupDelay time.Duration
 }
 
 // TimerKind names the engine's timers. The driver keeps at most one pending

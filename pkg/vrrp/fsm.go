@@ -121,7 +121,7 @@ func (e *Engine) start(now time.Time) {
 		case in.faulted:
 			e.toFault(in, Cause{Kind: CauseFault, Init: true, Faults: e.faults(in)})
 		case in.base == PriorityOwner && in.cfg.WantMaster:
-			e.becomeMaster(now, in, Cause{Kind: CauseAddressOwner, Init: true})
+			e.ownerStart(now, in)
 		default:
 			e.enterBackup(now, in, in.masterDown(), Cause{Kind: CauseInit})
 		}
@@ -147,13 +147,32 @@ func (e *Engine) start(now time.Time) {
 			case StateFault:
 				e.toFault(m, Cause{Kind: CauseInit})
 			case StateMaster:
-				e.becomeMaster(now, m, Cause{Kind: CauseAddressOwner, Init: true})
+				e.ownerStart(now, m)
 			default:
 				e.enterBackup(now, m, m.masterDown(), Cause{Kind: CauseInit})
 			}
 		}
+		if to == StateMaster && now.Before(e.delayedUntil) {
+			g.state = StateBackup // silently, as its members (ownerStart)
+			continue
+		}
 		e.setGroupState(g, to)
 	}
+}
+
+// ownerStart starts an address owner with `state MASTER`. keepalived
+// 2.2.7 vrrp_init_state puts it in BACKUP without a word (no log line, no
+// notify) with a 1 µs down timer; the engine makes it MASTER at once,
+// except within vrrp_startup_delay, where that timer runs from the end
+// of the delay (vrrp_init_instance_sands): the owner waits, silently in
+// BACKUP, and becomes MASTER when the delay ends (CauseMasterDown).
+func (e *Engine) ownerStart(now time.Time, in *instance) {
+	if !now.Before(e.delayedUntil) {
+		e.becomeMaster(now, in, Cause{Kind: CauseAddressOwner, Init: true})
+		return
+	}
+	in.state = StateBackup
+	e.armDown(now, in, 0)
 }
 
 // stop handles EvStop (keepalived vrrp_shutdown, reference §2.7): a MASTER
@@ -343,7 +362,7 @@ func (e *Engine) onAdvert(now time.Time, in *instance, ev *EvAdvert) {
 // (EvDiscarded): keepalived's vrrp_state_backup and vrrp_state_master_rx
 // stop at vrrp_check_packet's verdict, then vrrp_dispatcher_read
 // re-phases a MASTER. A BACKUP keeps its down timer (an ignored advert
-// leaves sands where it was).
+// leaves sands where it was, see backupIgnored).
 func (e *Engine) onDiscarded(now time.Time, in *instance, ev *EvDiscarded) {
 	if !in.running() {
 		e.stateIgnored(in, ev.Src)
@@ -352,6 +371,8 @@ func (e *Engine) onDiscarded(now time.Time, in *instance, ev *EvDiscarded) {
 	e.reject(in, ev.Src, ev.Reason, ev.Detail)
 	if in.state == StateMaster {
 		e.rephase(now, in)
+	} else {
+		e.backupIgnored(now, in)
 	}
 }
 
@@ -369,8 +390,10 @@ func (e *Engine) reject(in *instance, src netip.Addr, r RejectReason, detail str
 func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 	checkAddr := !in.cfg.SkipCheckAdvAddr || !in.masterAddr.IsValid() || ev.Src != in.masterAddr
 	if r, d := in.checkAdvert(ev, checkAddr); r != RejectNone {
-		// Reference §2.3.6: a rejected advert does not touch the down timer.
+		// Reference §2.3.6: a rejected advert does not touch the down
+		// timer (except within vrrp_startup_delay: backupIgnored).
 		e.reject(in, ev.Src, r, d)
+		e.backupIgnored(now, in)
 		return
 	}
 	p := ev.Advert.Priority
@@ -404,6 +427,7 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 			e.logf(c.Name, "(%s) received lower priority (%d) advert from %s - discarding", c.Name, p, ev.Src)
 		}
 		in.masterAddr = ev.Src
+		e.backupIgnored(now, in)
 	}
 }
 

@@ -84,9 +84,46 @@ func (e *Engine) cancelMasterTimers(in *instance) {
 	e.cancelTimer(in, TimerLowerPrioGARP)
 }
 
-// armDown (re)arms Master_Down_Timer for dur from now.
+// armDown (re)arms Master_Down_Timer for dur from now, or from the end of
+// vrrp_startup_delay while it lasts (keepalived vrrp_scheduler.c
+// vrrp_init_instance_sands: `if (timercmp(&time_now,
+// &vrrp_delayed_start_time, <)) vrrp->sands =
+// timer_add_long(vrrp_delayed_start_time, vrrp->ms_down_timer)`).
 func (e *Engine) armDown(now time.Time, in *instance, dur time.Duration) {
-	e.setTimer(in, TimerMasterDown, now.Add(dur))
+	from := now
+	if now.Before(e.delayedUntil) {
+		from = e.delayedUntil
+	}
+	e.setTimer(in, TimerMasterDown, from.Add(dur))
+}
+
+// beginDelay starts vrrp_startup_delay at the first EvStart (vrrp_daemon.c
+// start_vrrp: `if (!reload && global_data->vrrp_startup_delay)`).
+func (e *Engine) beginDelay(now time.Time) {
+	if e.begun {
+		return
+	}
+	e.begun = true
+	if e.startDelay > 0 {
+		e.delayedUntil = now.Add(e.startDelay)
+	}
+}
+
+// backupIgnored is what keepalived 2.2.7 does to a BACKUP's down timer
+// after a packet it did not accept (a rejected or a lower-priority
+// advert): vrrp_state_backup sets ms_down_timer to what is left of it
+// (sands − now) and vrrp_dispatcher_read re-arms sands from that, which
+// leaves the deadline where it was; but within vrrp_startup_delay
+// vrrp_init_instance_sands counts from the end of the delay, so every
+// such packet pushes the deadline back by what remains of the delay
+// (measured: a priority-200 backup started with vrrp_startup_delay 8 next
+// to a priority-100 master was still BACKUP 16 s after its start).
+func (e *Engine) backupIgnored(now time.Time, in *instance) {
+	t := in.timers[TimerMasterDown]
+	if !now.Before(e.delayedUntil) || !t.armed {
+		return
+	}
+	e.armDown(now, in, max(t.at.Sub(now), 0))
 }
 
 // onTimer handles a timer firing. Early or stale firings are ignored.
