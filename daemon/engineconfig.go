@@ -21,7 +21,8 @@ type instanceMeta struct {
 	// dsts are the advert destinations: the multicast group, or every
 	// unicast peer (one packet each, like keepalived).
 	dsts []netip.Addr
-	// ttl is 255 (RFC 5798 §5.1.1.3), or unicast_ttl for unicast peers.
+	// ttl is 255 (RFC 5798 §5.1.1.3), or unicast_ttl for unicast peers:
+	// 0 for IPv6 without it, the kernel's default (Datagram.TTL).
 	ttl uint8
 	// addrs are the VIPs then the eVIPs, each with its device resolved.
 	addrs []config.VIP

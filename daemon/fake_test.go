@@ -116,6 +116,10 @@ func (f *fakePlatform) SendVRRP(d Datagram) error {
 		return nil
 	}
 	raw := slices.Clone(d.Data)
+	if d.IPv6() && d.TTL == 0 {
+		raw[7] = 64 // the kernel's default hop limit (no IPV6_HOPLIMIT)
+		d.TTL = 64
+	}
 	p, err := vrrp.ParsePacket(raw, vrrp.ParseOptions{OldUnicastChecksum: true})
 	if err != nil {
 		f.t.Errorf("driver sent an invalid datagram: %v", err)

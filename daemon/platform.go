@@ -88,7 +88,11 @@ type Clock interface {
 type Datagram struct {
 	Iface    string
 	Src, Dst netip.Addr
-	// TTL is the IPv4 TTL / IPv6 hop limit, as written in the header.
+	// TTL is the IPv4 TTL / IPv6 hop limit, as written in the header. 0
+	// is an IPv6 unicast advert without unicast_ttl: keepalived sets no
+	// IPV6_HOPLIMIT and the kernel's default hop limit applies; the
+	// header's hop limit is then a placeholder the platform (its
+	// kernel) replaces.
 	TTL uint8
 	// Data is the whole IP datagram: IPv4 header (TOS 0xC0, the
 	// instance's IP id, header checksum filled in), AH header if any, VRRP

@@ -66,6 +66,7 @@ type AdvertEvent struct {
 	Node     string
 	Iface    string
 	Src, Dst netip.Addr
+	TTL      uint8 // the IPv4 TTL / IPv6 hop limit on the wire
 	VRID     uint8
 	Priority uint8
 }
