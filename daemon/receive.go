@@ -120,12 +120,17 @@ func (d *Driver) bogus(iface string, src netip.Addr, err error) {
 // accepts only that form. An advert for no instance is accepted in either
 // form (the split-brain detector reads it).
 func (d *Driver) verifyChecksum(m *instanceMeta, p *vrrp.Packet) error {
+	// keepalived's old form uses vrrp_mcast_group4, whatever it is.
+	group := d.cfg.Global.VRRPMcastGroup4
+	if !group.Is4() { // a model built by hand
+		group = vrrp.MulticastGroup(false)
+	}
 	dst := p.Dst
 	if m != nil && m.wire.oldChecksum {
-		dst = vrrp.MulticastGroup(false)
+		dst = group
 	}
 	err := vrrp.VerifyChecksum(p.VRRP, p.Src, dst, vrrp.ParseOptions{})
-	if err == nil || !vrrp.IsOldUnicastChecksum(p.VRRP, p.Src, p.Dst) {
+	if err == nil || !vrrp.IsOldUnicastChecksumTo(p.VRRP, p.Src, p.Dst, group) {
 		return err
 	}
 	switch {

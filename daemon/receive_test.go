@@ -228,6 +228,46 @@ func TestOldUnicastChecksum(t *testing.T) {
 	}
 }
 
+// keepalived 2.2.7 vrrp.c vrrp_check_packet and vrrp_csum_mcast: the old
+// unicast checksum puts vrrp_mcast_group4 in the pseudo-header, not a
+// fixed 224.0.0.18: with the group changed, a checksum computed with
+// 224.0.0.18 is just a bad checksum, one computed with the group switches
+// the instance, and its adverts then carry the group's form.
+func TestOldUnicastChecksumUsesConfiguredGroup(t *testing.T) {
+	group := netip.MustParseAddr("224.0.0.77")
+	cfg := v3Unicast()
+	cfg.Global.VRRPMcastGroup4 = group
+	d, f := start(t, cfg)
+	f.oldGroup = group
+	src, dst := netip.MustParseAddr("10.0.0.51"), netip.MustParseAddr("10.0.0.50")
+	enc := func(g netip.Addr) []byte {
+		a := v3Advert(150)
+		b, err := a.MarshalIPv4(src, dst, vrrp.IPv4Params{ID: 1, TTL: 64},
+			vrrp.MarshalOptions{OldUnicastChecksum: true, OldChecksumGroup: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	f.advance(time.Second)
+	d.Receive("eth0", enc(vrrp.MulticastGroup(false)))
+	if r := lastReject(f); r != vrrp.RejectChecksum {
+		t.Fatalf("old form with 224.0.0.18 while the group is %v: reject %v, want checksum", group, r)
+	}
+	n := len(f.reports)
+	d.Receive("eth0", enc(group))
+	for _, r := range f.reports[n:] {
+		if r.Kind == ReportReject {
+			t.Fatalf("old form with the configured group rejected: %+v", r)
+		}
+	}
+	f.advance(10 * time.Second) // the master is silent: we take over
+	last, _ := f.lastAdvert()
+	if !vrrp.IsOldUnicastChecksumTo(last.Pkt.VRRP, last.Src, last.Dst, group) {
+		t.Errorf("adverts not sent with the old checksum of the configured group")
+	}
+}
+
 // IPv6: the platform hands over the VRRP message with a header rebuilt
 // from the ancillary data (vrrp.AppendIPv6Datagram); the driver checks the
 // checksum and the hop limit like any other datagram.
