@@ -26,6 +26,7 @@ type Driver struct {
 	// rb-tree); byAddr finds the instances owning an address.
 	byVRID map[demuxKey]*instanceMeta
 	byAddr map[netip.Addr][]*instanceMeta
+	ours   ourAddrs // every instance's VIPs and eVIPs per interface (source.go)
 
 	timers    map[timerKey]*driverTimer
 	scripts   []*scriptState

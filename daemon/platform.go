@@ -53,6 +53,10 @@ type Inputs interface {
 	// AddressDeleted reports an address removed from iface by someone
 	// else (netlink RTM_DELADDR).
 	AddressDeleted(iface string, addr netip.Prefix)
+	// AddressAdded reports an address that appeared on iface (netlink
+	// RTM_NEWADDR, the daemon's own VIPs included): an instance without
+	// an advert source takes it and leaves FAULT.
+	AddressAdded(iface string, addr netip.Prefix)
 	// ARPAnnounced reports a gratuitous ARP / unsolicited NA seen on
 	// iface for addr from another host (sender: its MAC, for the log).
 	ARPAnnounced(iface string, addr netip.Addr, sender string)

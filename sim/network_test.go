@@ -30,6 +30,7 @@ func (r *recorder) Start() error                            { return nil }
 func (r *recorder) Stop()                                   {}
 func (r *recorder) Reload(*config.Config) error             { return nil }
 func (r *recorder) AddressDeleted(string, netip.Prefix)     {}
+func (r *recorder) AddressAdded(string, netip.Prefix)       {}
 func (r *recorder) LinkChanged(string, bool)                {}
 func (r *recorder) ARPAnnounced(string, netip.Addr, string) { r.arps++ }
 func (r *recorder) Status(string) (vrrp.Status, bool)       { return vrrp.Status{}, false }

@@ -240,6 +240,11 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 		if in := e.byName[ev.Instance]; in != nil {
 			e.onVIPDeleted(now, in)
 		}
+	case EvSourceAddr:
+		if in := e.byName[ev.Instance]; in != nil && in.cfg.SrcAddr != ev.Addr {
+			in.cfg.SrcAddr = ev.Addr
+			e.reevaluate(now)
+		}
 	case EvSetPriority:
 		if in := e.byName[ev.Instance]; in != nil && ev.Priority != 0 {
 			in.base = ev.Priority

@@ -86,6 +86,8 @@ type InstanceConfig struct {
 
 	// SrcAddr is this node's advert source (unicast_src_ip / mcast_src_ip /
 	// interface primary address); used for the equal-priority tie-break.
+	// Invalid: the instance has none and stays in FAULT (FaultNoAddress)
+	// until EvSourceAddr gives it one.
 	SrcAddr netip.Addr
 	// Unicast is true when unicast_peer is configured.
 	Unicast bool
@@ -247,6 +249,17 @@ type EvInterface struct {
 	Up       bool
 }
 
+// EvSourceAddr gives Instance a new advert source (InstanceConfig.SrcAddr).
+// The driver sends it when an instance without one (FAULT, "no IPv4
+// address for interface") gets an address on its interface: the fault
+// clears and the instance leaves FAULT as on any fault's end (keepalived
+// 2.2.7 keepalived_netlink.c netlink_if_address_filter → try_up_instance).
+// An invalid Addr takes the source away (FAULT).
+type EvSourceAddr struct {
+	Instance string
+	Addr     netip.Addr
+}
+
 // EvSetPriority changes an instance's base (configured) priority at run
 // time, without a reload; the effective priority is recomputed from it and
 // the trackers through the same path as a tracker change (ActPriorityChange,
@@ -275,6 +288,7 @@ func (EvTracker) isEvent()     {}
 func (EvInterface) isEvent()   {}
 func (EvVIPDeleted) isEvent()  {}
 func (EvSetPriority) isEvent() {}
+func (EvSourceAddr) isEvent()  {}
 
 // Action is an output of Engine.Step, to be performed by the driver in order.
 type Action interface{ isAction() }
