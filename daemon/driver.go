@@ -26,20 +26,19 @@ type Driver struct {
 	// rb-tree); byAddr finds the instances owning an address.
 	byVRID map[demuxKey]*instanceMeta
 	byAddr map[netip.Addr][]*instanceMeta
+	ours   ourAddrs // every instance's VIPs and eVIPs per interface (source.go)
 
-	timers     map[timerKey]*driverTimer
-	scripts    []*scriptState
-	files      []*fileState
-	filePoll   func()
-	running    bool
-	stopped    bool
-	started    bool // EvStart sent
-	delayed    bool // within vrrp_startup_delay
-	startDelay func()
-	garpQueue  map[string]*garpQueue  // per interface, when garp_interval spaces them
-	initWait   map[string]bool        // unweighted scripts that have not reported yet
-	linkState  map[string]bool        // last known carrier per interface we care about
-	splitSeen  map[splitKey]time.Time // last split-brain report, for rate limiting (bounded: splitbrain.go)
+	timers    map[timerKey]*driverTimer
+	scripts   []*scriptState
+	files     []*fileState
+	filePoll  func()
+	running   bool
+	stopped   bool
+	started   bool                   // EvStart sent
+	garpQueue map[string]*garpQueue  // per interface, when garp_interval spaces them
+	initWait  map[string]bool        // unweighted scripts that have not reported yet
+	linkState map[string]bool        // last known carrier per interface we care about
+	splitSeen map[splitKey]time.Time // last split-brain report, for rate limiting (bounded: splitbrain.go)
 	// splitPruneAt: a full splitSeen has nothing to expire before then.
 	splitPruneAt time.Time
 
@@ -155,17 +154,12 @@ func (d *Driver) Start() error {
 		}
 	}
 	if delay := d.cfg.Global.VRRPStartupDelay; delay > 0 {
-		// vrrp_startup_delay: instances start late and every advert
-		// received meanwhile is discarded (vrrp_scheduler.c).
-		d.log.Info(fmt.Sprintf("Delaying startup for %v", delay))
-		d.delayed = true
-		d.startDelay = d.p.AfterFunc(d.now().Add(delay), func() {
-			d.delayed, d.startDelay = false, nil
-			if d.running && len(d.initWait) == 0 {
-				d.begin()
-			}
-		})
-	} else if len(d.initWait) == 0 {
+		// vrrp_startup_delay: the instances start now and hear adverts;
+		// the engine counts a BACKUP's down timer from the end of the
+		// delay (vrrp.EngineConfig.StartupDelay).
+		d.log.Info(fmt.Sprintf("Delaying startup for %g seconds", delay.Seconds()))
+	}
+	if len(d.initWait) == 0 {
 		d.begin()
 	}
 	for _, s := range d.scripts {
@@ -179,7 +173,7 @@ func (d *Driver) Start() error {
 
 // begin starts the engine (EvStart) once.
 func (d *Driver) begin() {
-	if d.started || d.delayed {
+	if d.started {
 		return
 	}
 	d.started = true
@@ -210,10 +204,6 @@ func (d *Driver) Stop() {
 	if d.filePoll != nil {
 		d.filePoll()
 		d.filePoll = nil
-	}
-	if d.startDelay != nil {
-		d.startDelay()
-		d.startDelay = nil
 	}
 	for _, q := range d.garpQueue {
 		if q.cancel != nil {

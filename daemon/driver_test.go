@@ -346,21 +346,39 @@ func TestScriptRiseFall(t *testing.T) {
 	}
 }
 
-// vrrp_startup_delay: instances start after the delay and adverts received
-// meanwhile are discarded (reference §2.3 step 1).
+// vrrp_startup_delay in keepalived 2.2.7: the instances start at once
+// ("Entering BACKUP STATE (init)") and hear adverts during the delay;
+// only a BACKUP's down timer counts from the end of it (vrrp_scheduler.c
+// vrrp_init_instance_sands). Measured with keepalived 2.2.7 in a
+// namespace: "(VI_1) received lower priority (100) advert from ... -
+// discarding" and "(VI_1) Invalid VRRPv2 checksum" logged within the
+// delay.
 func TestStartupDelay(t *testing.T) {
 	cfg := e1(100, "MASTER")
 	cfg.Global.VRRPStartupDelay = 2 * time.Second
 	d, f := start(t, cfg)
-	if st, _ := d.Status("VI_1"); st.State != vrrp.StateInit {
-		t.Fatalf("state during startup delay %v, want INIT", st.State)
+	if got := state(t, d); got != vrrp.StateBackup {
+		t.Fatalf("state during startup delay %v, want BACKUP", got)
+	}
+	f.advance(500 * time.Millisecond)
+	bad := datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(199, 150))
+	bad[20+6] ^= 0xff
+	d.Receive("eth0", bad)
+	if r := lastReject(f); r != vrrp.RejectChecksum {
+		t.Fatalf("bad checksum within the delay: reject %v, want checksum", r)
 	}
 	d.Receive("eth0", datagram(t, "10.0.0.51", "224.0.0.18", 255, advert(199, 150)))
-	f.advance(2 * time.Second)
-	if st, _ := d.Status("VI_1"); st.State != vrrp.StateBackup || st.MasterAddr.IsValid() {
-		t.Fatalf("after the delay: %+v, want BACKUP with no master recorded", st)
+	if st, _ := d.Status("VI_1"); st.MasterAddr != netip.MustParseAddr("10.0.0.51") {
+		t.Fatalf("the master heard within the delay was not recorded: %+v", st)
 	}
-	f.advance(3*time.Second + 156*time.Second/256)
+	// The master falls silent: the down timer runs from the end of the
+	// delay (2 s), not from its advert (0.5 s).
+	mdi := 3*time.Second + 156*time.Second/256
+	f.advance(1500*time.Millisecond + mdi - time.Millisecond)
+	if got := state(t, d); got != vrrp.StateBackup {
+		t.Fatalf("state %v before one Master_Down_Interval after the delay", got)
+	}
+	f.advance(time.Millisecond)
 	if got := state(t, d); got != vrrp.StateMaster {
 		t.Errorf("state %v, want MASTER one Master_Down_Interval after the delay", got)
 	}

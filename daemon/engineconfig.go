@@ -21,7 +21,8 @@ type instanceMeta struct {
 	// dsts are the advert destinations: the multicast group, or every
 	// unicast peer (one packet each, like keepalived).
 	dsts []netip.Addr
-	// ttl is 255 (RFC 5798 §5.1.1.3), or unicast_ttl for unicast peers.
+	// ttl is 255 (RFC 5798 §5.1.1.3), or unicast_ttl for unicast peers:
+	// 0 for IPv6 without it, the kernel's default (Datagram.TTL).
 	ttl uint8
 	// addrs are the VIPs then the eVIPs, each with its device resolved.
 	addrs []config.VIP
@@ -61,11 +62,12 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 
 	// The driver logs keepalived's lines for events without another action
 	// ("received lower priority (98) advert from 10.0.0.50 - discarding").
-	ec := vrrp.EngineConfig{LogActions: true}
+	ec := vrrp.EngineConfig{LogActions: true, StartupDelay: cfg.Global.VRRPStartupDelay}
 	var metas []*instanceMeta
+	ours := ourAddresses(cfg)
 	for i := range cfg.Instances {
 		in := &cfg.Instances[i]
-		ic, meta, err := buildInstance(in, scripts, files, links, log)
+		ic, meta, err := buildInstance(in, scripts, files, ours, links, log)
 		if err != nil {
 			return vrrp.EngineConfig{}, nil, err
 		}
@@ -81,7 +83,7 @@ func buildEngineConfig(cfg *config.Config, links Links, log *slog.Logger) (vrrp.
 	return ec, metas, nil
 }
 
-func buildInstance(in *config.VRRPInstance, scripts, files map[string]bool, links Links, log *slog.Logger) (vrrp.InstanceConfig, *instanceMeta, error) {
+func buildInstance(in *config.VRRPInstance, scripts, files map[string]bool, ours ourAddrs, links Links, log *slog.Logger) (vrrp.InstanceConfig, *instanceMeta, error) {
 	// Fields of one byte on the wire: a model built by hand could hold
 	// more; never let a conversion wrap silently.
 	for _, f := range []struct {
@@ -110,7 +112,7 @@ func buildInstance(in *config.VRRPInstance, scripts, files map[string]bool, link
 			if err != nil {
 				log.Warn(fmt.Sprintf("(%s) no %s address for interface %s", in.Name, family(in.IPv6), iface), "err", err)
 			} else {
-				m.src = sourceAddr(links, iface, in, a)
+				m.src = sourceAddr(links, iface, in, ours, a)
 			}
 		}
 	}

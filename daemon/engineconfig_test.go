@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"math"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,6 +157,80 @@ vrrp_instance VI_1 {
 	f.advance(1100 * time.Millisecond)
 	if st, _ := d.Status("VI_1"); st.EffectivePriority != 80 {
 		t.Errorf("effective priority %d, want 100 + 2×(−10) = 80", st.EffectivePriority)
+	}
+}
+
+// keepalived 2.2.7 track_file.c process_track_file reads a track_file
+// with strtol(buf, NULL, 0) on its first 127 bytes and ignores a value
+// with errno set or outside [INT32_MIN, INT32_MAX + 1]. The table is
+// glibc's strtol on the same inputs (printed with ctypes on this machine).
+func TestTrackFileValue(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"10", 10, true}, {"0x10", 16, true}, {"010", 8, true}, {"10abc", 10, true},
+		{"  42\n", 42, true}, {"\t-7", -7, true}, {"+5", 5, true}, {"-0x10", -16, true},
+		{"0x", 0, true}, {"0xg", 0, true}, {"08", 0, true}, {"09", 0, true}, {"abc", 0, true},
+		{"-", 0, true}, {"+", 0, true}, {" ", 0, true}, {"0", 0, true}, {"00", 0, true},
+		{"0X1f", 31, true}, {"1e3", 1, true}, {"3.7", 3, true},
+		{"2147483647", 2147483647, true}, {"2147483648", 2147483648, true}, {"2147483649", 2147483649, false},
+		{"-2147483648", -2147483648, true}, {"-2147483649", -2147483649, false},
+		{"9223372036854775807", math.MaxInt64, false}, {"9223372036854775808", math.MaxInt64, false},
+		{"-9223372036854775809", math.MinInt64, false}, {"99999999999999999999", math.MaxInt64, false},
+		{"\v\f\r 12", 12, true}, {"- 5", 0, true}, {"0x7fffffff", 2147483647, true},
+		{"0x80000000", 2147483648, true}, {"017777777777", 2147483647, true}, {"020000000000", 2147483648, true},
+		{"1\x002", 1, true},
+		// Only the first 127 bytes are read.
+		{strings.Repeat(" ", 126) + "5", 5, true}, {strings.Repeat(" ", 127) + "5", 0, true},
+	} {
+		got, ok := trackFileValue([]byte(c.in))
+		if got != c.want || ok != c.ok {
+			t.Errorf("%q: %d %v, want %d %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// A track_file value keepalived refuses is ignored: the last one stays
+// ("Invalid number ... - ignoring"); 0x and leading-zero numbers count in
+// their base.
+func TestTrackFileBases(t *testing.T) {
+	cfg := parse(t, `
+track_file tf {
+    file /etc/keepalived/prio
+    weight -1
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 1
+    priority 100
+    virtual_ipaddress {
+        10.0.0.100
+    }
+    track_file {
+        tf
+    }
+}
+`)
+	f := newFake(t)
+	f.files["/etc/keepalived/prio"] = "0x10\n"
+	d, err := New(cfg, f, testLogger(t))
+	must(t, err)
+	must(t, d.Start())
+	prio := func() uint8 { st, _ := d.Status("VI_1"); return st.EffectivePriority }
+	if p := prio(); p != 84 {
+		t.Fatalf("0x10: effective priority %d, want 100 - 16 = 84", p)
+	}
+	for _, c := range []struct {
+		file string
+		want uint8
+	}{{"010", 92}, {"5 apples", 95}, {"4294967296", 95}, {"-0x3", 103}} {
+		f.files["/etc/keepalived/prio"] = c.file
+		f.advance(1100 * time.Millisecond)
+		if p := prio(); p != c.want {
+			t.Errorf("%q: effective priority %d, want %d", c.file, p, c.want)
+		}
 	}
 }
 

@@ -53,6 +53,10 @@ type Inputs interface {
 	// AddressDeleted reports an address removed from iface by someone
 	// else (netlink RTM_DELADDR).
 	AddressDeleted(iface string, addr netip.Prefix)
+	// AddressAdded reports an address that appeared on iface (netlink
+	// RTM_NEWADDR, the daemon's own VIPs included): an instance without
+	// an advert source takes it and leaves FAULT.
+	AddressAdded(iface string, addr netip.Prefix)
 	// ARPAnnounced reports a gratuitous ARP / unsolicited NA seen on
 	// iface for addr from another host (sender: its MAC, for the log).
 	ARPAnnounced(iface string, addr netip.Addr, sender string)
@@ -88,7 +92,11 @@ type Clock interface {
 type Datagram struct {
 	Iface    string
 	Src, Dst netip.Addr
-	// TTL is the IPv4 TTL / IPv6 hop limit, as written in the header.
+	// TTL is the IPv4 TTL / IPv6 hop limit, as written in the header. 0
+	// is an IPv6 unicast advert without unicast_ttl: keepalived sets no
+	// IPV6_HOPLIMIT and the kernel's default hop limit applies; the
+	// header's hop limit is then a placeholder the platform (its
+	// kernel) replaces.
 	TTL uint8
 	// Data is the whole IP datagram: IPv4 header (TOS 0xC0, the
 	// instance's IP id, header checksum filled in), AH header if any, VRRP

@@ -30,34 +30,39 @@ type wireState struct {
 
 // Receive is the one receive path of every platform (see Inputs), in
 // keepalived 2.2.7's order (vrrp_scheduler.c vrrp_dispatcher_read,
-// vrrp.c vrrp_check_packet): decode the datagram; during
-// vrrp_startup_delay, drop it; demultiplex by (interface, family, VRID)
-// like keepalived's socket pools; check AH (presence, ICV, SPI) and the
-// checksum as that instance expects them; look for a split brain; hand the
-// advert to the engine, which applies the instance-level checks.
+// vrrp.c vrrp_check_packet): decode the datagram; demultiplex by
+// (interface, family, VRID) like keepalived's socket pools; check AH
+// (presence, ICV, SPI) and the checksum as that instance expects them;
+// look for a split brain; hand the advert to the engine, which applies the
+// instance-level checks. A datagram rejected once its instance is known
+// goes to the engine too (vrrp.EvDiscarded). vrrp_startup_delay drops
+// nothing: keepalived hears adverts during the delay.
 func (d *Driver) Receive(iface string, datagram []byte) {
 	if !d.running {
 		return
 	}
 	p := &d.rx
 	if err := p.Unmarshal(datagram, vrrp.ParseOptions{SkipChecksum: true}); err != nil {
-		d.bogus(iface, p.Src, err)
-		return
-	}
-	if d.delayed {
-		// vrrp_startup_delay: every advert is discarded meanwhile.
+		// keepalived's vrrp_get_header only needs a whole VRRP header to
+		// hand the packet to its instance, which rejects it in
+		// vrrp_check_packet (and a MASTER re-phases).
+		if m := d.headerInstance(iface, p, err); m != nil {
+			d.discard(m, vrrp.ReasonOf(err), p.Src, err.Error())
+		} else {
+			d.bogus(iface, p.Src, err)
+		}
 		return
 	}
 	m := d.byVRID[demuxKey{iface, p.IPv6, p.Advert.VRID}]
 	if m != nil {
 		if r, detail := checkAH(m, p); r != vrrp.RejectNone {
-			d.reject(m.name, r, p.Src, detail)
+			d.discard(m, r, p.Src, detail)
 			return
 		}
 	}
 	if err := d.verifyChecksum(m, p); err != nil {
 		if m != nil {
-			d.reject(m.name, vrrp.ReasonOf(err), p.Src, err.Error())
+			d.discard(m, vrrp.ReasonOf(err), p.Src, err.Error())
 		} else {
 			d.bogus(iface, p.Src, err)
 		}
@@ -72,6 +77,28 @@ func (d *Driver) Receive(iface string, datagram []byte) {
 	}
 	d.p.Report(Report{Kind: ReportAdvertRecv, Instance: m.name, Addr: p.Src, Priority: p.Advert.Priority})
 	d.step(vrrp.EvAdvert{Instance: m.name, Src: p.Src, Dst: p.Dst, TTL: p.TTL, Advert: p.Advert, AHSeq: p.AH.Seq})
+}
+
+// headerInstance is the instance a malformed datagram goes to in
+// keepalived 2.2.7: vrrp_get_header accepts anything with a whole IP
+// (and AH) header and 8 bytes of VRRP header, and the dispatcher looks
+// the VRID up; what is wrong beyond that (length, version, type, auth
+// type) is vrrp_check_packet's finding, for that instance. nil when the
+// VRID cannot be read or names no instance.
+func (d *Driver) headerInstance(iface string, p *vrrp.Packet, err error) *instanceMeta {
+	var pe *vrrp.PacketError
+	if !errors.As(err, &pe) || len(p.VRRP) < vrrp.HeaderLen {
+		return nil
+	}
+	return d.byVRID[demuxKey{iface, p.IPv6, p.Advert.VRID}]
+}
+
+// discard hands the engine a datagram for m that failed a check on its
+// bytes (vrrp.EvDiscarded): the engine reports it (ActReject → reject)
+// and re-phases a MASTER, as keepalived does after any packet it handed
+// to an instance.
+func (d *Driver) discard(m *instanceMeta, r vrrp.RejectReason, src netip.Addr, detail string) {
+	d.step(vrrp.EvDiscarded{Instance: m.name, Src: src, Reason: r, Detail: detail})
 }
 
 // bogus counts and logs a datagram that is no well-formed advert.
@@ -93,12 +120,17 @@ func (d *Driver) bogus(iface string, src netip.Addr, err error) {
 // accepts only that form. An advert for no instance is accepted in either
 // form (the split-brain detector reads it).
 func (d *Driver) verifyChecksum(m *instanceMeta, p *vrrp.Packet) error {
+	// keepalived's old form uses vrrp_mcast_group4, whatever it is.
+	group := d.cfg.Global.VRRPMcastGroup4
+	if !group.Is4() { // a model built by hand
+		group = vrrp.MulticastGroup(false)
+	}
 	dst := p.Dst
 	if m != nil && m.wire.oldChecksum {
-		dst = vrrp.MulticastGroup(false)
+		dst = group
 	}
 	err := vrrp.VerifyChecksum(p.VRRP, p.Src, dst, vrrp.ParseOptions{})
-	if err == nil || !vrrp.IsOldUnicastChecksum(p.VRRP, p.Src, p.Dst) {
+	if err == nil || !vrrp.IsOldUnicastChecksumTo(p.VRRP, p.Src, p.Dst, group) {
 		return err
 	}
 	switch {

@@ -82,6 +82,75 @@ func TestReceiveAH(t *testing.T) {
 	}
 }
 
+// keepalived 2.2.7 (vrrp_scheduler.c vrrp_dispatcher_read: after every
+// packet handed to an instance, `if (vrrp->state != VRRP_STATE_MAST ||
+// !vrrp->lower_prio_no_advert) vrrp_init_instance_sands(vrrp)`): the
+// datagrams the driver rejects on their bytes after demultiplexing them
+// (checksum, AH presence, a bad length behind a whole VRRP header) are
+// vrrp_check_packet's rejections, so a MASTER re-phases after each one;
+// one too short for a VRRP header (vrrp_get_header: "IPv4 VRRP packet too
+// short") never reaches the instance and does not. Measured in a
+// namespace: datagrams every 0.6 s with a bad checksum or a bad length
+// silenced a MASTER until one advert_int after the last; too-short ones
+// left its adverts on their phase.
+func TestDriverRejectionsRephaseMaster(t *testing.T) {
+	src, grp := "10.0.0.51", "224.0.0.18"
+	good := func() []byte { return datagram(t, src, grp, 255, advert(199, 50)) }
+	badChecksum := func() []byte { b := good(); b[20+6] ^= 0xff; return b }
+	badLength := func() []byte { b := good(); b[20+3] = 2; return b } // Count 2, one address
+	tooShort := func() []byte {
+		b := good()[:20+6]
+		b[2], b[3] = 0, 26 // IP total length
+		return b
+	}
+	for _, c := range []struct {
+		name    string
+		dg      func() []byte
+		cfg     func() *config.Config
+		reason  vrrp.RejectReason
+		rephase bool
+	}{
+		{"checksum", badChecksum, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectChecksum, true},
+		{"bad length", badLength, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectBadLength, true},
+		{"AH missing", good, ahConfig, vrrp.RejectAHMismatch, true},
+		{"too short for a VRRP header", tooShort, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectTruncated, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, f := start(t, c.cfg())
+			f.advance(4 * time.Second)
+			if state(t, d) != vrrp.StateMaster {
+				t.Fatalf("state %v, want MASTER", state(t, d))
+			}
+			f.advance(300 * time.Millisecond)
+			sent := len(f.sent)
+			for range 6 {
+				d.Receive("eth0", c.dg())
+				if r := lastReject(f); r != c.reason {
+					t.Fatalf("reject %v, want %v", r, c.reason)
+				}
+				f.advance(600 * time.Millisecond)
+			}
+			// 3.6 s of datagrams: four of our adverts were due.
+			if got := len(f.sent) - sent; c.rephase && got != 0 {
+				t.Fatalf("%d adverts sent while a packet arrived every 0.6 s, want none", got)
+			} else if !c.rephase && got != 4 {
+				t.Fatalf("%d adverts sent, want 4 on the MASTER's own phase", got)
+			}
+			if c.rephase {
+				// The last datagram was 0.6 s ago: the next advert is 0.4 s away.
+				f.advance(399 * time.Millisecond)
+				if len(f.sent) != sent {
+					t.Fatal("advert before one advert_int after the last datagram")
+				}
+				f.advance(time.Millisecond)
+				if len(f.sent) != sent+1 {
+					t.Fatal("no advert one advert_int after the last datagram")
+				}
+			}
+		})
+	}
+}
+
 // The driver seals its own adverts: AH header with SPI = source, the
 // engine's sequence number (one per advert), an ICV that verifies with
 // auth_pass.
@@ -156,6 +225,46 @@ func TestOldUnicastChecksum(t *testing.T) {
 	}
 	if state(t, d) != vrrp.StateMaster {
 		t.Errorf("a rejected advert moved the state to %v", state(t, d))
+	}
+}
+
+// keepalived 2.2.7 vrrp.c vrrp_check_packet and vrrp_csum_mcast: the old
+// unicast checksum puts vrrp_mcast_group4 in the pseudo-header, not a
+// fixed 224.0.0.18: with the group changed, a checksum computed with
+// 224.0.0.18 is just a bad checksum, one computed with the group switches
+// the instance, and its adverts then carry the group's form.
+func TestOldUnicastChecksumUsesConfiguredGroup(t *testing.T) {
+	group := netip.MustParseAddr("224.0.0.77")
+	cfg := v3Unicast()
+	cfg.Global.VRRPMcastGroup4 = group
+	d, f := start(t, cfg)
+	f.oldGroup = group
+	src, dst := netip.MustParseAddr("10.0.0.51"), netip.MustParseAddr("10.0.0.50")
+	enc := func(g netip.Addr) []byte {
+		a := v3Advert(150)
+		b, err := a.MarshalIPv4(src, dst, vrrp.IPv4Params{ID: 1, TTL: 64},
+			vrrp.MarshalOptions{OldUnicastChecksum: true, OldChecksumGroup: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	f.advance(time.Second)
+	d.Receive("eth0", enc(vrrp.MulticastGroup(false)))
+	if r := lastReject(f); r != vrrp.RejectChecksum {
+		t.Fatalf("old form with 224.0.0.18 while the group is %v: reject %v, want checksum", group, r)
+	}
+	n := len(f.reports)
+	d.Receive("eth0", enc(group))
+	for _, r := range f.reports[n:] {
+		if r.Kind == ReportReject {
+			t.Fatalf("old form with the configured group rejected: %+v", r)
+		}
+	}
+	f.advance(10 * time.Second) // the master is silent: we take over
+	last, _ := f.lastAdvert()
+	if !vrrp.IsOldUnicastChecksumTo(last.Pkt.VRRP, last.Src, last.Dst, group) {
+		t.Errorf("adverts not sent with the old checksum of the configured group")
 	}
 }
 

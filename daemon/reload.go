@@ -69,6 +69,7 @@ func (d *Driver) Reload(cfg *config.Config) error {
 // index rebuilds the lookup tables for metas.
 func (d *Driver) index(metas []*instanceMeta) {
 	d.insts = metas
+	d.ours = ourAddresses(d.cfg)
 	d.byName = map[string]*instanceMeta{}
 	d.byVRID = map[demuxKey]*instanceMeta{}
 	d.byAddr = map[netip.Addr][]*instanceMeta{}

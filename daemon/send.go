@@ -25,7 +25,7 @@ func (d *Driver) sendAdvert(a vrrp.ActSendAdvert) {
 		}
 	}
 	unicast := len(m.cfg.UnicastPeers) > 0
-	opt := vrrp.MarshalOptions{OldUnicastChecksum: w.oldChecksum}
+	opt := vrrp.MarshalOptions{OldUnicastChecksum: w.oldChecksum, OldChecksumGroup: d.cfg.Global.VRRPMcastGroup4}
 	adv := a.Advert
 	for _, dst := range m.dsts {
 		var err error

@@ -1,9 +1,9 @@
 package daemon
 
 import (
+	"bytes"
 	"fmt"
-	"strconv"
-	"strings"
+	"math"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/pkg/config"
@@ -174,25 +174,105 @@ func (d *Driver) scheduleFilePoll() {
 	})
 }
 
-// readTrackFile reads the first number of the file (keepalived: a missing
-// or unreadable file, or no number, counts as 0) and reports a change.
+// readTrackFile reads the file's value as keepalived 2.2.7 does
+// (track_file.c process_track_file: strtol on the first 127 bytes, see
+// trackFileValue; a missing, unreadable or empty file counts as 0) and
+// reports a change. A number keepalived refuses is logged ("Invalid number
+// %ld read from %s - ignoring") and the previous value stays.
 func (d *Driver) readTrackFile(f *fileState, initial bool) {
-	v := 0
-	if b, err := d.p.ReadFile(f.def.File); err == nil {
-		fields := strings.Fields(string(b))
-		if len(fields) > 0 {
-			if n, err := strconv.Atoi(fields[0]); err == nil {
-				v = n
+	var v int64
+	if b, err := d.p.ReadFile(f.def.File); err == nil && len(b) > 0 {
+		n, ok := trackFileValue(b)
+		if !ok {
+			d.log.Info(fmt.Sprintf("Invalid number %d read from %s - ignoring", n, f.def.File))
+			if f.known {
+				return
 			}
+			n = 0 // keepalived's last_status starts at 0
 		}
+		v = n
 	}
-	if f.known && v == f.value {
+	if f.known && int64(f.value) == v {
 		return
 	}
-	f.known, f.value = true, v
+	f.known, f.value = true, int(v)
 	if !initial {
 		d.log.Info(fmt.Sprintf("tracked file %s now has value %d", f.def.Name, v))
 	}
 	d.p.Report(Report{Kind: ReportTracker, Instance: f.def.Name, Text: fmt.Sprintf("file value=%d", v)})
-	d.step(vrrp.EvTracker{ID: fileID(f.def.Name), OK: v == 0, Value: v})
+	d.step(vrrp.EvTracker{ID: fileID(f.def.Name), OK: v == 0, Value: int(v)})
+}
+
+// trackFileRead is how much of a track_file keepalived reads (a 128-byte
+// buffer with its terminating NUL).
+const trackFileRead = 127
+
+// trackFileValue is keepalived 2.2.7's reading of a track_file's
+// contents (track_file.c process_track_file): glibc's strtol(buf, NULL,
+// 0) of the first 127 bytes, up to a NUL: leading white space, an
+// optional sign, then hexadecimal after 0x or 0X, octal after a leading
+// 0, decimal otherwise, up to the first character that is no digit of the
+// base ("10abc" is 10, "0x10" 16, "010" 8, "08" 0, no digits 0). ok is
+// false where keepalived ignores the value: beyond a long (ERANGE, n then
+// saturated as strtol returns it) or outside [INT32_MIN, INT32_MAX + 1].
+func trackFileValue(b []byte) (n int64, ok bool) {
+	b = b[:min(len(b), trackFileRead)]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	i := 0
+	for i < len(b) && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	base := uint64(10)
+	switch {
+	case i+2 < len(b) && b[i] == '0' && (b[i+1]|0x20) == 'x' && digit(b[i+2]) < 16:
+		base, i = 16, i+2
+	case i < len(b) && b[i] == '0':
+		base = 8
+	}
+	// Accumulate the magnitude; past what a long holds, strtol returns
+	// LONG_MAX or LONG_MIN with ERANGE.
+	const limit = uint64(math.MaxInt64) + 1
+	var u uint64
+	overflow := false
+	for ; i < len(b); i++ {
+		dg := uint64(digit(b[i]))
+		if dg >= base {
+			break
+		}
+		if u > (limit-dg)/base {
+			overflow = true
+			continue
+		}
+		u = u*base + dg
+	}
+	switch {
+	case overflow || (!neg && u > math.MaxInt64):
+		if neg {
+			return math.MinInt64, false
+		}
+		return math.MaxInt64, false
+	case neg:
+		n = -int64(u-1) - 1 // u may be 2^63
+	default:
+		n = int64(u)
+	}
+	return n, n >= math.MinInt32 && n <= math.MaxInt32+1
+}
+
+// digit is c's value as a digit of any base up to 36 (255 if none).
+func digit(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c|0x20 >= 'a' && c|0x20 <= 'z':
+		return c | 0x20 - 'a' + 10
+	}
+	return 255
 }

@@ -215,7 +215,7 @@ func secs(d time.Duration) string { return trimFloat(d.Seconds()) + "s" }
 func writeSplits(w io.Writer, r *Result) {
 	var rows [][]string
 	for _, h := range r.VIPs {
-		for _, sp := range h.Spans {
+		for i, sp := range h.Spans {
 			if len(sp.Holders) < 2 {
 				continue
 			}
@@ -223,8 +223,10 @@ func writeSplits(w io.Writer, r *Result) {
 			// the same instant ran after it (an expectation stopped there).
 			cause := causeAt(r.Actions, sp.From-1)
 			end := causeAt(r.Actions, sp.To)
+			// A span followed by another ended, even at the run's last
+			// instant (a step that ends a run ends the split brain too).
 			ended, after := "(still at the end)", ""
-			if sp.To < r.End {
+			if sp.To < r.End || i < len(h.Spans)-1 {
 				ended, after = end.Text, secs(sp.To-end.At)
 			}
 			rows = append(rows, []string{h.Addr.String(), strings.Join(sp.Holders, " + "), cause.Text,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 	"github.com/gokeepalived/gokeepalived/scenarios/observe"
 	"github.com/gokeepalived/gokeepalived/sim"
 )
@@ -199,21 +200,11 @@ func sweepTimers() (mdi, advert time.Duration, err error) {
 		return 0, 0, fmt.Errorf("sweep: lb02's config has %d instances, want 1", len(cfg.Instances))
 	}
 	in := cfg.Instances[0]
-	return MasterDownInterval(in.Priority, in.AdvertInt), in.AdvertInt, nil
-}
-
-// MasterDownInterval is a backup's Master_Down_Interval = 3 ×
-// Advertisement_Interval + Skew_Time, with Skew_Time = (256 − priority) ×
-// Advertisement_Interval / 256 in keepalived's microsecond arithmetic
-// (vrrp.h VRRP_TIMER_SKEW; the same for VRRPv2's whole seconds and v3's
-// centiseconds).
-//
-// TODO(vrrp): pkg/vrrp computes the same in its unexported
-// instance.masterDown; export it there and call it here.
-func MasterDownInterval(priority int, advert time.Duration) time.Duration {
-	cs := int64(advert / (10 * time.Millisecond))
-	skew := time.Duration(int64(256-priority)*cs*625/16) * time.Microsecond
-	return 3*advert + skew
+	if in.Version != int(uint8(in.Version)) || in.Priority != int(uint8(in.Priority)) {
+		return 0, 0, fmt.Errorf("sweep: lb02's version %d or priority %d does not fit in a byte", in.Version, in.Priority)
+	}
+	mdi = vrrp.MasterDownInterval(uint8(in.Version), uint8(in.Priority), in.AdvertInt, in.DownTimerAdverts)
+	return mdi, in.AdvertInt, nil
 }
 
 // sweepScenario is one run of the sweep as a scenario: elect lb01, let 2 s

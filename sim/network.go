@@ -38,7 +38,7 @@ type packet struct {
 // SetLoss sets the loss probability (percent, 0..100) on the directed path
 // from→to. Either side may be "*" for every node.
 func (w *World) SetLoss(from, to string, pct float64) error {
-	if pct < 0 || pct > 100 {
+	if !(pct >= 0 && pct <= 100) { // NaN too
 		return fmt.Errorf("sim: loss %v%% out of range [0,100]", pct)
 	}
 	if err := w.eachLink(from, to, func(p *linkParams) { p.loss = pct / 100 }); err != nil {
@@ -50,7 +50,7 @@ func (w *World) SetLoss(from, to string, pct float64) error {
 
 // SetDuplicate sets the duplication probability (percent) on from→to.
 func (w *World) SetDuplicate(from, to string, pct float64) error {
-	if pct < 0 || pct > 100 {
+	if !(pct >= 0 && pct <= 100) { // NaN too
 		return fmt.Errorf("sim: duplicate %v%% out of range [0,100]", pct)
 	}
 	if err := w.eachLink(from, to, func(p *linkParams) { p.dup = pct / 100 }); err != nil {
@@ -62,10 +62,14 @@ func (w *World) SetDuplicate(from, to string, pct float64) error {
 
 // SetDelay sets the one-way delay on from→to: every packet takes delay plus
 // a uniform random extra in [0, jitter), so jitter larger than the sending
-// interval reorders packets.
+// interval reorders packets. Each is at most MaxElapsed (a packet due
+// later than that never arrives: the world stops first).
 func (w *World) SetDelay(from, to string, delay, jitter time.Duration) error {
 	if delay < 0 || jitter < 0 {
 		return fmt.Errorf("sim: negative delay/jitter %v/%v", delay, jitter)
+	}
+	if delay > MaxElapsed || jitter > MaxElapsed {
+		return fmt.Errorf("sim: delay/jitter %v/%v longer than the world's %v", delay, jitter, MaxElapsed)
 	}
 	if err := w.eachLink(from, to, func(p *linkParams) { p.delay, p.jitter = delay, jitter }); err != nil {
 		return err
@@ -265,12 +269,14 @@ func (w *World) deliverOne(src, dst *nodeIface, pkt *packet) {
 		// it on the same path. The scenario's delay and jitter come on
 		// top (jitter larger than the sending interval reorders, as
 		// documented).
-		at := max(w.now+dst.node.model.RxLatency.draw(w.rng), w.fifo[k])
+		at := max(w.after(dst.node.model.RxLatency.draw(w.rng)), w.fifo[k])
 		w.fifo[k] = at
+		// Each term is at most MaxElapsed (SetDelay, the model's
+		// MaxModelDuration): the sum cannot wrap, and after saturates it.
 		d := at - w.now + delay
 		if jitter > 0 {
 			d += time.Duration(w.rng.Int64N(int64(jitter)))
 		}
-		w.scheduleDelivery(w.now+d, dst, pkt)
+		w.scheduleDelivery(w.after(d), dst, pkt)
 	}
 }

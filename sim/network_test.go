@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"testing"
@@ -30,6 +31,7 @@ func (r *recorder) Start() error                            { return nil }
 func (r *recorder) Stop()                                   {}
 func (r *recorder) Reload(*config.Config) error             { return nil }
 func (r *recorder) AddressDeleted(string, netip.Prefix)     {}
+func (r *recorder) AddressAdded(string, netip.Prefix)       {}
 func (r *recorder) LinkChanged(string, bool)                {}
 func (r *recorder) ARPAnnounced(string, netip.Addr, string) { r.arps++ }
 func (r *recorder) Status(string) (vrrp.Status, bool)       { return vrrp.Status{}, false }
@@ -134,6 +136,40 @@ func TestLossIsDirectedAndProportional(t *testing.T) {
 	}
 	if w.Counters("b").Dropped != 10000-r["b"].count() {
 		t.Errorf("dropped counter %d", w.Counters("b").Dropped)
+	}
+}
+
+// Direct callers of the fault knobs get errors for what no link can do
+// (NaN or out-of-range percentages, negative delays, delays beyond the
+// world's MaxElapsed); the longest accepted delay never wraps around
+// into an early delivery.
+func TestNetworkFaultBounds(t *testing.T) {
+	w, r := lab(t, 4)
+	nan := math.NaN()
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"loss NaN", w.SetLoss("a", "b", nan)},
+		{"loss -1", w.SetLoss("a", "b", -1)},
+		{"loss +Inf", w.SetLoss("a", "b", math.Inf(1))},
+		{"duplicate NaN", w.SetDuplicate("a", "b", nan)},
+		{"duplicate 101", w.SetDuplicate("a", "b", 101)},
+		{"delay negative", w.SetDelay("a", "b", -time.Second, 0)},
+		{"delay beyond MaxElapsed", w.SetDelay("a", "b", MaxElapsed+1, 0)},
+		{"jitter beyond MaxElapsed", w.SetDelay("a", "b", 0, MaxElapsed+1)},
+		{"delay that would wrap", w.SetDelay("a", "b", math.MaxInt64-10, 0)},
+	} {
+		if c.err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+	must(t, w.SetDelay("a", "b", MaxElapsed, MaxElapsed))
+	w.RunFor(time.Hour)
+	send(t, w, "a", "224.0.0.18", 100)
+	w.RunFor(time.Hour)
+	if r["b"].count() != 0 || r["c"].count() != 1 {
+		t.Fatalf("deliveries b=%d c=%d, want 0 (delayed past the end of time) and 1", r["b"].count(), r["c"].count())
 	}
 }
 

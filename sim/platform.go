@@ -45,6 +45,10 @@ func (p *platform) iface(name string) (*nodeIface, error) {
 
 // SendVRRP puts the driver's datagram on the wire as it is: the segment
 // carries those bytes to the other nodes (and into pcap captures).
+// defaultHopLimit is the simulated kernel's IPv6 hop limit for a packet
+// sent without IPV6_HOPLIMIT: Linux's net.ipv6.conf.*.hop_limit default.
+const defaultHopLimit = 64
+
 func (p *platform) SendVRRP(d daemon.Datagram) error {
 	ifc, err := p.iface(d.Iface)
 	if err != nil {
@@ -59,10 +63,14 @@ func (p *platform) SendVRRP(d daemon.Datagram) error {
 	o := &p.w().obs
 	o.counter(p.n.name).AdvertsSent++
 	data := slices.Clone(d.Data)
+	if d.IPv6() && d.TTL == 0 && len(data) >= 40 {
+		// No IPV6_HOPLIMIT: the kernel puts its default in the header.
+		data[7] = defaultHopLimit
+	}
 	if p.w().opt.RecordAdverts {
 		e := AdvertEvent{At: p.w().now, Node: p.n.name, Iface: ifc.name, Src: d.Src, Dst: d.Dst}
 		if pkt, err := vrrp.ParsePacket(data, vrrp.ParseOptions{SkipChecksum: true}); err == nil {
-			e.VRID, e.Priority = pkt.Advert.VRID, pkt.Advert.Priority
+			e.TTL, e.VRID, e.Priority = pkt.TTL, pkt.Advert.VRID, pkt.Advert.Priority
 		}
 		o.adverts = append(o.adverts, e)
 	}

@@ -66,6 +66,7 @@ type AdvertEvent struct {
 	Node     string
 	Iface    string
 	Src, Dst netip.Addr
+	TTL      uint8 // the IPv4 TTL / IPv6 hop limit on the wire
 	VRID     uint8
 	Priority uint8
 }
@@ -390,7 +391,9 @@ func (w *World) SetLink(node, iface string, up bool) error {
 }
 
 // AddAddress adds an address to a node's interface from outside the daemon
-// (`ip addr add`): e.g. an operator putting a VIP on a second node.
+// (`ip addr add`): e.g. an operator putting a VIP on a second node. The
+// daemon hears of it as netlink would tell it (an instance without an
+// advert source takes the address and leaves FAULT).
 func (w *World) AddAddress(node, iface string, addr netip.Prefix, label string) error {
 	n, err := w.node(node)
 	if err != nil {
@@ -399,7 +402,11 @@ func (w *World) AddAddress(node, iface string, addr netip.Prefix, label string) 
 	if _, ok := n.ifaceByName(iface); !ok && iface == Loopback {
 		return w.addLoopback(n, addr, label)
 	}
-	return (&platform{n: n, gen: n.gen}).AddAddress(iface, addr, label)
+	if err := (&platform{n: n, gen: n.gen}).AddAddress(iface, addr, label); err != nil {
+		return err
+	}
+	n.netlink(func(d driver) { d.AddressAdded(iface, addr) })
+	return nil
 }
 
 // DelAddress removes an address from a node's interface from outside the

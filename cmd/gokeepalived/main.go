@@ -21,7 +21,8 @@ const (
 	exitCannotRun = 3
 	// exitConfigErrors: keepalived reported configuration errors
 	// (KEEPALIVED_EXIT_CONFIG_TEST in 2.2.7). keepalived counts unknown
-	// keywords as errors for this purpose, so warnings count too.
+	// keywords as errors for this purpose, so warnings count too (not
+	// our not-implemented notes: config.Diagnostics.KeepalivedReports).
 	exitConfigErrors = 5
 	// exitScriptSecurity: scripts configured without
 	// enable_script_security (whatever else is wrong).
@@ -101,7 +102,7 @@ func exitCode(diags config.Diagnostics) int {
 	switch {
 	case diags.ScriptSecurityViolation():
 		return exitScriptSecurity
-	case len(diags) > 0:
+	case diags.KeepalivedReports():
 		return exitConfigErrors
 	}
 	return exitOK

@@ -32,6 +32,7 @@ func TestConfigTestExitCodes(t *testing.T) {
 		{"unknown keyword", strings.Replace(okConf, " interface eth0\n", " interface eth0\n foo 1\n", 1), exitConfigErrors, "warning: foo: Unknown keyword 'foo' [unknown-keyword]"},
 		{"bad vrid", strings.Replace(okConf, "30", "300", 1), exitConfigErrors, "number 300 outside range [1, 255] [value-range]"},
 		{"scripts without security", "vrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitScriptSecurity, "[script-security]"},
+		{"lvs_sync_daemon: not supported, exit as keepalived", "global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n" + okConf, exitOK, "[not-implemented]"},
 		{"scripts with security", "global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script s {\n script \"/bin/true\"\n}\n" + okConf, exitOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

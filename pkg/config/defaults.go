@@ -121,6 +121,12 @@ func (p *parser) instanceDefaults(vi *VRRPInstance, fl *instFlags) {
 	case vi.IPv6 && !given(kVersion):
 		vi.Version = 3
 	}
+	// vrrp.c vrrp_complete_instance: "If necessary, set the default TTL
+	// value. For IPv6 the default is to let the kernel set the default
+	// value": no IPV6_HOPLIMIT on unicast adverts (vrrp_send_pkt).
+	if vi.IPv6 && !given(kUnicastTTL) {
+		vi.UnicastTTL = 0
+	}
 	if !given(kMcastDst) {
 		vi.McastDstIP = g.VRRPMcastGroup4
 		if vi.IPv6 {

@@ -83,6 +83,21 @@ func (ds Diagnostics) HasErrors() bool {
 // else is wrong.
 func (ds Diagnostics) ScriptSecurityViolation() bool { return ds.Has(CodeScriptSecurity) }
 
+// KeepalivedReports reports whether keepalived 2.2.7 would report any of
+// ds as a configuration problem, which makes its -t exit with status 5
+// (KEEPALIVED_EXIT_CONFIG_TEST): every diagnostic except the
+// not-implemented notes (CodeNotImplemented), which name keywords
+// keepalived accepts without a word (measured: lvs_sync_daemon and
+// linkbeat_use_polling, -t exit 0).
+func (ds Diagnostics) KeepalivedReports() bool {
+	for _, d := range ds {
+		if d.Code != CodeNotImplemented {
+			return true
+		}
+	}
+	return false
+}
+
 // Has reports whether any diagnostic has the code c.
 func (ds Diagnostics) Has(c Code) bool {
 	for _, d := range ds {

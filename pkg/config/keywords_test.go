@@ -205,6 +205,31 @@ func TestInstanceGlobalFallbacks(t *testing.T) {
 	}
 }
 
+// keepalived 2.2.7 vrrp.c vrrp_complete_instance: "If necessary, set the
+// default TTL value. For IPv6 the default is to let the kernel set the
+// default value": unicast_ttl defaults to 255 for IPv4 only; an IPv6
+// instance without it sends unicast adverts with the kernel's hop limit.
+func TestUnicastTTLDefault(t *testing.T) {
+	peers := func(p string) string { return "    unicast_peer {\n        " + p + "\n    }\n" }
+	vip6 := "    virtual_ipaddress {\n        fe80::1\n    }\n"
+	for _, c := range []struct {
+		name, body string
+		want       int
+	}{
+		{"IPv4", peers("10.0.0.2") + "    virtual_ipaddress {\n        10.0.0.3\n    }\n", 255},
+		{"IPv6", peers("fe80::2") + vip6, 0},
+		{"IPv6 with unicast_ttl", peers("fe80::2") + "    unicast_ttl 200\n" + vip6, 200},
+	} {
+		vi, ds := instanceFrom(t, "", c.body)
+		if ds.HasErrors() {
+			t.Fatalf("%s: %v", c.name, ds)
+		}
+		if vi.UnicastTTL != c.want {
+			t.Errorf("%s: unicast_ttl %d, want %d", c.name, vi.UnicastTTL, c.want)
+		}
+	}
+}
+
 // keepalived.conf(5) track_script in vrrp_sync_group: an entry without
 // "weight" takes the script's weight, as in an instance (it did not
 // before: the daemon inherited it itself).

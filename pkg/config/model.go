@@ -422,7 +422,10 @@ type VRRPInstance struct {
 	UnicastSrcIP netip.Addr `json:"unicast_src_ip,omitzero"`
 	// UnicastPeers is unicast_peer { }. Non-empty means unicast mode.
 	UnicastPeers []UnicastPeer `json:"unicast_peer,omitempty"`
-	// UnicastTTL is unicast_ttl; default 255.
+	// UnicastTTL is unicast_ttl: the TTL / hop limit of unicast adverts.
+	// Default 255 for IPv4; for IPv6, 0 when not given: keepalived sets no
+	// IPV6_HOPLIMIT and the kernel's default hop limit applies
+	// (vrrp.c vrrp_complete_instance, vrrp_build_ancillary_data).
 	UnicastTTL int `json:"unicast_ttl"`
 	// CheckUnicastSrc is check_unicast_src (or vrrp_check_unicast_src).
 	CheckUnicastSrc bool `json:"check_unicast_src,omitempty"`

@@ -153,6 +153,12 @@ var globalKeywords = newTable("global_defs", func(g *GlobalDefs) *[]Directive { 
 			return false
 		}
 		g.LVSSyncDaemon = argTexts(n)
+		// keepalived 2.2.7 starts the kernel's IPVS sync daemon for the
+		// MASTER of the named instance (ipvswrapper.c ipvs_syncd_cmd);
+		// gokeepalived does not (the moby/ipvs backend has no daemon
+		// commands).
+		p.d.warnf(CodeNotImplemented, n.pos(), n.kw.text,
+			"'lvs_sync_daemon' is not supported by gokeepalived: no IPVS connection synchronisation daemon is started")
 		return true
 	}, func(d *dumper, g *GlobalDefs) {
 		if len(g.LVSSyncDaemon) > 0 {

@@ -83,3 +83,31 @@ func TestTunnelOptions(t *testing.T) {
 		t.Errorf("dump lost the tunnel options:\n%s", b.String())
 	}
 }
+
+// lvs_sync_daemon (issue 12): gokeepalived starts no IPVS sync daemon, and
+// -t says so with a not-implemented warning naming the line; keepalived
+// 2.2.7 accepts the keyword, and so must the exit status (measured:
+// keepalived -t exits 0 on a configuration whose only extra is
+// "lvs_sync_daemon eth0 VI_1"), which KeepalivedReports decides.
+func TestLVSSyncDaemonNotSupported(t *testing.T) {
+	src := "global_defs {\n    lvs_sync_daemon eth0 VI_1 id 7\n}\n" +
+		"vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        10.0.0.3\n    }\n}\n"
+	cfg, ds, err := Parse("t.conf", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Code != CodeNotImplemented || ds[0].Pos != (Pos{File: "t.conf", Line: 2, Col: 5}) ||
+		!strings.Contains(ds[0].Msg, "not supported") {
+		t.Fatalf("diagnostics:\n%s", ds)
+	}
+	if ds.KeepalivedReports() {
+		t.Error("a not-implemented note counts as a keepalived finding: -t would exit 5 where keepalived exits 0")
+	}
+	if got := strings.Join(cfg.Global.LVSSyncDaemon, " "); got != "eth0 VI_1 id 7" {
+		t.Errorf("kept as %q", got)
+	}
+	ds = append(ds, Diagnostic{Code: CodeUnknownKeyword, Severity: Warning})
+	if !ds.KeepalivedReports() {
+		t.Error("an unknown keyword is a keepalived finding")
+	}
+}

@@ -351,8 +351,9 @@ var instanceKeywords = newTable("vrrp_instance", func(vi *VRRPInstance) *[]Direc
 		return true
 	}, (*dumper).unicastPeers),
 	// keepalived: "Cannot use unicast_ttl without unicast peers".
+	// The default, 255, is for IPv4 only (instanceDefaults).
 	intKw("unicast_ttl", 1, 255, func(vi *VRRPInstance) *int { return &vi.UnicastTTL }).or(255).
-		dumpIf(func(vi *VRRPInstance) bool { return len(vi.UnicastPeers) > 0 }),
+		dumpIf(func(vi *VRRPInstance) bool { return len(vi.UnicastPeers) > 0 && vi.UnicastTTL != 0 }),
 	flagKw("check_unicast_src", func(vi *VRRPInstance) *bool { return &vi.CheckUnicastSrc }).
 		fromGlobal(func(g *GlobalDefs) any { return g.VRRPCheckUnicastSrc }).dumpWith((*dumper).checkUnicastSrc),
 	flagKw("unicast_fault_no_peer", func(vi *VRRPInstance) *bool { return &vi.UnicastFaultNoPeer }),
@@ -467,6 +468,7 @@ var (
 	kNopreempt    = instanceKeywords.key("nopreempt")
 	kPreemptDelay = instanceKeywords.key("preempt_delay")
 	kMcastDst     = instanceKeywords.key("mcast_dst_ip")
+	kUnicastTTL   = instanceKeywords.key("unicast_ttl")
 	kUnicastSrc   = instanceKeywords.key("unicast_src_ip")
 	kUnicastPeer  = instanceKeywords.key("unicast_peer")
 	kAuth         = instanceKeywords.key("authentication")

@@ -171,6 +171,31 @@ func forward(s string) Forward {
 	return Masq
 }
 
+// tunType and tunFlags are lb_kind TUN's options as IPVS takes them
+// (keepalived 2.2.7 check_parser.c svr_forwarding_handler parses them
+// after any method, ipvswrapper.c ipvs_set_drule copies tun_type,
+// tun_port and tun_flags into every destination; pkg/config has resolved
+// the real servers' and the sorry server's from the virtual server's).
+func tunType(t config.Tunnel) TunType {
+	switch t.Type {
+	case "gue":
+		return TunGUE
+	case "gre":
+		return TunGRE
+	}
+	return TunIPIP
+}
+
+func tunFlags(t config.Tunnel) uint16 {
+	switch t.Csum {
+	case "csum":
+		return TunCsum
+	case "remcsum":
+		return TunRemCsum
+	}
+	return TunNoCsum
+}
+
 func fromVS(v *config.VirtualServer, groups map[string]*config.VirtualServerGroup) (VirtualServer, error) {
 	out := VirtualServer{
 		Name:       vsName(v),
@@ -219,6 +244,9 @@ func fromVS(v *config.VirtualServer, groups map[string]*config.VirtualServerGrou
 			Addr:       r.Addr,
 			Port:       r.Port,
 			Forward:    forward(r.LBKind),
+			TunType:    tunType(r.Tunnel),
+			TunPort:    r.Tunnel.Port,
+			TunFlags:   tunFlags(r.Tunnel),
 			Weight:     int64(r.Weight),
 			UThreshold: uint32(max(r.UThreshold, 0)),
 			LThreshold: uint32(max(r.LThreshold, 0)),
@@ -236,17 +264,20 @@ func fromVS(v *config.VirtualServer, groups map[string]*config.VirtualServerGrou
 	if ss := v.SorryServer; ss.IsValid() {
 		// alloc_ssvr: weight 1, the virtual server's forwarding method
 		// unless sorry_server_lvs_method says otherwise.
-		kind := v.SorryServerLVSMethod
+		kind, tun := v.SorryServerLVSMethod, v.SorryServerTunnel
 		if kind == "" {
-			kind = v.LBKind
+			kind, tun = v.LBKind, v.Tunnel
 		}
 		out.Sorry = &RealServer{
-			Name:    trio(ss.Addr(), proto, ss.Port()),
-			Addr:    ss.Addr(),
-			Port:    ss.Port(),
-			Forward: forward(kind),
-			Weight:  1,
-			Inhibit: v.SorryServerInhibit,
+			Name:     trio(ss.Addr(), proto, ss.Port()),
+			Addr:     ss.Addr(),
+			Port:     ss.Port(),
+			Forward:  forward(kind),
+			TunType:  tunType(tun),
+			TunPort:  tun.Port,
+			TunFlags: tunFlags(tun),
+			Weight:   1,
+			Inhibit:  v.SorryServerInhibit,
 		}
 	}
 	return out, nil

@@ -518,6 +518,77 @@ FWM 9 sh flag-2
 	}
 }
 
+// keepalived 2.2.7 check_parser.c svr_forwarding_handler and
+// ipvswrapper.c ipvs_set_drule: lb_kind TUN's options (type ipip|gue|gre,
+// port, nocsum|csum|remcsum) become each destination's tun_type, tun_port
+// and tun_flags; real servers without their own lvs_method and the sorry
+// server without sorry_server_lvs_method take the virtual server's.
+func TestTunnelOptions(t *testing.T) {
+	lc := load(t, `
+virtual_server 10.0.0.1 80 {
+    lb_algo rr
+    lb_kind TUN type gue port 6080 csum
+    protocol TCP
+    sorry_server 10.0.0.99 80
+    real_server 10.0.0.11 80 {
+    }
+    real_server 10.0.0.12 80 {
+        lvs_method TUN type gre csum
+    }
+    real_server 10.0.0.13 80 {
+        lvs_method TUN
+    }
+    real_server 10.0.0.14 80 {
+        lvs_method DR
+    }
+}
+virtual_server 10.0.0.2 80 {
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    sorry_server 10.0.0.98 80
+    sorry_server_lvs_method TUN type gue port 7000 remcsum
+    real_server 10.0.0.21 80 {
+    }
+}`)
+	type tun struct {
+		fwd   lvs.Forward
+		typ   lvs.TunType
+		port  uint16
+		flags uint16
+	}
+	of := func(r *lvs.RealServer) tun { return tun{r.Forward, r.TunType, r.TunPort, r.TunFlags} }
+	vs := lc.VirtualServers[0]
+	want := []tun{
+		{lvs.Tunnel, lvs.TunGUE, 6080, lvs.TunCsum},
+		{lvs.Tunnel, lvs.TunGRE, 0, lvs.TunCsum},
+		{lvs.Tunnel, lvs.TunIPIP, 0, lvs.TunNoCsum},
+		{lvs.Route, lvs.TunIPIP, 0, lvs.TunNoCsum},
+	}
+	require.Len(t, vs.RealServers, len(want))
+	for i, w := range want {
+		require.Equal(t, w, of(&vs.RealServers[i]), "real server %s", vs.RealServers[i].Name)
+	}
+	require.Equal(t, tun{lvs.Tunnel, lvs.TunGUE, 6080, lvs.TunCsum}, of(vs.Sorry), "sorry server inherits the virtual server's")
+	require.Equal(t, tun{lvs.Tunnel, lvs.TunGUE, 7000, lvs.TunRemCsum}, of(lc.VirtualServers[1].Sorry))
+
+	// The options reach the IPVS destinations.
+	e := lvs.NewEngine(lc)
+	e.Step(lvs.EvStart{})
+	var found bool
+	for _, en := range e.Desired(nil).Entries {
+		for _, d := range en.Dests {
+			if d.Key.Addr == netip.MustParseAddr("10.0.0.11") {
+				found = true
+				require.Equal(t, lvs.TunGUE, d.TunType)
+				require.Equal(t, uint16(6080), d.TunPort)
+				require.Equal(t, lvs.TunCsum, d.TunFlags)
+			}
+		}
+	}
+	require.True(t, found, "10.0.0.11 in the desired table:\n%s", table(e))
+}
+
 func TestGroupTooLarge(t *testing.T) {
 	c, _, err := config.Parse("k.conf", []byte(`
 virtual_server_group BIG {

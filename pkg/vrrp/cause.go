@@ -99,6 +99,34 @@ func (c Cause) String() string {
 	return s
 }
 
+// causeNames are the stable names of the cause kinds: what observers and
+// machine-readable streams carry (Cause.String is prose for people).
+var causeNames = [...]string{
+	CauseNone:           "none",
+	CauseInit:           "init",
+	CauseAddressOwner:   "address_owner",
+	CauseMasterDown:     "master_down",
+	CauseHigherPriority: "higher_priority",
+	CauseHigherAddress:  "higher_address",
+	CauseVIPDeleted:     "vip_deleted",
+	CauseFault:          "fault",
+	CauseLeaveFault:     "leave_fault",
+	CauseSyncGroup:      "sync_group",
+	CauseSyncGroupFault: "sync_group_fault",
+	CauseStop:           "stop",
+	CauseRemoved:        "removed",
+}
+
+// String is the kind's stable name ("master_down", "higher_priority",
+// "fault", ...), one word in snake case; "unknown" for a value without
+// one.
+func (k CauseKind) String() string {
+	if int(k) < len(causeNames) && causeNames[k] != "" {
+		return causeNames[k]
+	}
+	return "unknown"
+}
+
 // FaultKind classifies a Fault.
 type FaultKind uint8
 

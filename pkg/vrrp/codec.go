@@ -35,6 +35,10 @@ type MarshalOptions struct {
 	// form of keepalived ≤ 1.3.6, which keepalived 2.2.7 switches to for an
 	// instance once it received it (ParseOptions.OldUnicastChecksum).
 	OldUnicastChecksum bool
+	// OldChecksumGroup replaces 224.0.0.18 in the old form: keepalived
+	// 2.2.7 uses vrrp_mcast_group4 (vrrp.c vrrp_csum_mcast). Zero means
+	// 224.0.0.18.
+	OldChecksumGroup netip.Addr
 }
 
 // ParseOptions select how a received message is checked.
@@ -159,7 +163,7 @@ func (a *Advert) AppendMarshal(b []byte, src, dst netip.Addr, opt MarshalOptions
 	case ipv6:
 		acc = pseudoSum6(src, dst, len(msg))
 	case opt.OldUnicastChecksum:
-		acc = pseudoSum4(src, mcastGroup4, len(msg))
+		acc = pseudoSum4(src, oldGroup(opt.OldChecksumGroup), len(msg))
 	default:
 		acc = pseudoSum4(src, dst, len(msg))
 	}
@@ -311,11 +315,29 @@ func (a *Advert) Unmarshal(b []byte, src, dst netip.Addr, opt ParseOptions) erro
 // 224.0.0.18 as the pseudo-header destination (see
 // ParseOptions.OldUnicastChecksum).
 func IsOldUnicastChecksum(msg []byte, src, dst netip.Addr) bool {
-	if len(msg) < HeaderLen || msg[0]>>4 != 3 || !src.Is4() || !dst.Is4() || dst.IsMulticast() {
+	return !dst.IsMulticast() && IsOldUnicastChecksumTo(msg, src, dst, mcastGroup4)
+}
+
+// IsOldUnicastChecksumTo is keepalived 2.2.7's test for the old form
+// with the group it is configured with (vrrp.c vrrp_check_packet, which
+// uses vrrp_mcast_group4): msg, a VRRPv3/IPv4 advert from src to dst
+// (not the group itself), fails its checksum but verifies with group as
+// the pseudo-header destination. A zero group is 224.0.0.18.
+func IsOldUnicastChecksumTo(msg []byte, src, dst, group netip.Addr) bool {
+	group = oldGroup(group)
+	if len(msg) < HeaderLen || msg[0]>>4 != 3 || !src.Is4() || !dst.Is4() || dst == group {
 		return false
 	}
 	return fold16(sum16(msg, pseudoSum4(src, dst, len(msg)))) != 0 &&
-		fold16(sum16(msg, pseudoSum4(src, mcastGroup4, len(msg)))) == 0
+		fold16(sum16(msg, pseudoSum4(src, group, len(msg)))) == 0
+}
+
+// oldGroup is the old unicast checksum's pseudo-header destination.
+func oldGroup(g netip.Addr) netip.Addr {
+	if g.Is4() {
+		return g
+	}
+	return mcastGroup4
 }
 
 // VerifyChecksum verifies the checksum of the VRRP message msg from src to

@@ -30,7 +30,9 @@ import (
 //     need the datagram's bytes (decoding, length, checksum, AH ICV and
 //     SPI); the engine applies the instance-level checks, the AH sequence
 //     number and the unicast peer checks included. An invalid
-//     EvAdvert.Dst skips the unicast/multicast check.
+//     EvAdvert.Dst skips the unicast/multicast check. A datagram the
+//     driver rejected after demultiplexing it is an EvDiscarded: it
+//     still re-phases a MASTER, as in keepalived.
 //     InstanceConfig.SrcAddr must be this node's advert source: it breaks
 //     equal-priority ties. ActSendAdvert.AHSeq is the sequence number to
 //     seal an AH instance's advert with.
@@ -53,6 +55,14 @@ type Engine struct {
 	trackers map[TrackerID]*trackerState
 	acts     []Action // reused by every Step; see Step
 	logOn    bool     // EngineConfig.LogActions
+
+	// startDelay is EngineConfig.StartupDelay; delayedUntil is
+	// keepalived's vrrp_delayed_start_time, set by the first EvStart
+	// (zero: no delay). Before it, a BACKUP's down timer counts from it
+	// (see armDown, backupIgnored).
+	startDelay   time.Duration
+	delayedUntil time.Time
+	begun        bool // EvStart seen
 }
 
 // NewEngine validates cfg (see checkInstance) and returns an engine with
@@ -60,10 +70,14 @@ type Engine struct {
 // cfg afterwards.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e := &Engine{
-		byName:   make(map[string]*instance, len(cfg.Instances)),
-		trackers: map[TrackerID]*trackerState{},
-		acts:     make([]Action, 0, 16),
-		logOn:    cfg.LogActions,
+		byName:     make(map[string]*instance, len(cfg.Instances)),
+		trackers:   map[TrackerID]*trackerState{},
+		acts:       make([]Action, 0, 16),
+		logOn:      cfg.LogActions,
+		startDelay: cfg.StartupDelay,
+	}
+	if cfg.StartupDelay < 0 {
+		return nil, fmt.Errorf("vrrp: vrrp_startup_delay %v is negative", cfg.StartupDelay)
 	}
 	for i := range cfg.Instances {
 		ic, err := checkInstance(cfg.Instances[i])
@@ -192,6 +206,9 @@ func checkPeers(ic *InstanceConfig) error {
 func (e *Engine) Step(now time.Time, ev Event) []Action {
 	clear(e.acts)
 	e.acts = e.acts[:0]
+	if _, ok := ev.(EvStart); ok {
+		e.beginDelay(now)
+	}
 	switch ev := ev.(type) {
 	case EvStart:
 		e.start(now)
@@ -200,6 +217,10 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 	case EvAdvert:
 		if in := e.byName[ev.Instance]; in != nil {
 			e.onAdvert(now, in, &ev)
+		}
+	case EvDiscarded:
+		if in := e.byName[ev.Instance]; in != nil {
+			e.onDiscarded(now, in, &ev)
 		}
 	case EvTimer:
 		if in := e.byName[ev.Instance]; in != nil {
@@ -218,6 +239,11 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 	case EvVIPDeleted:
 		if in := e.byName[ev.Instance]; in != nil {
 			e.onVIPDeleted(now, in)
+		}
+	case EvSourceAddr:
+		if in := e.byName[ev.Instance]; in != nil && in.cfg.SrcAddr != ev.Addr {
+			in.cfg.SrcAddr = ev.Addr
+			e.reevaluate(now)
 		}
 	case EvSetPriority:
 		if in := e.byName[ev.Instance]; in != nil && ev.Priority != 0 {

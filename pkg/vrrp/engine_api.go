@@ -64,7 +64,9 @@ func (r TrackerRef) ID() TrackerID { return TrackerID{Kind: r.Kind, Name: r.Name
 // InstanceConfig is everything the state machine needs to know about one
 // vrrp_instance. The daemon builds it from pkg/config; interface names, VIP
 // labels, routes and rules stay in the daemon (the engine only says "add the
-// VIPs of instance X").
+// VIPs of instance X"). Every field is taken as given: pkg/config owns
+// keepalived's defaults and hands out resolved values; NewEngine applies
+// none and rejects a zero where zero is no setting (see Engine).
 type InstanceConfig struct {
 	Name    string
 	VRID    uint8
@@ -84,6 +86,8 @@ type InstanceConfig struct {
 
 	// SrcAddr is this node's advert source (unicast_src_ip / mcast_src_ip /
 	// interface primary address); used for the equal-priority tie-break.
+	// Invalid: the instance has none and stays in FAULT (FaultNoAddress)
+	// until EvSourceAddr gives it one.
 	SrcAddr netip.Addr
 	// Unicast is true when unicast_peer is configured.
 	Unicast bool
@@ -101,13 +105,15 @@ type InstanceConfig struct {
 	AuthType AuthType
 	AuthPass [8]byte // PASS: first 8 bytes, zero padded
 
-	DownTimerAdverts     int  // vrrp_down_timer_adverts, default 3
+	DownTimerAdverts     int  // down_timer_adverts (vrrp_down_timer_adverts), 1..100
 	LowerPrioNoAdvert    bool // vrrp_lower_prio_no_advert
 	HigherPrioSendAdvert bool // vrrp_higher_prio_send_advert
 	SkipCheckAdvAddr     bool // vrrp_skip_check_adv_addr / skip_check_adv_addr
 
-	// Gratuitous ARP / NA policy (keepalived defaults: delay 5s, repeat 5,
-	// refresh 0 = off, refresh_repeat 1, lower_prio_repeat = repeat).
+	// Gratuitous ARP / NA policy: garp_master_delay (0 = no second burst),
+	// garp_master_repeat (at least 1), garp_master_refresh (0 = off),
+	// garp_master_refresh_repeat (at least 1), garp_lower_prio_delay and
+	// garp_lower_prio_repeat (0 = none), as pkg/config resolved them.
 	GARPMasterDelay         time.Duration
 	GARPMasterRepeat        int
 	GARPMasterRefresh       time.Duration
@@ -123,7 +129,7 @@ type InstanceConfig struct {
 }
 
 // Peer is one unicast_peer line: ADDR [min_ttl N] [max_ttl N]. The range
-// is inclusive; the config layer passes keepalived's defaults (0 and 255)
+// is inclusive; pkg/config resolves keepalived's defaults (0 and 255)
 // for a bound that was not given.
 type Peer struct {
 	Addr           netip.Addr
@@ -149,6 +155,12 @@ type EngineConfig struct {
 	// lower-priority advert, a master forcing a new election, …). Off by
 	// default: drivers that do not handle ActLog see no change.
 	LogActions bool
+	// StartupDelay is vrrp_startup_delay. keepalived 2.2.7 starts every
+	// instance at once and hears adverts meanwhile; only a BACKUP's down
+	// timer counts from the end of the delay (vrrp_scheduler.c
+	// vrrp_init_instance_sands). It applies from the first EvStart; a
+	// reload neither sets nor restarts it (vrrp_daemon.c: `!reload`).
+	StartupDelay time.Duration
 }
 
 // TimerKind names the engine's timers. The driver keeps at most one pending
@@ -199,6 +211,23 @@ type EvAdvert struct {
 	AHSeq uint32
 }
 
+// EvDiscarded is a datagram for Instance that the driver rejected on its
+// bytes after demultiplexing it: a malformed advert whose VRRP header was
+// whole, AH presence, ICV or SPI, the checksum. keepalived 2.2.7 makes
+// those checks in vrrp_check_packet, after vrrp_dispatcher_read handed the
+// packet to the instance, so it counts as a packet heard: the engine
+// reports it (ActReject with Reason and Detail, or RejectStateIgnored in
+// INIT and FAULT, where keepalived drops packets unchecked) and a MASTER
+// re-phases its Adver_Timer as after any packet (see EvAdvert). What
+// keepalived drops before that point (shorter than a VRRP header, unknown
+// VRID) is no EvDiscarded.
+type EvDiscarded struct {
+	Instance string
+	Src      netip.Addr
+	Reason   RejectReason
+	Detail   string // keepalived's log text, for ActReject
+}
+
 // EvTimer is the expiry of a timer the engine armed.
 type EvTimer struct {
 	Instance string
@@ -218,6 +247,17 @@ type EvTracker struct {
 type EvInterface struct {
 	Instance string
 	Up       bool
+}
+
+// EvSourceAddr gives Instance a new advert source (InstanceConfig.SrcAddr).
+// The driver sends it when an instance without one (FAULT, "no IPv4
+// address for interface") gets an address on its interface: the fault
+// clears and the instance leaves FAULT as on any fault's end (keepalived
+// 2.2.7 keepalived_netlink.c netlink_if_address_filter → try_up_instance).
+// An invalid Addr takes the source away (FAULT).
+type EvSourceAddr struct {
+	Instance string
+	Addr     netip.Addr
 }
 
 // EvSetPriority changes an instance's base (configured) priority at run
@@ -242,11 +282,13 @@ type EvVIPDeleted struct {
 func (EvStart) isEvent()       {}
 func (EvStop) isEvent()        {}
 func (EvAdvert) isEvent()      {}
+func (EvDiscarded) isEvent()   {}
 func (EvTimer) isEvent()       {}
 func (EvTracker) isEvent()     {}
 func (EvInterface) isEvent()   {}
 func (EvVIPDeleted) isEvent()  {}
 func (EvSetPriority) isEvent() {}
+func (EvSourceAddr) isEvent()  {}
 
 // Action is an output of Engine.Step, to be performed by the driver in order.
 type Action interface{ isAction() }

@@ -121,7 +121,7 @@ func (e *Engine) start(now time.Time) {
 		case in.faulted:
 			e.toFault(in, Cause{Kind: CauseFault, Init: true, Faults: e.faults(in)})
 		case in.base == PriorityOwner && in.cfg.WantMaster:
-			e.becomeMaster(now, in, Cause{Kind: CauseAddressOwner, Init: true})
+			e.ownerStart(now, in)
 		default:
 			e.enterBackup(now, in, in.masterDown(), Cause{Kind: CauseInit})
 		}
@@ -147,13 +147,32 @@ func (e *Engine) start(now time.Time) {
 			case StateFault:
 				e.toFault(m, Cause{Kind: CauseInit})
 			case StateMaster:
-				e.becomeMaster(now, m, Cause{Kind: CauseAddressOwner, Init: true})
+				e.ownerStart(now, m)
 			default:
 				e.enterBackup(now, m, m.masterDown(), Cause{Kind: CauseInit})
 			}
 		}
+		if to == StateMaster && now.Before(e.delayedUntil) {
+			g.state = StateBackup // silently, as its members (ownerStart)
+			continue
+		}
 		e.setGroupState(g, to)
 	}
+}
+
+// ownerStart starts an address owner with `state MASTER`. keepalived
+// 2.2.7 vrrp_init_state puts it in BACKUP without a word (no log line, no
+// notify) with a 1 µs down timer; the engine makes it MASTER at once,
+// except within vrrp_startup_delay, where that timer runs from the end
+// of the delay (vrrp_init_instance_sands): the owner waits, silently in
+// BACKUP, and becomes MASTER when the delay ends (CauseMasterDown).
+func (e *Engine) ownerStart(now time.Time, in *instance) {
+	if !now.Before(e.delayedUntil) {
+		e.becomeMaster(now, in, Cause{Kind: CauseAddressOwner, Init: true})
+		return
+	}
+	in.state = StateBackup
+	e.armDown(now, in, 0)
 }
 
 // stop handles EvStop (keepalived vrrp_shutdown, reference §2.7): a MASTER
@@ -313,16 +332,54 @@ func (e *Engine) onVIPDeleted(now time.Time, in *instance) {
 	e.syncBackup(now, in)
 }
 
+// onAdvert is keepalived 2.2.7 vrrp_dispatcher_read after the
+// demultiplexing: a packet is ignored in INIT and FAULT; an IPv6 packet
+// sent to a multicast group for a unicast instance, or the other way
+// round, is discarded before it is handed over (keepalived logs it only
+// with -D: "discarding multicast packet on unicast instance"), so it does
+// not re-phase a MASTER; the rest goes to the state's handler.
 func (e *Engine) onAdvert(now time.Time, in *instance, ev *EvAdvert) {
-	switch in.state {
-	case StateBackup:
-		e.backupRx(now, in, ev)
-	case StateMaster:
-		e.masterRx(now, in, ev)
-	default:
-		// keepalived vrrp_scheduler.c: adverts are ignored in INIT and FAULT.
-		e.emit(ActReject{Instance: in.cfg.Name, Src: ev.Src, Reason: RejectStateIgnored, Detail: in.state.String()})
+	if !in.running() {
+		e.stateIgnored(in, ev.Src)
+		return
 	}
+	if c := &in.cfg; c.IPv6 && ev.Dst.IsValid() && ev.Dst.IsMulticast() == c.Unicast {
+		got, want := "multicast", "unicast"
+		if !c.Unicast {
+			got, want = want, got
+		}
+		e.reject(in, ev.Src, RejectUnicastMcast, "discarding "+got+" packet on "+want+" instance")
+		return
+	}
+	if in.state == StateBackup {
+		e.backupRx(now, in, ev)
+	} else {
+		e.masterRx(now, in, ev)
+	}
+}
+
+// onDiscarded handles a datagram the driver rejected for the instance
+// (EvDiscarded): keepalived's vrrp_state_backup and vrrp_state_master_rx
+// stop at vrrp_check_packet's verdict, then vrrp_dispatcher_read
+// re-phases a MASTER. A BACKUP keeps its down timer (an ignored advert
+// leaves sands where it was, see backupIgnored).
+func (e *Engine) onDiscarded(now time.Time, in *instance, ev *EvDiscarded) {
+	if !in.running() {
+		e.stateIgnored(in, ev.Src)
+		return
+	}
+	e.reject(in, ev.Src, ev.Reason, ev.Detail)
+	if in.state == StateMaster {
+		e.rephase(now, in)
+	} else {
+		e.backupIgnored(now, in)
+	}
+}
+
+// stateIgnored: keepalived's vrrp_dispatcher_read ignores every packet
+// for an instance in INIT or FAULT, before checking it.
+func (e *Engine) stateIgnored(in *instance, src netip.Addr) {
+	e.emit(ActReject{Instance: in.cfg.Name, Src: src, Reason: RejectStateIgnored, Detail: in.state.String()})
 }
 
 func (e *Engine) reject(in *instance, src netip.Addr, r RejectReason, detail string) {
@@ -333,8 +390,10 @@ func (e *Engine) reject(in *instance, src netip.Addr, r RejectReason, detail str
 func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 	checkAddr := !in.cfg.SkipCheckAdvAddr || !in.masterAddr.IsValid() || ev.Src != in.masterAddr
 	if r, d := in.checkAdvert(ev, checkAddr); r != RejectNone {
-		// Reference §2.3.6: a rejected advert does not touch the down timer.
+		// Reference §2.3.6: a rejected advert does not touch the down
+		// timer (except within vrrp_startup_delay: backupIgnored).
 		e.reject(in, ev.Src, r, d)
+		e.backupIgnored(now, in)
 		return
 	}
 	p := ev.Advert.Priority
@@ -368,6 +427,7 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 			e.logf(c.Name, "(%s) received lower priority (%d) advert from %s - discarding", c.Name, p, ev.Src)
 		}
 		in.masterAddr = ev.Src
+		e.backupIgnored(now, in)
 	}
 }
 
@@ -389,6 +449,14 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 // leaveMasterToBackup, as keepalived's BACKUP branch of the same call.
 func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
 	e.masterRxPacket(now, in, ev)
+	e.rephase(now, in)
+}
+
+// rephase is what vrrp_dispatcher_read does after every packet it handed
+// to an instance, `if (vrrp->state != VRRP_STATE_MAST ||
+// !vrrp->lower_prio_no_advert) vrrp_init_instance_sands(vrrp)`, for an
+// instance still MASTER: the Adver_Timer restarts from now.
+func (e *Engine) rephase(now time.Time, in *instance) {
 	if in.state == StateMaster && !in.cfg.LowerPrioNoAdvert {
 		e.setTimer(in, TimerAdvert, now.Add(in.cfg.AdvertInt))
 	}

@@ -23,6 +23,8 @@ func TestFSMTimerArithmetic(t *testing.T) {
 		{"v2 prio 254", 2, 254, time.Second, 3, 7812 * time.Microsecond, 3007812 * time.Microsecond},
 		{"v2 owner", 2, 255, 3 * time.Second, 3, 3906 * time.Microsecond, 9003906 * time.Microsecond},
 		{"v2 prio 1 down_timer_adverts 5", 2, 1, time.Second, 5, 996093 * time.Microsecond, 5996093 * time.Microsecond},
+		// RFC 3768 §6.1: a v2 Skew_Time does not grow with advert_int.
+		{"v2 prio 100 2s", 2, 100, 2 * time.Second, 3, 609375 * time.Microsecond, 6609375 * time.Microsecond},
 		{"v3 prio 100 1s", 3, 100, time.Second, 3, 609375 * time.Microsecond, 3609375 * time.Microsecond},
 		// v3: (256-200) × 50cs × 625/16 µs = 109375 µs.
 		{"v3 prio 200 0.5s", 3, 200, 500 * time.Millisecond, 3, 109375 * time.Microsecond, 1609375 * time.Microsecond},
@@ -37,6 +39,13 @@ func TestFSMTimerArithmetic(t *testing.T) {
 			}
 			if got := in.masterDown(); got != c.down {
 				t.Errorf("masterDown = %v, want %v", got, c.down)
+			}
+			// The exported formula is the one the engine runs.
+			if got := MasterDownInterval(c.version, c.prio, c.masterInt, c.adverts); got != c.down {
+				t.Errorf("MasterDownInterval = %v, want %v", got, c.down)
+			}
+			if got := SkewTime(c.version, c.prio, c.masterInt); got != c.skew {
+				t.Errorf("SkewTime = %v, want %v", got, c.skew)
 			}
 		})
 	}

@@ -322,6 +322,21 @@ func TestGoldenChecksumVariants(t *testing.T) {
 	if _, err := Parse(old.p.VRRP, old.p.Src, old.p.Dst, ParseOptions{OldUnicastChecksum: true}); err != nil {
 		t.Errorf("old_unicast_checksum capture with OldUnicastChecksum: %v", err)
 	}
+	// keepalived uses vrrp_mcast_group4 for the old form (vrrp_csum_mcast):
+	// with another group the capture's checksum is just wrong, and an
+	// advert sealed for that group verifies only with it.
+	other := netip.MustParseAddr("224.0.0.77")
+	if IsOldUnicastChecksumTo(old.p.VRRP, old.p.Src, old.p.Dst, other) || !IsOldUnicastChecksumTo(old.p.VRRP, old.p.Src, old.p.Dst, netip.Addr{}) {
+		t.Error("IsOldUnicastChecksumTo: the capture's form is 224.0.0.18's (the zero group) only")
+	}
+	resealed := old.p.Advert
+	msg, err := resealed.Marshal(old.p.Src, old.p.Dst, MarshalOptions{OldUnicastChecksum: true, OldChecksumGroup: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsOldUnicastChecksumTo(msg, old.p.Src, old.p.Dst, other) || IsOldUnicastChecksum(msg, old.p.Src, old.p.Dst) {
+		t.Error("an advert sealed with OldChecksumGroup 224.0.0.77 must verify with that group only")
+	}
 	cur := readGolden(t, "v3_unicast4.pcap")[0].p
 	if IsOldUnicastChecksum(cur.VRRP, cur.Src, cur.Dst) {
 		t.Error("a current-form checksum is reported as the old form")

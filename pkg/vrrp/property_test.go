@@ -330,6 +330,14 @@ func TestPropEngineInvariants(t *testing.T) {
 			"vipDeleted": func(t *rapid.T) {
 				m.step(t, EvVIPDeleted{Instance: rapid.SampledFrom(names).Draw(t, "instance")})
 			},
+			"discarded": func(t *rapid.T) {
+				m.step(t, EvDiscarded{Instance: rapid.SampledFrom(names).Draw(t, "instance"),
+					Src: rapid.SampledFrom(propSources).Draw(t, "src"), Reason: RejectChecksum})
+			},
+			"sourceAddr": func(t *rapid.T) {
+				src := rapid.SampledFrom(append([]netip.Addr{{}}, propSources...)).Draw(t, "src")
+				m.step(t, EvSourceAddr{Instance: rapid.SampledFrom(names).Draw(t, "instance"), Addr: src})
+			},
 			"setPriority": func(t *rapid.T) {
 				m.step(t, EvSetPriority{Instance: rapid.SampledFrom(names).Draw(t, "instance"),
 					Priority: rapid.SampledFrom([]uint8{1, 99, 100, 101, 200, 255}).Draw(t, "base")})

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -49,6 +50,107 @@ func TestMasterRephasesOnEveryPacket(t *testing.T) {
 				t.Fatalf("advert timer at %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// keepalived 2.2.7: the checks the driver makes on the bytes (a malformed
+// advert, AH, the checksum) are vrrp_check_packet's, after
+// vrrp_dispatcher_read handed the packet to the instance, so a MASTER
+// re-phases after them too (measured in a namespace: a MASTER sent no
+// advert while datagrams with a bad checksum or a bad length arrived every
+// 0.6 s, and resumed one advert_int after the last). A BACKUP keeps its
+// down timer; INIT and FAULT ignore the packet unchecked.
+func TestDiscardedPacketRephasesMaster(t *testing.T) {
+	discarded := EvDiscarded{Instance: "VI_1", Src: srcHigh, Reason: RejectChecksum, Detail: "Invalid VRRPv2 checksum"}
+	for _, c := range []struct {
+		name    string
+		tweak   func(*InstanceConfig)
+		rephase bool
+	}{
+		{"checksum", nil, true},
+		{"lower_prio_no_advert: timer left alone", func(ic *InstanceConfig) { ic.LowerPrioNoAdvert = true }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ic := baseCfg()
+			if c.tweak != nil {
+				c.tweak(&ic)
+			}
+			d := newDriver(t, one(ic))
+			d.step(EvStart{})
+			d.fire("VI_1", TimerMasterDown)
+			became := d.now.Sub(t0)
+			d.now = d.now.Add(400 * time.Millisecond)
+			acts := d.step(discarded)
+			d.wantState("VI_1", StateMaster)
+			if !has(acts, "reject:checksum") || count(acts, "advert(100)") != 0 {
+				t.Fatalf("actions %v, want the reject and no advert", kinds(acts))
+			}
+			want := became + time.Second
+			if c.rephase {
+				want = d.now.Sub(t0) + time.Second
+			}
+			if got := d.timerAt("VI_1", TimerAdvert); got != want {
+				t.Fatalf("advert timer at %v, want %v", got, want)
+			}
+		})
+	}
+	t.Run("backup keeps its down timer", func(t *testing.T) {
+		d := newDriver(t, one(baseCfg()))
+		d.step(EvStart{})
+		before := d.timerAt("VI_1", TimerMasterDown)
+		d.now = d.now.Add(time.Second)
+		if acts := d.step(discarded); !has(acts, "reject:checksum") {
+			t.Fatalf("actions %v", kinds(acts))
+		}
+		if got := d.timerAt("VI_1", TimerMasterDown); got != before {
+			t.Fatalf("down timer %v, want %v", got, before)
+		}
+	})
+	t.Run("fault ignores it unchecked", func(t *testing.T) {
+		ic := baseCfg()
+		ic.SrcAddr = netip.Addr{}
+		d := newDriver(t, one(ic))
+		d.step(EvStart{})
+		d.wantState("VI_1", StateFault)
+		if acts := d.step(discarded); !has(acts, "reject:state_ignored") || len(acts) != 1 {
+			t.Fatalf("actions %v, want only reject:state_ignored", kinds(acts))
+		}
+	})
+}
+
+// keepalived 2.2.7 vrrp_dispatcher_read: an IPv6 multicast packet for a
+// unicast instance (or the other way round) is discarded before it is
+// handed to the instance ("discarding multicast packet on unicast
+// instance"): a MASTER does not re-phase, unlike IPv4, whose check is in
+// vrrp_check_packet.
+func TestIPv6UnicastMulticastMismatchDoesNotRephase(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		ic := baseCfg()
+		ic.Version, ic.AdvertInt = 3, time.Second
+		if v6 {
+			ic.IPv6, ic.SrcAddr, ic.VIPs = true, netip.MustParseAddr("fe80::2"), []netip.Addr{netip.MustParseAddr("2001:db8::100")}
+		}
+		d := newDriver(t, one(ic))
+		d.step(EvStart{})
+		d.fire("VI_1", TimerMasterDown)
+		became := d.now.Sub(t0)
+		d.now = d.now.Add(400 * time.Millisecond)
+		ev := advFrom(ic, srcHigh, 50)
+		ev.Dst = srcMid // unicast, to a multicast instance
+		if v6 {
+			ev.Src, ev.Dst = netip.MustParseAddr("fe80::3"), ic.SrcAddr
+		}
+		acts := d.step(ev)
+		if !has(acts, "reject:unicast_multicast") {
+			t.Fatalf("IPv6 %v: actions %v", v6, kinds(acts))
+		}
+		want := d.now.Sub(t0) + time.Second
+		if v6 {
+			want = became + time.Second
+		}
+		if got := d.timerAt("VI_1", TimerAdvert); got != want {
+			t.Fatalf("IPv6 %v: advert timer at %v, want %v", v6, got, want)
+		}
 	}
 }
 

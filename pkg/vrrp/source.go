@@ -5,12 +5,13 @@ package vrrp
 // state (no IPv4 address for interface)", vrrp_track.c
 // initialise_vrrp_tracking_priorities, when vrrp->saddr is unset). The
 // driver leaves InstanceConfig.SrcAddr invalid when there is none:
-// keepalived never takes one of an instance's own VIPs or eVIPs as the
-// interface's address (keepalived_netlink.c
+// keepalived never takes a VIP or eVIP of any instance on the interface as
+// the interface's address (keepalived_netlink.c
 // ignore_address_if_ours_or_link_local), so an address owner whose
 // interface carries nothing but the VIP has no source either, at priority
 // 255 as at 254 (verified against keepalived 2.2.7 in a namespace; see
-// scenarios/regress_election.scn).
+// scenarios/regress_election.scn). EvSourceAddr gives it one when an
+// address appears (try_up_instance; scenarios/regress_address_added.scn).
 func (in *instance) noAddress() bool { return !in.cfg.SrcAddr.IsValid() }
 
 func (in *instance) noAddressFault() Fault {

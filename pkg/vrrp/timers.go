@@ -13,28 +13,43 @@ type timer struct {
 	armed bool
 }
 
-// skew is Skew_Time computed in microseconds exactly as keepalived 2.2.7
-// does (vrrp.h VRRP_TIMER_SKEW_CALC):
+// SkewTime is Skew_Time for a router of VRRP version 2 or 3 at priority
+// prio (the effective priority) with Master_Adver_Interval masterAdvInt,
+// computed in microseconds exactly as keepalived 2.2.7 does (vrrp.h
+// VRRP_TIMER_SKEW_CALC):
 //
 //	v2: (256 − prio) × 1e6 / 256 µs                      (RFC 3768 §6.1)
 //	v3: (256 − prio) × (Master_Adver_Interval/10ms) × 625/16 µs  (RFC 5798 §6.1)
 //
-// with the effective priority. Integer division in the same order keeps
-// the rounding identical.
-func (in *instance) skew() time.Duration {
-	p := int64(256 - int(in.eff))
-	if in.cfg.Version == 3 {
-		cs := int64(in.masterAdvInt / (10 * time.Millisecond))
+// Integer division in the same order keeps the rounding identical. A v2
+// Skew_Time does not depend on the advert interval.
+func SkewTime(version, prio uint8, masterAdvInt time.Duration) time.Duration {
+	p := int64(256 - int(prio))
+	if version == 3 {
+		cs := int64(masterAdvInt / (10 * time.Millisecond))
 		return time.Duration(p*cs*625/16) * time.Microsecond
 	}
 	return time.Duration(p*1000000/256) * time.Microsecond
 }
 
-// masterDown is Master_Down_Interval = down_timer_adverts ×
+// MasterDownInterval is Master_Down_Interval = down_timer_adverts ×
 // Master_Adver_Interval + Skew_Time (RFC 5798 §6.1; keepalived
-// VRRP_MS_DOWN_TIMER).
+// VRRP_MS_DOWN_TIMER): how long a backup at priority prio waits for a
+// master that advertises every masterAdvInt. This is the engine's own
+// formula; everything else that needs it (scenario deadlines, the loss
+// sweep) asks here.
+func MasterDownInterval(version, prio uint8, masterAdvInt time.Duration, downTimerAdverts int) time.Duration {
+	return time.Duration(downTimerAdverts)*masterAdvInt + SkewTime(version, prio, masterAdvInt)
+}
+
+// skew is the instance's Skew_Time at its effective priority.
+func (in *instance) skew() time.Duration {
+	return SkewTime(in.cfg.Version, in.eff, in.masterAdvInt)
+}
+
+// masterDown is the instance's Master_Down_Interval.
 func (in *instance) masterDown() time.Duration {
-	return time.Duration(in.cfg.DownTimerAdverts)*in.masterAdvInt + in.skew()
+	return MasterDownInterval(in.cfg.Version, in.eff, in.masterAdvInt, in.cfg.DownTimerAdverts)
 }
 
 // ownerDown is the down timer of an address owner leaving FAULT:
@@ -69,9 +84,46 @@ func (e *Engine) cancelMasterTimers(in *instance) {
 	e.cancelTimer(in, TimerLowerPrioGARP)
 }
 
-// armDown (re)arms Master_Down_Timer for dur from now.
+// armDown (re)arms Master_Down_Timer for dur from now, or from the end of
+// vrrp_startup_delay while it lasts (keepalived vrrp_scheduler.c
+// vrrp_init_instance_sands: `if (timercmp(&time_now,
+// &vrrp_delayed_start_time, <)) vrrp->sands =
+// timer_add_long(vrrp_delayed_start_time, vrrp->ms_down_timer)`).
 func (e *Engine) armDown(now time.Time, in *instance, dur time.Duration) {
-	e.setTimer(in, TimerMasterDown, now.Add(dur))
+	from := now
+	if now.Before(e.delayedUntil) {
+		from = e.delayedUntil
+	}
+	e.setTimer(in, TimerMasterDown, from.Add(dur))
+}
+
+// beginDelay starts vrrp_startup_delay at the first EvStart (vrrp_daemon.c
+// start_vrrp: `if (!reload && global_data->vrrp_startup_delay)`).
+func (e *Engine) beginDelay(now time.Time) {
+	if e.begun {
+		return
+	}
+	e.begun = true
+	if e.startDelay > 0 {
+		e.delayedUntil = now.Add(e.startDelay)
+	}
+}
+
+// backupIgnored is what keepalived 2.2.7 does to a BACKUP's down timer
+// after a packet it did not accept (a rejected or a lower-priority
+// advert): vrrp_state_backup sets ms_down_timer to what is left of it
+// (sands − now) and vrrp_dispatcher_read re-arms sands from that, which
+// leaves the deadline where it was; but within vrrp_startup_delay
+// vrrp_init_instance_sands counts from the end of the delay, so every
+// such packet pushes the deadline back by what remains of the delay
+// (measured: a priority-200 backup started with vrrp_startup_delay 8 next
+// to a priority-100 master was still BACKUP 16 s after its start).
+func (e *Engine) backupIgnored(now time.Time, in *instance) {
+	t := in.timers[TimerMasterDown]
+	if !now.Before(e.delayedUntil) || !t.armed {
+		return
+	}
+	e.armDown(now, in, max(t.at.Sub(now), 0))
 }
 
 // onTimer handles a timer firing. Early or stale firings are ignored.

@@ -18,7 +18,7 @@ type Kind string
 
 // What the gokeepalived driver reported (daemon.Report).
 const (
-	KindState              Kind = "state"                // an instance changed state: From, To, Priority, Reason
+	KindState              Kind = "state"                // an instance changed state: From, To, Priority, Reason (the cause's name), Text (the cause in words)
 	KindGroupState         Kind = "group-state"          // a sync group changed state: Instance (the group), From, To
 	KindPriority           Kind = "priority"             // effective priority changed: Priority (new), Text "old -> new"
 	KindAdvertSent         Kind = "advert-sent"          // one advert sent: Addr (destination), Priority
@@ -96,8 +96,10 @@ type Observation struct {
 	From     string `json:"from,omitempty"`
 	To       string `json:"to,omitempty"`
 	Priority int    `json:"priority,omitempty"`
-	// Reason is a state change's cause or a rejected advert's reason
-	// (auth_failure, advert_interval, ...).
+	// Reason is a stable name: a state change's cause (vrrp.CauseKind:
+	// master_down, higher_priority, fault, leave_fault, ...) or a rejected
+	// advert's reason (vrrp.RejectReason: auth_failure, advert_interval,
+	// ...). The prose goes in Text.
 	Reason string     `json:"reason,omitempty"`
 	Addr   netip.Addr `json:"addr,omitzero"`
 	// Iface, Prefix and Label describe an address change.
@@ -156,8 +158,9 @@ func FromReport(at time.Duration, node string, r daemon.Report) Observation {
 	switch r.Kind {
 	case daemon.ReportState:
 		o.From, o.To, o.Priority = r.From.String(), r.To.String(), int(r.Priority)
-		// The engine's cause of the transition.
-		o.Reason, o.Text = r.Text, ""
+		// The engine's typed cause by its stable name; Text keeps it in
+		// words (with the faults, the sync group), for the timeline.
+		o.Reason = r.Cause.String()
 	case daemon.ReportGroupState:
 		o.From, o.To = r.From.String(), r.To.String()
 	case daemon.ReportPriority, daemon.ReportAdvertSent, daemon.ReportAdvertRecv:
@@ -209,8 +212,8 @@ func Format(o Observation) (label, text string) {
 	switch o.Kind {
 	case KindState:
 		text = fmt.Sprintf("%s -> %s prio %d", o.From, o.To, o.Priority)
-		if o.Reason != "" {
-			text += " (" + o.Reason + ")"
+		if o.Text != "" {
+			text += " (" + o.Text + ")"
 		}
 		return string(o.Kind), text
 	case KindGroupState:

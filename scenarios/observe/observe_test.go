@@ -39,7 +39,7 @@ func everyKind() []Observation {
 	at := 3609375 * time.Microsecond
 	return []Observation{
 		FromReport(at, "lb02", daemon.Report{Kind: daemon.ReportState, Instance: "VI_1", From: vrrp.StateBackup,
-			To: vrrp.StateMaster, Priority: 100, Text: "master down timer expired"}),
+			To: vrrp.StateMaster, Priority: 100, Text: "master down timer expired", Cause: vrrp.CauseMasterDown}),
 		FromReport(at, "lb02", daemon.Report{Kind: daemon.ReportGroupState, Instance: "VG1", From: vrrp.StateBackup, To: vrrp.StateMaster}),
 		FromReport(at, "lb01", daemon.Report{Kind: daemon.ReportPriority, Instance: "VI_1", Priority: 98, Text: "100 -> 98"}),
 		FromReport(at, "lb01", daemon.Report{Kind: daemon.ReportAdvertSent, Instance: "VI_1", Addr: netip.MustParseAddr("224.0.0.18"), Priority: 150}),
@@ -62,6 +62,35 @@ func everyKind() []Observation {
 		{At: at, Node: "lb02", Kind: KindLog, Level: LevelWarning, Text: "Warning - script chk is not used"},
 		{At: at, Node: "lb02", Kind: KindLink, Text: "eth0 down"},
 		{At: at, Kind: KindNet, Text: "loss lb01->lb02 30%"},
+	}
+}
+
+// A state change carries the engine's typed cause by its stable name
+// (vrrp.CauseKind), and the words in Text for the timeline; a reject its
+// reason's name. Readers branch on Reason, never on Text.
+func TestFromReportCause(t *testing.T) {
+	for _, c := range []struct {
+		cause vrrp.Cause
+		want  string
+	}{
+		{vrrp.Cause{Kind: vrrp.CauseMasterDown}, "master_down"},
+		{vrrp.Cause{Kind: vrrp.CauseHigherAddress}, "higher_address"},
+		{vrrp.Cause{Kind: vrrp.CauseFault, Init: true, Faults: []vrrp.Fault{{Kind: vrrp.FaultNoAddress, Value: 4}}}, "fault"},
+		{vrrp.Cause{Kind: vrrp.CauseSyncGroup, Group: "G"}, "sync_group"},
+	} {
+		r := daemon.Report{Kind: daemon.ReportState, Instance: "VI_1", From: vrrp.StateBackup, To: vrrp.StateFault,
+			Priority: 100, Text: c.cause.String(), Cause: c.cause.Kind}
+		o := FromReport(time.Second, "lb01", r)
+		if o.Reason != c.want || o.Text != c.cause.String() {
+			t.Errorf("%v: reason %q text %q, want %q and %q", c.cause, o.Reason, o.Text, c.want, c.cause.String())
+		}
+		if _, text := Format(o); text != "BACKUP -> FAULT prio 100 ("+c.cause.String()+")" {
+			t.Errorf("timeline text %q", text)
+		}
+	}
+	o := FromReport(time.Second, "lb01", daemon.Report{Kind: daemon.ReportReject, Reason: vrrp.RejectUnicastSrc, Text: "(VI_1) x"})
+	if o.Reason != "unicast_src" {
+		t.Errorf("reject reason %q", o.Reason)
 	}
 }
 
