@@ -212,7 +212,7 @@ func (e *Engine) Step(now time.Time, ev Event) []Action {
 	e.acts = e.acts[:0]
 	switch ev := ev.(type) {
 	case EvStart:
-		e.start(now)
+		e.start(now, ev.Resume)
 	case EvStop:
 		e.stop()
 	case EvAdvert:
@@ -396,7 +396,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		e.reloadGroup(now, g, kept)
 	}
 	if running {
-		e.start(now)
+		e.start(now, nil)
 	}
 	for _, in := range e.insts {
 		if in.group == nil && kept[in] {
