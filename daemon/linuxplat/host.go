@@ -162,3 +162,39 @@ func (h *Host) close() {
 	h.R.Close()
 	h.P.Close()
 }
+
+// Release sends one priority-0 advert for each named instance and
+// removes its addresses, routes and rules (daemon.Driver.Release), with
+// a platform of its own that lives only for that: the supervisor's clean
+// failover when the VRRP worker keeps dying or had to be killed.
+func Release(cfg *config.Config, opt Options, names []string) error {
+	r := reactor.New(reactor.SystemClock{})
+	p, err := New(r, opt)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Host{R: r, P: p, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		_ = r.Run(ctx)
+	}()
+	defer h.close()
+	p.Start()
+	select {
+	case <-p.Ready():
+	case err := <-p.MonitorFailed():
+		return fmt.Errorf("release: %w", err)
+	case <-time.After(readyTimeout):
+		return fmt.Errorf("release: no netlink view of the interfaces after %v", readyTimeout)
+	}
+	return h.Do(func() error {
+		p.cfg = cfg
+		d, err := daemon.New(cfg, p, opt.Log)
+		if err != nil {
+			return err
+		}
+		d.Release(names, nil)
+		return nil
+	})
+}

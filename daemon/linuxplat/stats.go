@@ -2,6 +2,7 @@ package linuxplat
 
 import (
 	"os"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/daemon"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
@@ -21,6 +22,7 @@ type InstanceStats struct {
 	PriZeroRcvd, PriZeroSent      uint64
 	Rejected                      map[string]uint64 // by vrrp.RejectReason name
 	State                         vrrp.State
+	LastTransition                time.Time
 }
 
 // Stats are the platform's counters: per instance (keepalived's), and
@@ -54,7 +56,7 @@ func (s *Stats) inst(name string) *InstanceStats {
 	return st
 }
 
-func (s *Stats) record(r daemon.Report) {
+func (s *Stats) record(r daemon.Report, now time.Time) {
 	switch r.Kind {
 	case daemon.ReportAdvertRecv:
 		st := s.inst(r.Instance)
@@ -71,6 +73,8 @@ func (s *Stats) record(r daemon.Report) {
 	case daemon.ReportState:
 		st := s.inst(r.Instance)
 		st.State = r.To
+		st.LastTransition = now
+		st.LastTransition = now
 		if r.To == vrrp.StateMaster {
 			st.BecomeMaster++
 		}
@@ -107,7 +111,7 @@ func (s *Stats) record(r daemon.Report) {
 
 // Report counts the driver's report and passes it to Options.OnReport.
 func (p *Platform) Report(r daemon.Report) {
-	p.stats.record(r)
+	p.stats.record(r, p.Now())
 	if p.opt.OnReport != nil {
 		p.opt.OnReport(r)
 	}

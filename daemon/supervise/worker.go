@@ -1,0 +1,182 @@
+package supervise
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gokeepalived/gokeepalived/daemon"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
+)
+
+// The environment and descriptors a worker is started with.
+const (
+	// EnvRole names the worker's role ("vrrp"); a process without it is
+	// a supervisor (or the command the operator ran).
+	EnvRole = "GOKEEPALIVED_WORKER"
+	// EnvResume is the JSON list of vrrp.Resume the worker starts with.
+	EnvResume = "GOKEEPALIVED_RESUME"
+	// fdLifeline is the read end of the lifeline pipe (end of file: the
+	// supervisor is gone); fdState the write end of the state pipe.
+	fdLifeline = 3
+	fdState    = 4
+)
+
+// RoleVRRP is the VRRP worker. RoleChecker is reserved for the LVS
+// checker worker (issue 12).
+const (
+	RoleVRRP    = "vrrp"
+	RoleChecker = "checker"
+)
+
+// Worker exit codes, keepalived's (lib/scheduler.h).
+const (
+	ExitOK     = 0
+	ExitFatal  = 1 // cannot start (pid file held, no platform)
+	ExitConfig = 2 // the configuration does not load
+)
+
+// Worker is the worker side of the process model.
+type Worker struct {
+	Role   string
+	Resume []vrrp.Resume
+
+	lifeline *os.File
+	mu       sync.Mutex
+	state    *os.File
+	masters  map[string]bool
+}
+
+// WorkerFromEnv returns the worker's side if this process was started as
+// a worker, and takes its descriptors (marking them close-on-exec, so
+// scripts the worker runs do not inherit them).
+func WorkerFromEnv() (*Worker, bool, error) {
+	role := os.Getenv(EnvRole)
+	if role == "" {
+		return nil, false, nil
+	}
+	w := &Worker{Role: role, masters: map[string]bool{}}
+	if s := os.Getenv(EnvResume); s != "" {
+		if err := json.Unmarshal([]byte(s), &w.Resume); err != nil {
+			return nil, true, fmt.Errorf("worker: %s: %w", EnvResume, err)
+		}
+	}
+	for _, fd := range []int{fdLifeline, fdState} {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return nil, true, fmt.Errorf("worker: descriptor %d: %w", fd, err)
+		}
+		unix.CloseOnExec(fd)
+	}
+	w.lifeline = os.NewFile(fdLifeline, "lifeline")
+	w.state = os.NewFile(fdState, "state")
+	_ = os.Unsetenv(EnvRole)
+	_ = os.Unsetenv(EnvResume)
+	return w, true, nil
+}
+
+// Lifeline returns a channel closed when the supervisor is gone (end of
+// file on the lifeline pipe).
+func (w *Worker) Lifeline() <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, w.lifeline)
+		close(ch)
+	}()
+	return ch
+}
+
+// Report is a daemon.Reporter hook (linuxplat.Options.OnReport): every
+// change of MASTER-ness is written to the supervisor before the driver
+// touches an address (the engine announces a transition before its
+// VIPs are added or removed), so whatever kills the worker, the
+// supervisor knows what the kernel holds.
+func (w *Worker) Report(r daemon.Report) {
+	if r.Kind != daemon.ReportState {
+		return
+	}
+	master := r.To == vrrp.StateMaster
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.masters[r.Instance] == master {
+		return
+	}
+	w.masters[r.Instance] = master
+	line := "B " + r.Instance + "\n"
+	if master {
+		line = "M " + r.Instance + "\n"
+	}
+	// A short write to a pipe is atomic; the supervisor reads it even
+	// after this process is gone.
+	_, _ = w.state.WriteString(line)
+}
+
+// Ready tells the supervisor that the worker has started.
+func (w *Worker) Ready() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, _ = w.state.WriteString("R\n")
+}
+
+// stateReader follows one worker's state pipe on the supervisor's side.
+type stateReader struct {
+	mu      sync.Mutex
+	masters map[string]bool
+	ready   bool
+	done    chan struct{}
+	readyCh chan struct{}
+}
+
+func readState(r io.ReadCloser) *stateReader {
+	s := &stateReader{masters: map[string]bool{}, done: make(chan struct{}), readyCh: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			kind, name, _ := strings.Cut(sc.Text(), " ")
+			s.mu.Lock()
+			switch kind {
+			case "M":
+				s.masters[name] = true
+			case "B":
+				delete(s.masters, name)
+			case "R":
+				if !s.ready {
+					s.ready = true
+					close(s.readyCh)
+				}
+			}
+			s.mu.Unlock()
+		}
+	}()
+	return s
+}
+
+// Masters lists the instances the worker said it is MASTER of.
+func (s *stateReader) Masters() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.masters))
+	for n := range s.masters {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func resumeEnv(masters []string) string {
+	rs := make([]vrrp.Resume, len(masters))
+	for i, m := range masters {
+		rs[i] = vrrp.Resume{Instance: m}
+	}
+	b, _ := json.Marshal(rs)
+	return string(b)
+}
