@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/daemon/internal/nslab"
+	"github.com/gokeepalived/gokeepalived/daemon/nslab"
 	"github.com/gokeepalived/gokeepalived/pkg/config"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/daemon/internal/nslab"
+	"github.com/gokeepalived/gokeepalived/daemon/nslab"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 

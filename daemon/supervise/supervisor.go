@@ -211,7 +211,7 @@ func (s *Supervisor) spawn(w *worker, resume []string) error {
 		return fmt.Errorf("start %s process: %w", w.role, err)
 	}
 	w.cmd, w.pid, w.life, w.running, w.started = cmd, cmd.Process.Pid, lifeW, true, time.Now()
-	w.state = readState(stateR)
+	w.state = readState(stateR, resume)
 	msg := fmt.Sprintf("Starting %s child process, pid=%d", roleName(w.role), w.pid)
 	if len(resume) > 0 {
 		msg += ", resuming MASTER for " + strings.Join(resume, ", ")

@@ -75,6 +75,11 @@ func WorkerFromEnv() (*Worker, bool, error) {
 		}
 		unix.CloseOnExec(fd)
 	}
+	// The instances it resumes are MASTER until it says otherwise (one
+	// that cannot be resumed starts in BACKUP, which it then reports).
+	for _, r := range w.Resume {
+		w.masters[r.Instance] = true
+	}
 	w.lifeline = os.NewFile(fdLifeline, "lifeline")
 	w.state = os.NewFile(fdState, "state")
 	_ = os.Unsetenv(EnvRole)
@@ -134,8 +139,14 @@ type stateReader struct {
 	readyCh chan struct{}
 }
 
-func readState(r io.ReadCloser) *stateReader {
+// readState follows r. A worker started to resume masters holds them
+// until it says otherwise: if it dies before saying anything, they are
+// still in the kernel, and the next worker must resume (or release) them.
+func readState(r io.ReadCloser, masters []string) *stateReader {
 	s := &stateReader{masters: map[string]bool{}, done: make(chan struct{}), readyCh: make(chan struct{})}
+	for _, m := range masters {
+		s.masters[m] = true
+	}
 	go func() {
 		defer close(s.done)
 		defer r.Close()
