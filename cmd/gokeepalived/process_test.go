@@ -32,6 +32,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// testEnv makes a child the daemon; under -race the race runtime would
+// otherwise sleep a second at every process exit (atexit_sleep_ms).
+var testEnv = []string{"GKL_TEST_MAIN=1", "GORACE=atexit_sleep_ms=0"}
+
 // lockedBuffer collects a process's output.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -76,7 +80,7 @@ func startDaemon(t *testing.T, ns *nslab.NS, text string, extra ...string) *daem
 	args := append([]string{"netns", "exec", ns.Name, os.Args[0], "-n", "-l", "-D", "-G",
 		"-f", d.conf, "-p", d.pidFile, "-r", d.vrrpPID}, extra...)
 	d.cmd = exec.Command("ip", args...)
-	d.cmd.Env = append(os.Environ(), "GKL_TEST_MAIN=1", "TMPDIR="+dir)
+	d.cmd.Env = append(append(os.Environ(), testEnv...), "TMPDIR="+dir)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	nslab.Must(t, d.cmd.Start())
@@ -359,7 +363,7 @@ func TestSecondInstanceRefused(t *testing.T) {
 	d, _ := pair(t, "")
 	var out bytes.Buffer
 	cmd := exec.Command("ip", "netns", "exec", d.ns.Name, os.Args[0], "-n", "-G", "-f", d.conf, "-p", d.pidFile, "-r", filepath.Join(d.dir, "other.pid"))
-	cmd.Env = append(os.Environ(), "GKL_TEST_MAIN=1")
+	cmd.Env = append(os.Environ(), testEnv...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	want := fmt.Sprintf("daemon is already running: pid %d holds %s", d.supervisorPID(), d.pidFile)
@@ -403,7 +407,7 @@ func TestDetach(t *testing.T) {
 	nslab.Must(t, os.WriteFile(conf, []byte(vrrpConf(150, "")), 0o644))
 	pidFile, vrrpPID := filepath.Join(dir, "ka.pid"), filepath.Join(dir, "vrrp.pid")
 	cmd := exec.Command("ip", "netns", "exec", l.Nodes[0].Name, os.Args[0], "-G", "-f", conf, "-p", pidFile, "-r", vrrpPID)
-	cmd.Env = append(os.Environ(), "GKL_TEST_MAIN=1")
+	cmd.Env = append(os.Environ(), testEnv...)
 	out, err := cmd.CombinedOutput()
 	nslab.Must(t, err, "detaching start: %s", out)
 	var pid int
@@ -423,5 +427,8 @@ func TestDetach(t *testing.T) {
 	}
 	nslab.WaitFor(t, 5*time.Second, "the VIP", func() bool { return l.Nodes[0].HasAddr("eth0", vip51) })
 	nslab.Must(t, syscall.Kill(pid, syscall.SIGTERM))
-	nslab.WaitFor(t, 2*time.Second, "the daemon to stop", func() bool { return !alive(pid) && !l.Nodes[0].HasAddr("eth0", vip51) })
+	if !nslab.Poll(2*time.Second, func() bool { return !alive(pid) && !l.Nodes[0].HasAddr("eth0", vip51) }) {
+		st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		t.Fatalf("daemon still there: %s; VIP %v", st, l.Nodes[0].HasAddr("eth0", vip51))
+	}
 }
