@@ -248,6 +248,10 @@ type Report struct {
 	// Cause is why an instance changed state (ReportState); Text holds its
 	// String. Observers compare Cause, never Text.
 	Cause vrrp.CauseKind
+	// AHSeq is the AH sequence number an advert was sealed with
+	// (ReportAdvertSent, auth_type AH): a process that replaces this one
+	// must continue above it (vrrp.Resume).
+	AHSeq uint32
 }
 
 // Reporter receives the driver's reports.

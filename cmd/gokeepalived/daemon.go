@@ -19,6 +19,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/daemon/linuxplat"
 	"github.com/gokeepalived/gokeepalived/daemon/supervise"
 	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // envDetached marks the process a detaching gokeepalived started (it
@@ -159,7 +160,7 @@ func runDaemon(o *options, stderr io.Writer) int {
 		Stdout: os.Stdout, Stderr: os.Stderr,
 		Roles: roles, Log: logger, Config: cfg,
 		Load: func() (*config.Config, error) { return loadConfig(o, logger) },
-		Release: func(cfg *config.Config, masters []string) error {
+		Release: func(cfg *config.Config, masters []vrrp.Resume) error {
 			return linuxplat.Release(cfg, linuxplat.Options{Namespace: ns, Log: logger}, masters)
 		},
 		ChildWait: cfg.Global.ChildWaitTime,

@@ -432,3 +432,53 @@ func TestDetach(t *testing.T) {
 		t.Fatalf("daemon still there: %s; VIP %v", st, l.Nodes[0].HasAddr("eth0", vip51))
 	}
 }
+
+// auth_type AH (RFC 2402 anti-replay, keepalived vrrp_in_chk_ipsecah): a
+// BACKUP drops adverts whose sequence number is not above the last it
+// saw. The resumed worker continues the dead one's sequence (the worker
+// tells the supervisor each number it sends), so the peer keeps
+// accepting it and never takes over.
+func TestKill9WorkerResumesAH(t *testing.T) {
+	conf := func(prio int) string {
+		return fmt.Sprintf(`global_defs {
+	vrrp_garp_master_delay 0
+}
+vrrp_instance VI_1 {
+	interface eth0
+	virtual_router_id 51
+	priority %d
+	advert_int 1
+	authentication {
+		auth_type AH
+		auth_pass secret
+	}
+	virtual_ipaddress {
+		192.0.2.51/32
+	}
+}
+`, prio)
+	}
+	l := nslab.New(t, 2)
+	p := peer(t, l.Nodes[1].NS, conf(100))
+	d := startDaemon(t, l.Nodes[0].NS, conf(150))
+	nslab.WaitFor(t, 6*time.Second, "the daemon holding 192.0.2.51", func() bool {
+		return l.Nodes[0].HasAddr("eth0", vip51) && !l.Nodes[1].HasAddr("eth0", vip51)
+	})
+	// A few adverts, so that the sequence is well above 1.
+	observe(2 * time.Second)
+	w := nslab.WatchHolders(t, vip51, l.Nodes[0].NS, l.Nodes[1].NS)
+	old := d.waitWorker(0)
+	killed := time.Now()
+	nslab.Must(t, syscall.Kill(old, syscall.SIGKILL))
+	d.waitWorker(old)
+	d.waitLog(5*time.Second, "resumed after restart")
+	// The peer's Master_Down_Interval is 3.6 s.
+	observe(4 * time.Second)
+	st := w.Stop().Between(killed, time.Now())
+	var rejected uint64
+	_ = p.Do(func() error { rejected = p.P.Stats().Rejected["auth_failure"] + p.P.Stats().Rejected["ah_mismatch"]; return nil })
+	t.Logf("no holder for %v, two holders for %v, peer rejected %d adverts", st.MaxNoHolder, st.MaxDual, rejected)
+	if st.MaxNoHolder > 0 || st.MaxDual > 0 || st.Holder != 0 || rejected != 0 {
+		t.Fatalf("AH resume: no holder %v, two holders %v, holder %d, rejected %d", st.MaxNoHolder, st.MaxDual, st.Holder, rejected)
+	}
+}

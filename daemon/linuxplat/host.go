@@ -167,7 +167,7 @@ func (h *Host) close() {
 // removes its addresses, routes and rules (daemon.Driver.Release), with
 // a platform of its own that lives only for that: the supervisor's clean
 // failover when the VRRP worker keeps dying or had to be killed.
-func Release(cfg *config.Config, opt Options, names []string) error {
+func Release(cfg *config.Config, opt Options, masters []vrrp.Resume) error {
 	r := reactor.New(reactor.SystemClock{})
 	p, err := New(r, opt)
 	if err != nil {
@@ -194,7 +194,13 @@ func Release(cfg *config.Config, opt Options, names []string) error {
 		if err != nil {
 			return err
 		}
-		d.Release(names, nil)
+		names := make([]string, len(masters))
+		seq := map[string]uint32{}
+		for i, m := range masters {
+			names[i] = m.Instance
+			seq[m.Instance] = m.AHSeq
+		}
+		d.Release(names, seq)
 		return nil
 	})
 }

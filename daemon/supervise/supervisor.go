@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/pkg/config"
+	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
 
 // Defaults of Spec.
@@ -52,8 +53,9 @@ type Spec struct {
 	// names the place (file:line:col).
 	Load func() (*config.Config, error)
 	// Release sends priority 0 for the named instances and removes their
-	// addresses, for a worker that cannot (crash loop, SIGKILL at stop).
-	Release func(cfg *config.Config, masters []string) error
+	// addresses, for a worker that cannot (crash loop, SIGKILL at stop);
+	// each carries the last AH sequence number the worker sent.
+	Release func(cfg *config.Config, masters []vrrp.Resume) error
 	// ChildWait, CrashLimit, CrashWindow, Backoff, MaxBackoff: see the
 	// defaults; zero means the default.
 	ChildWait   time.Duration
@@ -86,7 +88,7 @@ type worker struct {
 	backoff time.Duration
 	running bool
 	// masters are what the last dead worker held (for a release at stop).
-	masters []string
+	masters []vrrp.Resume
 }
 
 type exitEvent struct {
@@ -94,7 +96,7 @@ type exitEvent struct {
 	cmd     *exec.Cmd
 	status  string
 	code    int
-	masters []string
+	masters []vrrp.Resume
 }
 
 // New returns a supervisor for spec.
@@ -184,7 +186,7 @@ func (s *Supervisor) reload() {
 	}
 }
 
-func (s *Supervisor) spawn(w *worker, resume []string) error {
+func (s *Supervisor) spawn(w *worker, resume []vrrp.Resume) error {
 	lifeR, lifeW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("start %s process: %w", w.role, err)
@@ -214,7 +216,7 @@ func (s *Supervisor) spawn(w *worker, resume []string) error {
 	w.state = readState(stateR, resume)
 	msg := fmt.Sprintf("Starting %s child process, pid=%d", roleName(w.role), w.pid)
 	if len(resume) > 0 {
-		msg += ", resuming MASTER for " + strings.Join(resume, ", ")
+		msg += ", resuming MASTER for " + strings.Join(names(resume), ", ")
 	}
 	s.log.Info(msg)
 	if s.spec.OnSpawn != nil {
@@ -259,7 +261,7 @@ func (s *Supervisor) died(ev exitEvent) {
 		w.deaths = w.deaths[1:]
 	}
 	w.masters = ev.masters
-	s.log.Warn(fmt.Sprintf("%s child process(%d) died: %s", roleName(w.role), w.pid, ev.status), "masters", strings.Join(ev.masters, ","))
+	s.log.Warn(fmt.Sprintf("%s child process(%d) died: %s", roleName(w.role), w.pid, ev.status), "masters", strings.Join(names(ev.masters), ","))
 	loop := len(w.deaths) >= s.spec.CrashLimit
 	if !loop {
 		// Resume at once: the kernel still has the VIPs, the peers'
@@ -282,7 +284,7 @@ func (s *Supervisor) release(w *worker) {
 	if len(w.masters) == 0 || s.spec.Release == nil {
 		return
 	}
-	s.log.Info("Releasing MASTER instances of the dead " + w.role + " process: " + strings.Join(w.masters, ", "))
+	s.log.Info("Releasing MASTER instances of the dead " + w.role + " process: " + strings.Join(names(w.masters), ", "))
 	if err := s.spec.Release(s.cfg, w.masters); err != nil {
 		s.log.Error("release failed", "err", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -27,6 +28,9 @@ const (
 	// supervisor is gone); fdState the write end of the state pipe.
 	fdLifeline = 3
 	fdState    = 4
+	// stateBuf is the state pipe's size (F_SETPIPE_SZ; the kernel caps
+	// it at /proc/sys/fs/pipe-max-size, 1 MiB by default).
+	stateBuf = 1 << 20
 )
 
 // RoleVRRP is the VRRP worker. RoleChecker is reserved for the LVS
@@ -52,6 +56,7 @@ type Worker struct {
 	mu       sync.Mutex
 	state    *os.File
 	masters  map[string]bool
+	dropped  uint64
 }
 
 // WorkerFromEnv returns the worker's side if this process was started as
@@ -81,6 +86,12 @@ func WorkerFromEnv() (*Worker, bool, error) {
 		w.masters[r.Instance] = true
 	}
 	w.lifeline = os.NewFile(fdLifeline, "lifeline")
+	// Room for a burst (1,000 instances changing state at once) and never
+	// a blocked reactor.
+	_, _ = unix.FcntlInt(fdState, unix.F_SETPIPE_SZ, stateBuf)
+	if err := unix.SetNonblock(fdState, true); err != nil {
+		return nil, true, fmt.Errorf("worker: state pipe: %w", err)
+	}
 	w.state = os.NewFile(fdState, "state")
 	_ = os.Unsetenv(EnvRole)
 	_ = os.Unsetenv(EnvResume)
@@ -104,6 +115,12 @@ func (w *Worker) Lifeline() <-chan struct{} {
 // VIPs are added or removed), so whatever kills the worker, the
 // supervisor knows what the kernel holds.
 func (w *Worker) Report(r daemon.Report) {
+	if r.Kind == daemon.ReportAdvertSent && r.AHSeq > 0 {
+		// auth_type AH: the next process continues the sequence. Losing
+		// one of these (a full pipe) costs only a later number.
+		w.write("A " + r.Instance + " " + strconv.FormatUint(uint64(r.AHSeq), 10) + "\n")
+		return
+	}
 	if r.Kind != daemon.ReportState {
 		return
 	}
@@ -120,20 +137,41 @@ func (w *Worker) Report(r daemon.Report) {
 	}
 	// A short write to a pipe is atomic; the supervisor reads it even
 	// after this process is gone.
-	_, _ = w.state.WriteString(line)
+	w.writeLocked(line)
+}
+
+func (w *Worker) write(line string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writeLocked(line)
+}
+
+// writeLocked never blocks the reactor: the pipe is non-blocking with a
+// large buffer; a supervisor that does not read (stopped) costs lines,
+// counted in Dropped.
+func (w *Worker) writeLocked(line string) {
+	if _, err := w.state.WriteString(line); err != nil {
+		w.dropped++
+	}
+}
+
+// Dropped counts state lines the supervisor's pipe could not take.
+func (w *Worker) Dropped() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dropped
 }
 
 // Ready tells the supervisor that the worker has started.
 func (w *Worker) Ready() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	_, _ = w.state.WriteString("R\n")
+	w.write("R\n")
 }
 
 // stateReader follows one worker's state pipe on the supervisor's side.
 type stateReader struct {
 	mu      sync.Mutex
 	masters map[string]bool
+	ahSeq   map[string]uint32
 	ready   bool
 	done    chan struct{}
 	readyCh chan struct{}
@@ -142,10 +180,11 @@ type stateReader struct {
 // readState follows r. A worker started to resume masters holds them
 // until it says otherwise: if it dies before saying anything, they are
 // still in the kernel, and the next worker must resume (or release) them.
-func readState(r io.ReadCloser, masters []string) *stateReader {
-	s := &stateReader{masters: map[string]bool{}, done: make(chan struct{}), readyCh: make(chan struct{})}
-	for _, m := range masters {
-		s.masters[m] = true
+func readState(r io.ReadCloser, resume []vrrp.Resume) *stateReader {
+	s := &stateReader{masters: map[string]bool{}, ahSeq: map[string]uint32{}, done: make(chan struct{}), readyCh: make(chan struct{})}
+	for _, m := range resume {
+		s.masters[m.Instance] = true
+		s.ahSeq[m.Instance] = m.AHSeq
 	}
 	go func() {
 		defer close(s.done)
@@ -159,6 +198,11 @@ func readState(r io.ReadCloser, masters []string) *stateReader {
 				s.masters[name] = true
 			case "B":
 				delete(s.masters, name)
+			case "A":
+				name, seq, _ := strings.Cut(name, " ")
+				if n, err := strconv.ParseUint(seq, 10, 32); err == nil {
+					s.ahSeq[name] = uint32(n)
+				}
 			case "R":
 				if !s.ready {
 					s.ready = true
@@ -171,23 +215,29 @@ func readState(r io.ReadCloser, masters []string) *stateReader {
 	return s
 }
 
-// Masters lists the instances the worker said it is MASTER of.
-func (s *stateReader) Masters() []string {
+// Masters lists the instances the worker said it is MASTER of, with the
+// last AH sequence number each sent.
+func (s *stateReader) Masters() []vrrp.Resume {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.masters))
+	out := make([]vrrp.Resume, 0, len(s.masters))
 	for n := range s.masters {
-		out = append(out, n)
+		out = append(out, vrrp.Resume{Instance: n, AHSeq: s.ahSeq[n]})
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b vrrp.Resume) int { return strings.Compare(a.Instance, b.Instance) })
 	return out
 }
 
-func resumeEnv(masters []string) string {
-	rs := make([]vrrp.Resume, len(masters))
-	for i, m := range masters {
-		rs[i] = vrrp.Resume{Instance: m}
-	}
+func resumeEnv(rs []vrrp.Resume) string {
 	b, _ := json.Marshal(rs)
 	return string(b)
+}
+
+// names lists the instances of rs.
+func names(rs []vrrp.Resume) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Instance
+	}
+	return out
 }
