@@ -476,7 +476,10 @@ vrrp_instance VI_1 {
 	observe(4 * time.Second)
 	st := w.Stop().Between(killed, time.Now())
 	var rejected uint64
-	_ = p.Do(func() error { rejected = p.P.Stats().Rejected["auth_failure"] + p.P.Stats().Rejected["ah_mismatch"]; return nil })
+	_ = p.Do(func() error {
+		rejected = p.P.Stats().Rejected["auth_failure"] + p.P.Stats().Rejected["ah_mismatch"]
+		return nil
+	})
 	t.Logf("no holder for %v, two holders for %v, peer rejected %d adverts", st.MaxNoHolder, st.MaxDual, rejected)
 	if st.MaxNoHolder > 0 || st.MaxDual > 0 || st.Holder != 0 || rejected != 0 {
 		t.Fatalf("AH resume: no holder %v, two holders %v, holder %d, rejected %d", st.MaxNoHolder, st.MaxDual, st.Holder, rejected)
