@@ -225,8 +225,10 @@ func pair(t *testing.T, extra string) (*daemonProc, *nslab.Lab) {
 // the peer's Master_Down_Interval (1.5 s + Skew_Time): no moment without
 // a holder, never two.
 func TestKill9WorkerResumesMaster(t *testing.T) {
+	t.Parallel()
 	d, l := pair(t, "")
 	w := nslab.WatchHolders(t, vip51, l.Nodes[0].NS, l.Nodes[1].NS)
+	w.Settle(t, l.Nodes[0].NS, l.Nodes[1].NS)
 	old := d.waitWorker(0)
 	killed := time.Now()
 	nslab.Must(t, syscall.Kill(old, syscall.SIGKILL))
@@ -251,8 +253,10 @@ func observe(d time.Duration) { time.Sleep(d) }
 // worker sees its lifeline pipe close and stops as on SIGTERM: priority 0,
 // VIP removed, so the peer holds the VIP Skew_Time later.
 func TestKill9SupervisorFailsOver(t *testing.T) {
+	t.Parallel()
 	d, l := pair(t, "")
 	w := nslab.WatchHolders(t, vip51, l.Nodes[0].NS, l.Nodes[1].NS)
+	w.Settle(t, l.Nodes[0].NS, l.Nodes[1].NS)
 	worker := d.waitWorker(0)
 	killed := time.Now()
 	nslab.Must(t, syscall.Kill(d.supervisorPID(), syscall.SIGKILL))
@@ -276,6 +280,7 @@ func TestKill9SupervisorFailsOver(t *testing.T) {
 // fresh worker after a back-off; it rejoins in BACKUP (and, with the
 // higher priority, preempts).
 func TestCrashLoopFailsOverCleanly(t *testing.T) {
+	t.Parallel()
 	d, l := pair(t, "")
 	pid := d.waitWorker(0)
 	for i := range supervise.DefaultCrashLimit - 1 {
@@ -284,6 +289,7 @@ func TestCrashLoopFailsOverCleanly(t *testing.T) {
 		d.waitLogCount(5*time.Second, "(VI_1) Entering MASTER STATE reason=\"resumed after restart\"", i+1)
 	}
 	w := nslab.WatchHolders(t, vip51, l.Nodes[0].NS, l.Nodes[1].NS)
+	w.Settle(t, l.Nodes[0].NS, l.Nodes[1].NS)
 	killed := time.Now()
 	nslab.Must(t, syscall.Kill(pid, syscall.SIGKILL))
 	nslab.WaitFor(t, 2*time.Second, "the peer holding the VIP", func() bool {
@@ -307,9 +313,11 @@ func TestCrashLoopFailsOverCleanly(t *testing.T) {
 // keepalived SIGTERM: every MASTER sends priority 0 and releases its
 // VIPs, notify_stop runs, the daemon exits 0 within a second.
 func TestSIGTERMStopsGracefully(t *testing.T) {
+	t.Parallel()
 	flag := filepath.Join(t.TempDir(), "stopped")
 	d, l := pair(t, fmt.Sprintf("	notify_stop \"/usr/bin/touch %s\"\n", flag))
 	w := nslab.WatchHolders(t, vip51, l.Nodes[0].NS, l.Nodes[1].NS)
+	w.Settle(t, l.Nodes[0].NS, l.Nodes[1].NS)
 	sent := time.Now()
 	d.signal(syscall.SIGTERM)
 	select {
@@ -339,6 +347,7 @@ func TestSIGTERMStopsGracefully(t *testing.T) {
 // state; a configuration that does not load is refused with its
 // file:line and changes nothing.
 func TestSIGHUPReload(t *testing.T) {
+	t.Parallel()
 	d, l := pair(t, "")
 	vip52 := netip.MustParseAddr("192.0.2.52")
 	d.writeConf(vrrpConf(150, "", "VI_1 51 192.0.2.51/32", "VI_2 52 192.0.2.52/32"))
@@ -360,6 +369,7 @@ func TestSIGHUPReload(t *testing.T) {
 // A second daemon with the same pid file refuses to start and says which
 // process holds it.
 func TestSecondInstanceRefused(t *testing.T) {
+	t.Parallel()
 	d, _ := pair(t, "")
 	var out bytes.Buffer
 	cmd := exec.Command("ip", "netns", "exec", d.ns.Name, os.Args[0], "-n", "-G", "-f", d.conf, "-p", d.pidFile, "-r", filepath.Join(d.dir, "other.pid"))
@@ -375,6 +385,7 @@ func TestSecondInstanceRefused(t *testing.T) {
 // SIGUSR1, SIGUSR2 and --signum=JSON's signal write keepalived's dumps
 // into $TMPDIR; the stats file is keepalived 2.2.7's format.
 func TestSignalDumps(t *testing.T) {
+	t.Parallel()
 	d, _ := pair(t, "")
 	for sig, file := range map[syscall.Signal]string{syscall.SIGUSR1: "keepalived.data", syscall.SIGUSR2: "keepalived.stats", sigJSON: "keepalived.json"} {
 		d.signal(sig)
@@ -401,6 +412,7 @@ func TestSignalDumps(t *testing.T) {
 // Without -n the command detaches, as keepalived: it returns 0 at once,
 // the daemon runs in its own session and writes the pid files.
 func TestDetach(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 1)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "keepalived.conf")
@@ -439,6 +451,7 @@ func TestDetach(t *testing.T) {
 // tells the supervisor each number it sends), so the peer keeps
 // accepting it and never takes over.
 func TestKill9WorkerResumesAH(t *testing.T) {
+	t.Parallel()
 	conf := func(prio int) string {
 		return fmt.Sprintf(`global_defs {
 	vrrp_garp_master_delay 0
@@ -467,6 +480,7 @@ vrrp_instance VI_1 {
 	// A few adverts, so that the sequence is well above 1.
 	observe(2 * time.Second)
 	w := nslab.WatchHolders(t, vip51, l.Nodes[0].NS, l.Nodes[1].NS)
+	w.Settle(t, l.Nodes[0].NS, l.Nodes[1].NS)
 	old := d.waitWorker(0)
 	killed := time.Now()
 	nslab.Must(t, syscall.Kill(old, syscall.SIGKILL))

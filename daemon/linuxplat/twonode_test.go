@@ -21,6 +21,7 @@ const slack = 400 * time.Millisecond
 // takes over after Skew_Time; the higher priority comes back and
 // preempts.
 func TestElectionStopAndPreempt(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 2)
 	vi := instance{name: "VI_1", vrid: 51, prio: 150, vips: []string{"192.0.2.51/32"}}
 	a := start(t, l.Nodes[0], conf("", vi))
@@ -45,6 +46,7 @@ func TestElectionStopAndPreempt(t *testing.T) {
 // keepalived.conf(5) nopreempt: a higher-priority BACKUP that starts
 // while a MASTER is up does not take over.
 func TestNopreempt(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 2)
 	vi := instance{name: "VI_1", vrid: 52, prio: 100, vips: []string{"192.0.2.52/32"}}
 	b := start(t, l.Nodes[1], conf("", vi))
@@ -64,6 +66,7 @@ func TestNopreempt(t *testing.T) {
 // after its Master_Down_Interval (the FAULT node's priority-0 advert
 // cannot leave a dead link).
 func TestLinkDownFault(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 2)
 	vi := instance{name: "VI_1", vrid: 53, prio: 150, vips: []string{"192.0.2.53/32"}}
 	a := start(t, l.Nodes[0], conf("", vi))
@@ -89,6 +92,7 @@ func TestLinkDownFault(t *testing.T) {
 // BACKUP); here the MASTER has the higher priority, so it wins the next
 // election and the VIP is back on it.
 func TestVIPDeletedByHand(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 2)
 	vi := instance{name: "VI_1", vrid: 54, prio: 150, vips: []string{"192.0.2.54/32"}}
 	a := start(t, l.Nodes[0], conf("", vi))
@@ -109,6 +113,7 @@ func TestVIPDeletedByHand(t *testing.T) {
 // An interface deleted and re-created is picked up again: its receive
 // socket is re-opened on the new interface and the instance leaves FAULT.
 func TestInterfaceRecreated(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 2)
 	vi := instance{name: "VI_1", vrid: 55, prio: 150, vips: []string{"192.0.2.55/32"}}
 	a := start(t, l.Nodes[0], conf("", vi))
@@ -138,6 +143,7 @@ func TestInterfaceRecreated(t *testing.T) {
 // peer takes over after Skew_Time), an added one starts, and a kept
 // MASTER's changed VIP list is reconciled without leaving MASTER.
 func TestReloadAddRemoveAndChange(t *testing.T) {
+	t.Parallel()
 	l := nslab.New(t, 2)
 	v1 := instance{name: "VI_1", vrid: 61, prio: 150, vips: []string{"192.0.2.61/32"}}
 	v2 := instance{name: "VI_2", vrid: 62, prio: 150, vips: []string{"192.0.2.62/32"}}

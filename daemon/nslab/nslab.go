@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,9 +244,9 @@ func (l *Lab) Capture(t testing.TB, path string) (stop func()) {
 	if _, err := exec.LookPath("tcpdump"); err != nil {
 		t.Skip("no tcpdump")
 	}
-	var errb bytes.Buffer
+	errb := &syncBuffer{}
 	cmd := exec.Command("ip", "netns", "exec", l.Br.Name, "tcpdump", "-i", "br0", "-U", "-n", "-w", path, "ip proto 112 or ip proto 51 or ip6 proto 112")
-	cmd.Stderr = &errb
+	cmd.Stderr = errb
 	Must(t, cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
@@ -302,4 +303,22 @@ func Must(t testing.TB, err error, context ...any) {
 func ipnet(p netip.Prefix) *net.IPNet {
 	a := p.Addr().Unmap()
 	return &net.IPNet{IP: net.IP(a.AsSlice()), Mask: net.CIDRMask(p.Bits(), a.BitLen())}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

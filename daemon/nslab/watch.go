@@ -163,3 +163,24 @@ func (n *NS) HasAddrAny(addr netip.Addr) bool {
 	}
 	return false
 }
+
+// Settle waits until the recording agrees with the kernel on every node
+// (events are stamped when this process reads them: a measurement must
+// start after the events of what came before have been read).
+func (w *Watch) Settle(t testing.TB, nodes ...*NS) {
+	t.Helper()
+	WaitFor(t, 2*time.Second, "the holder watch to catch up", func() bool {
+		w.mu.Lock()
+		last := make([]bool, len(w.names))
+		for _, e := range w.ev {
+			last[e.node] = e.has
+		}
+		w.mu.Unlock()
+		for i, n := range nodes {
+			if n.HasAddrAny(w.addr) != last[i] {
+				return false
+			}
+		}
+		return true
+	})
+}

@@ -216,13 +216,19 @@ func readState(r io.ReadCloser, resume []vrrp.Resume) *stateReader {
 }
 
 // Masters lists the instances the worker said it is MASTER of, with the
-// last AH sequence number each sent.
+// last AH sequence number each may have sent.
 func (s *stateReader) Masters() []vrrp.Resume {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]vrrp.Resume, 0, len(s.masters))
 	for n := range s.masters {
-		out = append(out, vrrp.Resume{Instance: n, AHSeq: s.ahSeq[n]})
+		seq := s.ahSeq[n]
+		if seq > 0 {
+			// The worker may have died between sending an advert and
+			// reporting its number: count it as sent.
+			seq++
+		}
+		out = append(out, vrrp.Resume{Instance: n, AHSeq: seq})
 	}
 	slices.SortFunc(out, func(a, b vrrp.Resume) int { return strings.Compare(a.Instance, b.Instance) })
 	return out
