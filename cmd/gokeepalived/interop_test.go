@@ -169,18 +169,24 @@ func TestInteropKeepalived(t *testing.T) {
 	if _, err := exec.LookPath("keepalived"); err != nil {
 		t.Skip("keepalived is not installed")
 	}
+	// The cases mostly wait on protocol timers: they run side by side
+	// (t.Run from several goroutines; -parallel does not limit these),
+	// each in its own lab.
+	var wg sync.WaitGroup
 	for _, m := range wireModes {
 		for _, goMaster := range []bool{true, false} {
 			name := m.name + "/keepalived-master"
 			if goMaster {
 				name = m.name + "/gokeepalived-master"
 			}
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				interop(t, m, goMaster)
-			})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.Run(name, func(t *testing.T) { interop(t, m, goMaster) })
+			}()
 		}
 	}
+	wg.Wait()
 }
 
 func interop(t *testing.T, m wireMode, goMaster bool) {
