@@ -128,7 +128,8 @@ func (h *Host) Status(name string) (vrrp.Status, bool) {
 
 // Stop is SIGTERM: every MASTER sends priority 0 and releases its
 // addresses, notify_stop runs, static items are removed; then the host
-// ends, giving notify scripts up to notifyGrace to finish.
+// ends, giving notify scripts up to notifyGrace to finish before they are
+// killed.
 func (h *Host) Stop(notifyGrace time.Duration) {
 	if h.closed {
 		return
@@ -139,15 +140,16 @@ func (h *Host) Stop(notifyGrace time.Duration) {
 		return nil
 	})
 	h.close()
-	if notifyGrace > 0 {
-		h.P.WaitNotify(notifyGrace)
-	}
+	h.P.EndNotify(notifyGrace)
 }
 
 // Abandon ends the host without stopping the driver: addresses stay in
 // the kernel, no priority-0 advert is sent. It is what a killed process
-// leaves behind, for tests of the process model.
-func (h *Host) Abandon() { h.close() }
+// leaves behind (its scripts die with it).
+func (h *Host) Abandon() {
+	h.close()
+	h.P.EndNotify(0)
+}
 
 // Done is closed when the host has ended.
 func (h *Host) Done() <-chan struct{} { return h.done }

@@ -68,7 +68,10 @@ type Platform struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	// notifyCtx is not cancelled by Close: notify_stop scripts started by
-	// the driver's Stop finish (Close waits a little for them).
+	// the driver's Stop get EndNotify's grace to finish, then end with
+	// the process, as keepalived's children do (PR_SET_PDEATHSIG).
+	notifyCtx     context.Context
+	notifyCancel  context.CancelFunc
 	notifyWG      sync.WaitGroup
 	notifyRunning atomic.Int32
 
@@ -143,6 +146,7 @@ func New(r *reactor.Reactor, opt Options) (*Platform, error) {
 		return nil, fmt.Errorf("linux platform: %w", err)
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.notifyCtx, p.notifyCancel = context.WithCancel(context.Background())
 	return p, nil
 }
 
@@ -237,18 +241,24 @@ func (p *Platform) Close() {
 	p.closeNS()
 }
 
-// WaitNotify waits until the running notify scripts have ended, at most
-// d.
-func (p *Platform) WaitNotify(d time.Duration) {
+// EndNotify gives the running notify scripts up to grace to end, then
+// kills what is left (their process groups) and waits for them.
+func (p *Platform) EndNotify(grace time.Duration) {
 	ch := make(chan struct{})
 	go func() { p.notifyWG.Wait(); close(ch) }()
-	t := time.NewTimer(d)
+	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
 	case <-ch:
 	case <-t.C:
+		p.notifyCancel()
+		<-ch
 	}
+	p.notifyCancel()
 }
+
+// NotifyRunning is how many notify scripts are running (goroutine-safe).
+func (p *Platform) NotifyRunning() int { return int(p.notifyRunning.Load()) }
 
 // onEvent applies one monitor event on the reactor and tells the driver.
 func (p *Platform) onEvent(ev linux.Event) {

@@ -59,7 +59,7 @@ func (p *Platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptRe
 		go func() {
 			defer p.notifyWG.Done()
 			defer p.notifyRunning.Add(-1)
-			res := p.runScript(context.Background(), s)
+			res := p.runScript(p.notifyCtx, s)
 			if res.Err != nil || res.ExitCode != 0 {
 				p.log.Debug(fmt.Sprintf("notify script %q: exit %d", req.Cmd, res.ExitCode), "err", res.Err, "output", string(res.Output))
 			}
