@@ -1,8 +1,6 @@
 package linuxplat
 
 import (
-	"encoding/binary"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -11,70 +9,6 @@ import (
 	"github.com/gokeepalived/gokeepalived/daemon/nslab"
 	"github.com/gokeepalived/gokeepalived/pkg/vrrp"
 )
-
-var mcastMAC = net.HardwareAddr{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}
-
-// ipv4Frame builds an advert datagram from src with the given changes
-// applied after encoding (header checksum fixed afterwards unless the
-// change is to the VRRP checksum).
-func hostileFrames(t *testing.T, n *nslab.Node) (frames [][]byte, kinds []string) {
-	t.Helper()
-	group := netip.MustParseAddr("224.0.0.18")
-	src := netip.MustParseAddr("10.99.0.3")
-	vip := []netip.Addr{netip.MustParseAddr("192.0.2.70")}
-	adv := func(vrid, prio uint8, pass string) vrrp.Advert {
-		a := vrrp.Advert{Version: 2, Type: vrrp.TypeAdvertisement, VRID: vrid, Priority: prio, AdvertIntCS: 100,
-			AuthType: vrrp.AuthPass, Addrs: vip}
-		copy(a.AuthData[:], pass)
-		return a
-	}
-	enc := func(a vrrp.Advert, ttl uint8) []byte {
-		a2 := a
-		b, err := a2.MarshalIPv4(src, group, vrrp.IPv4Params{ID: 7, TTL: ttl}, vrrp.MarshalOptions{})
-		nslab.Must(t, err)
-		return b
-	}
-	fixIPSum := func(d []byte) []byte {
-		d[10], d[11] = 0, 0
-		var s uint32
-		for i := 0; i < 20; i += 2 {
-			s += uint32(binary.BigEndian.Uint16(d[i:]))
-		}
-		for s>>16 != 0 {
-			s = s&0xffff + s>>16
-		}
-		binary.BigEndian.PutUint16(d[10:], ^uint16(s))
-		return d
-	}
-	add := func(kind string, ip []byte) {
-		frames = append(frames, n.Frame(mcastMAC, 0x0800, ip))
-		kinds = append(kinds, kind)
-	}
-	add("unknown_vrid", enc(adv(200, 100, "gkl"), 255))
-	add("auth_failure", enc(adv(70, 50, "wrong"), 255))
-	add("invalid_ttl", enc(adv(70, 50, "gkl"), 64))
-	bad := enc(adv(70, 50, "gkl"), 255)
-	bad[20+6] ^= 0xff // the VRRP checksum
-	add("checksum", bad)
-	trunc := enc(adv(70, 50, "gkl"), 255)[:20+6]
-	binary.BigEndian.PutUint16(trunc[2:4], uint16(len(trunc)))
-	add("truncated", fixIPSum(trunc))
-	ver := enc(adv(70, 50, "gkl"), 255)
-	ver[20] = 0x71 // version 7
-	add("wrong version", ver)
-	// IPv6 with a hop-by-hop header that claims more than the packet has:
-	// the kernel drops it before any socket sees it.
-	v6 := make([]byte, 40+8)
-	v6[0] = 0x60
-	binary.BigEndian.PutUint16(v6[4:6], 8)
-	v6[6], v6[7] = 0, 255 // next header: hop-by-hop
-	copy(v6[8:24], net.ParseIP("fe80::3"))
-	copy(v6[24:40], net.ParseIP("ff02::12"))
-	v6[40], v6[41] = 112, 4 // 8×(4+1) = 40 bytes of options, 8 present
-	frames = append(frames, n.Frame(net.HardwareAddr{0x33, 0x33, 0, 0, 0, 0x12}, 0x86dd, v6))
-	kinds = append(kinds, "truncated IPv6 extension header")
-	return frames, kinds
-}
 
 // Strangers on the LAN (keepalived.conf(5) has no defence but the checks
 // of vrrp_check_packet): a flood of 10,000 datagrams a second of forged,
@@ -95,7 +29,7 @@ func TestHostileFlood(t *testing.T) {
 	w := nslab.WatchHolders(t, netip.MustParseAddr("192.0.2.70"), a.NS, b.NS)
 	w.Settle(t, a.NS, b.NS)
 	from := time.Now()
-	frames, kinds := hostileFrames(t, l.Nodes[2])
+	frames, kinds := l.Nodes[2].HostileFrames(t, 70, netip.MustParseAddr("192.0.2.70"), "gkl")
 	const pps, dur = 10000, 3 * time.Second
 	sent := l.Nodes[2].Flood(t, frames, pps, dur)
 	// Two more advert intervals after the flood: the peers agree again.

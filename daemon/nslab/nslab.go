@@ -322,3 +322,34 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// AddSegment adds a second (third, …) L2 segment: bridge br<seg> in the
+// bridge namespace and on every node an interface eth<seg> plugged into
+// it with 10.99.<seg>.<N>/24, up on both ends.
+func (l *Lab) AddSegment(t testing.TB, seg int) {
+	t.Helper()
+	off := false
+	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("br%d", seg)}, MulticastSnooping: &off}
+	Must(t, l.Br.NL.LinkAdd(br))
+	Must(t, l.Br.NL.LinkSetUp(br))
+	for i, node := range l.Nodes {
+		side := fmt.Sprintf("vb%dn%d", seg, i+1)
+		name := fmt.Sprintf("eth%d", seg)
+		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: side}, PeerName: name, PeerNamespace: netlink.NsFd(int(node.Handle))}
+		Must(t, l.Br.NL.LinkAdd(veth))
+		s, err := l.Br.NL.LinkByName(side)
+		Must(t, err)
+		Must(t, l.Br.NL.LinkSetMaster(s, br))
+		Must(t, l.Br.NL.LinkSetUp(s))
+		eth, err := node.NL.LinkByName(name)
+		Must(t, err)
+		Must(t, node.NL.LinkSetIP6AddrGenMode(eth, 1))
+		Must(t, node.NL.AddrAdd(eth, &netlink.Addr{IPNet: ipnet(netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 99, byte(seg), byte(i + 1)}), 24))}))
+		Must(t, node.NL.LinkSetUp(eth))
+		WaitFor(t, 5*time.Second, "operstate up on "+node.Name+" "+name, func() bool {
+			e, err := node.NL.LinkByName(name)
+			s, serr := l.Br.NL.LinkByName(side)
+			return err == nil && serr == nil && e.Attrs().OperState == netlink.OperUp && s.Attrs().OperState == netlink.OperUp
+		})
+	}
+}
