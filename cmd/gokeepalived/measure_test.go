@@ -98,6 +98,9 @@ func (im impl) start(t *testing.T, node *nslab.Node, conf string) *mproc {
 		p.cmd = exec.Command("ip", "netns", "exec", node.Name, im.bin, "-n", "-G", "-f", cf, "-p", pid, "-r", p.childPID)
 	}
 	p.cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	if v := os.Getenv("GKL_MEASURE_ENV"); v != "" && !im.ka {
+		p.cmd.Env = append(p.cmd.Env, strings.Fields(v)...)
+	}
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	nslab.Must(t, p.cmd.Start())
 	go func() { _ = p.cmd.Wait(); close(p.exited) }()
@@ -270,8 +273,22 @@ func readProc(pid int) procStat {
 	return st
 }
 
+// profile records the VRRP process with perf(1) for 10 s into
+// $GKL_MEASURE_PROFILE/<name>.perf when that variable names a directory.
+func profile(t *testing.T, p *mproc, name string) {
+	dir := os.Getenv("GKL_MEASURE_PROFILE")
+	if dir == "" {
+		return
+	}
+	out := filepath.Join(dir, strings.NewReplacer(" ", "_", "/", "_").Replace(name)+".perf")
+	cmd := exec.Command("perf", "record", "-g", "-o", out, "-p", strconv.Itoa(p.child()), "--", "sleep", "10")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("perf: %v: %s", err, b)
+	}
+}
+
 // cpuRSS measures the parent and child's CPU over d and their RSS at the end.
-func cpuRSS(p *mproc, d time.Duration) (cpuPct float64, parentRSS, childRSS int) {
+func cpuRSS(p *mproc, d time.Duration) (cpuPct, parentPct float64, parentRSS, childRSS int) {
 	pp, cp := p.parent(), p.child()
 	a0, b0 := readProc(pp), readProc(cp)
 	start := time.Now()
@@ -279,7 +296,7 @@ func cpuRSS(p *mproc, d time.Duration) (cpuPct float64, parentRSS, childRSS int)
 	a1, b1 := readProc(pp), readProc(cp)
 	el := time.Since(start)
 	cpu := (a1.cpu - a0.cpu) + (b1.cpu - b0.cpu)
-	return 100 * cpu.Seconds() / el.Seconds(), a1.rss, b1.rss
+	return 100 * cpu.Seconds() / el.Seconds(), 100 * (a1.cpu - a0.cpu).Seconds() / el.Seconds(), a1.rss, b1.rss
 }
 
 // scaleConf is 1,000 instances: 4 interfaces × 250 VRIDs, one VIP each.
@@ -338,8 +355,9 @@ func measureScale(t *testing.T, impls []impl, out *strings.Builder) {
 			if role == "BACKUP" && countVIPs(mn) != 0 {
 				t.Fatalf("%s holds VIPs as BACKUP", im.name)
 			}
-			cpu, prss, crss := cpuRSS(p, 20*time.Second)
-			fmt.Fprintf(out, "| %s | %s | %.1f %% | %d kB | %d kB | %d kB |\n", im.name, role, cpu, prss, crss, prss+crss)
+			profile(t, p, im.name+"-"+role)
+			cpu, pcpu, prss, crss := cpuRSS(p, 20*time.Second)
+			fmt.Fprintf(out, "| %s | %s | %.1f %% (parent %.1f %%) | %d kB | %d kB | %d kB |\n", im.name, role, cpu, pcpu, prss, crss, prss+crss)
 			p.term()
 		}
 	}
@@ -382,9 +400,9 @@ vrrp_instance VI_1 {
 			sent = l.Nodes[2].Flood(t, frames, 10000, 10*time.Second)
 		}()
 		observe(500 * time.Millisecond)
-		cpu, prss, crss := cpuRSS(p, 9*time.Second)
+		cpu, pcpu, prss, crss := cpuRSS(p, 9*time.Second)
 		wg.Wait()
-		fmt.Fprintf(out, "| %s | %d | %.1f %% | %d kB |\n", im.name, sent, cpu, prss+crss)
+		fmt.Fprintf(out, "| %s | %d | %.1f %% (parent %.1f %%) | %d kB |\n", im.name, sent, cpu, pcpu, prss+crss)
 		p.term()
 	}
 	out.WriteString("\n")

@@ -38,16 +38,15 @@ type Host struct {
 // routes and rules, and starts the driver; resume lists the instances a
 // dead predecessor held as MASTER (daemon.Driver.StartResume).
 func StartHost(cfg *config.Config, opt Options, resume []vrrp.Resume) (*Host, error) {
-	r := reactor.New(reactor.SystemClock{})
-	p, err := New(r, opt)
+	p, err := New(opt)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Host{R: r, P: p, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	h := &Host{R: p.Reactor(), P: p, cfg: cfg, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
-		_ = r.Run(ctx)
+		_ = p.Run(ctx)
 	}()
 	p.Start()
 	select {
@@ -139,30 +138,28 @@ func (h *Host) Stop(notifyGrace time.Duration) {
 		h.P.RemoveStatic()
 		return nil
 	})
-	h.close()
-	h.P.EndNotify(notifyGrace)
+	h.closeWith(notifyGrace)
 }
 
 // Abandon ends the host without stopping the driver: addresses stay in
 // the kernel, no priority-0 advert is sent. It is what a killed process
 // leaves behind (its scripts die with it).
-func (h *Host) Abandon() {
-	h.close()
-	h.P.EndNotify(0)
-}
+func (h *Host) Abandon() { h.close() }
 
 // Done is closed when the host has ended.
 func (h *Host) Done() <-chan struct{} { return h.done }
 
-func (h *Host) close() {
+func (h *Host) close() { h.closeWith(0) }
+
+func (h *Host) closeWith(notifyGrace time.Duration) {
 	if h.closed {
 		return
 	}
 	h.closed = true
 	h.cancel()
+	h.P.Stop()
 	<-h.done
-	h.R.Close()
-	h.P.Close()
+	h.P.Close(notifyGrace)
 }
 
 // Release sends one priority-0 advert for each named instance and
@@ -170,16 +167,15 @@ func (h *Host) close() {
 // a platform of its own that lives only for that: the supervisor's clean
 // failover when the VRRP worker keeps dying or had to be killed.
 func Release(cfg *config.Config, opt Options, masters []vrrp.Resume) error {
-	r := reactor.New(reactor.SystemClock{})
-	p, err := New(r, opt)
+	p, err := New(opt)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Host{R: r, P: p, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	h := &Host{R: p.Reactor(), P: p, cfg: cfg, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
-		_ = r.Run(ctx)
+		_ = p.Run(ctx)
 	}()
 	defer h.close()
 	p.Start()

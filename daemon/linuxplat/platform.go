@@ -22,12 +22,12 @@ import (
 
 // Defaults of Options.
 const (
-	// DefaultMaxQueued bounds the datagrams one receive socket may have
-	// waiting for the reactor. A flood beyond what the driver can process
-	// is dropped at the socket reader (counted as Overload) instead of
-	// growing the reactor's queue: memory stays bounded and the reactor
-	// keeps serving timers between bursts.
-	DefaultMaxQueued = 256
+	// readBatch is how many datagrams one readable socket may hand the
+	// driver before the loop looks at its timers and other sockets again:
+	// a flood on one socket cannot starve the rest. What the loop does
+	// not read waits in (and, past SO_RCVBUF, is dropped by) the kernel:
+	// a flood costs bounded memory.
+	readBatch = 32
 	// DefaultMaxNotify bounds the notify scripts running at once: a notify
 	// script that hangs (keepalived never times them out) must not let
 	// processes pile up with every transition.
@@ -45,8 +45,9 @@ type Options struct {
 	// counted it, on the reactor goroutine (the worker writes its state
 	// record from it).
 	OnReport func(daemon.Report)
-	// MaxQueued: see DefaultMaxQueued; 0 means the default.
-	MaxQueued int
+	// TimerSlack lets timers due within it share one wake-up (they run
+	// up to TimerSlack late); 0 runs each at its deadline.
+	TimerSlack time.Duration
 	// MaxNotify: see DefaultMaxNotify; 0 means the default.
 	MaxNotify int
 	// MonitorRcvBuf is the netlink monitor socket's SO_RCVBUF
@@ -58,11 +59,12 @@ type Options struct {
 // the reactor goroutine (the driver does), except New, Start, Ready,
 // Close and the accessors documented as goroutine-safe.
 type Platform struct {
-	opt Options
-	r   *reactor.Reactor
-	log *slog.Logger
-	ns  netns.NsHandle // private copy, or netns.None()
-	nl  *linux.Netlink
+	opt  Options
+	r    *reactor.Reactor
+	loop *loop
+	log  *slog.Logger
+	ns   netns.NsHandle // private copy, or netns.None()
+	nl   *linux.Netlink
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -93,9 +95,10 @@ type Platform struct {
 	static  staticState
 	watcher *linux.FileWatcher
 	stats   Stats
+	dgram   linux.Datagram // the receive path's, reused
+	rxbuf   []byte
 
-	overload atomic.Uint64
-	monitor  *linux.Monitor
+	monitor *linux.Monitor
 }
 
 // fileInputs is what a driver offers beyond daemon.Inputs: pushed
@@ -113,27 +116,28 @@ type linkInfo struct {
 
 var _ daemon.Platform = (*Platform)(nil)
 
-// New builds a platform for reactor r; nothing runs until Start. The
-// netlink handle is opened in the namespace.
-func New(r *reactor.Reactor, opt Options) (*Platform, error) {
+// New builds a platform and its reactor (Reactor), driven by Run; nothing
+// runs until Start. The netlink handle is opened in the namespace.
+func New(opt Options) (*Platform, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
-	}
-	if opt.MaxQueued <= 0 {
-		opt.MaxQueued = DefaultMaxQueued
 	}
 	if opt.MaxNotify <= 0 {
 		opt.MaxNotify = DefaultMaxNotify
 	}
-	p := &Platform{opt: opt, r: r, log: opt.Log, ns: netns.None(),
+	lp, err := newLoop(opt.TimerSlack)
+	if err != nil {
+		return nil, fmt.Errorf("linux platform: %w", err)
+	}
+	p := &Platform{opt: opt, r: lp.r, loop: lp, log: opt.Log, ns: netns.None(),
 		ready: make(chan struct{}), monErr: make(chan error, 1),
 		links: map[string]linkInfo{}, recvs: map[recvKey]*receiver{}, sends: map[sendKey]*linux.Sender{},
 		fwd: map[string]bool{}, users: map[string]userEntry{}, secure: map[string]scriptCheck{}}
 	p.stats.init()
-	var err error
 	if opt.Namespace != nil {
 		fd, derr := unix.FcntlInt(uintptr(*opt.Namespace), unix.F_DUPFD_CLOEXEC, 0)
 		if derr != nil {
+			lp.release()
 			return nil, fmt.Errorf("linux platform: duplicate namespace handle: %w", derr)
 		}
 		p.ns = netns.NsHandle(fd)
@@ -143,6 +147,7 @@ func New(r *reactor.Reactor, opt Options) (*Platform, error) {
 	}
 	if err != nil {
 		p.closeNS()
+		lp.release()
 		return nil, fmt.Errorf("linux platform: %w", err)
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -164,6 +169,17 @@ func (p *Platform) inNS(fn func() error) error {
 	}
 	return linux.InNamespace(p.ns, fn)
 }
+
+// Reactor is the platform's reactor: everything the driver does runs on
+// it, driven by Run.
+func (p *Platform) Reactor() *reactor.Reactor { return p.r }
+
+// Run drives the reactor on the calling goroutine until ctx is done or
+// Stop is called: the receive sockets, the timers and the posted work.
+func (p *Platform) Run(ctx context.Context) error { return p.loop.run(ctx) }
+
+// Stop ends Run (any goroutine).
+func (p *Platform) Stop() { p.loop.close() }
 
 // Start starts the netlink monitor. Ready is closed once its first view
 // of the links and addresses has reached the reactor.
@@ -216,12 +232,13 @@ func (p *Platform) Configure(cfg *config.Config) {
 	p.configureFiles(cfg)
 }
 
-// Close stops every watcher and closes every socket, waits for the
-// goroutines, and gives running notify scripts up to grace to end.
-func (p *Platform) Close() {
+// Close stops every watcher, closes every socket and waits for the
+// goroutines; the notify scripts still running get up to notifyGrace to
+// end, then are killed. Call it after Run has returned.
+func (p *Platform) Close(notifyGrace time.Duration) {
 	p.cancel()
 	for k, rc := range p.recvs {
-		rc.close()
+		p.closeReceiver(rc)
 		delete(p.recvs, k)
 	}
 	for k, s := range p.sends {
@@ -237,13 +254,16 @@ func (p *Platform) Close() {
 		p.watcher = nil
 	}
 	p.wg.Wait()
+	// Notify scripts fork in the namespace: it stays open until they end.
+	p.endNotify(notifyGrace)
 	p.nl.Close()
 	p.closeNS()
+	p.loop.release()
 }
 
-// EndNotify gives the running notify scripts up to grace to end, then
+// endNotify gives the running notify scripts up to grace to end, then
 // kills what is left (their process groups) and waits for them.
-func (p *Platform) EndNotify(grace time.Duration) {
+func (p *Platform) endNotify(grace time.Duration) {
 	ch := make(chan struct{})
 	go func() { p.notifyWG.Wait(); close(ch) }()
 	t := time.NewTimer(grace)
@@ -378,7 +398,7 @@ func (p *Platform) configuredAddrs() map[netip.Addr]bool {
 func (p *Platform) dropSockets(iface string) {
 	for _, rc := range p.recvs {
 		if rc.key.iface == iface && rc.r != nil {
-			rc.close()
+			p.closeReceiver(rc)
 			rc.pending = "interface removed"
 		}
 	}

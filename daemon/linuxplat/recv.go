@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"sync/atomic"
 
 	"github.com/gokeepalived/gokeepalived/daemon/linux"
 	"github.com/gokeepalived/gokeepalived/pkg/config"
@@ -45,11 +44,12 @@ type receiver struct {
 	key     recvKey
 	r       *linux.Receiver
 	pending string
-	queued  atomic.Int32
 }
 
-func (rc *receiver) close() {
+// closeReceiver stops polling and closes rc's socket.
+func (p *Platform) closeReceiver(rc *receiver) {
 	if rc.r != nil {
+		p.loop.remove(rc.r.Fd())
 		rc.r.Close()
 		rc.r = nil
 	}
@@ -104,7 +104,7 @@ func (p *Platform) configureReceivers(cfg *config.Config) {
 	}
 	for k, rc := range p.recvs {
 		if !want[k] {
-			rc.close()
+			p.closeReceiver(rc)
 			delete(p.recvs, k)
 		}
 	}
@@ -150,10 +150,15 @@ func (p *Platform) openReceiver(rc *receiver) {
 	var r *linux.Receiver
 	err := p.inNS(func() error {
 		var err error
-		r, err = linux.OpenReceiver(rcfg)
+		r, err = linux.OpenReceiverRaw(rcfg)
 		return err
 	})
 	if err != nil {
+		fail(err.Error())
+		return
+	}
+	if err := p.loop.add(r.Fd(), func() { p.readReceiver(rc) }); err != nil {
+		r.Close()
 		fail(err.Error())
 		return
 	}
@@ -161,41 +166,34 @@ func (p *Platform) openReceiver(rc *receiver) {
 		p.log.Info(fmt.Sprintf("VRRP receive socket on %s open", k))
 	}
 	rc.r, rc.pending = r, ""
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		err := r.Run(p.ctx, func(d *linux.Datagram) { p.deliver(rc, d) })
-		if err != nil {
-			p.r.Post(func() {
-				if rc.r == r {
-					p.log.Warn(fmt.Sprintf("VRRP receive socket on %s failed", k), "err", err)
-					rc.close()
-					rc.pending = err.Error()
-				}
-			})
-		}
-	}()
 }
 
-// deliver copies one datagram (the receiver reuses its buffer) and posts
-// it to the driver's receive path. When the reactor is behind by
-// MaxQueued datagrams of this socket, the datagram is dropped here and
-// counted: a flood costs bounded memory.
-func (p *Platform) deliver(rc *receiver, d *linux.Datagram) {
-	if int(rc.queued.Load()) >= p.opt.MaxQueued {
-		p.overload.Add(1)
-		return
-	}
-	rc.queued.Add(1)
-	buf := d.AppendPacket(make([]byte, 0, len(d.Data)+40))
-	iface := rc.key.iface
-	p.r.Post(func() {
-		rc.queued.Add(-1)
+// readReceiver hands the datagrams waiting on rc's socket to the driver's
+// receive path, on the reactor goroutine: at most readBatch, then the loop
+// serves its timers and the other sockets before coming back.
+func (p *Platform) readReceiver(rc *receiver) {
+	for range readBatch {
+		r := rc.r
+		if r == nil {
+			return
+		}
+		ok, err := r.ReadNonblock(&p.dgram)
+		if err != nil {
+			p.log.Warn(fmt.Sprintf("VRRP receive socket on %s failed", rc.key), "err", err)
+			p.closeReceiver(rc)
+			rc.pending = err.Error()
+			return
+		}
+		if !ok {
+			return
+		}
+		// The driver reads the datagram only during the call.
+		p.rxbuf = p.dgram.AppendPacket(p.rxbuf[:0])
 		p.stats.Datagrams++
 		if p.in != nil {
-			p.in.Receive(iface, buf)
+			p.in.Receive(rc.key.iface, p.rxbuf)
 		}
-	})
+	}
 }
 
 // ReceiverStatus describes one wanted receive socket, for dumps and tests.

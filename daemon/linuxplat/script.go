@@ -61,7 +61,7 @@ func (p *Platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptRe
 			defer p.notifyRunning.Add(-1)
 			res := p.runScript(p.notifyCtx, s)
 			if res.Err != nil || res.ExitCode != 0 {
-				p.log.Debug(fmt.Sprintf("notify script %q: exit %d", req.Cmd, res.ExitCode), "err", res.Err, "output", string(res.Output))
+				p.log.Debug(fmt.Sprintf("notify script %q: exit %d", req.Cmd, res.ExitCode), "err", res.Err, "output", clip(res.Output))
 			}
 		}()
 		return
@@ -71,7 +71,7 @@ func (p *Platform) RunScript(req daemon.ScriptRequest, done func(daemon.ScriptRe
 		defer p.wg.Done()
 		res := p.runScript(p.ctx, s)
 		if len(res.Output) > 0 || res.OutputDropped > 0 {
-			p.log.Debug(fmt.Sprintf("script %s output", req.Name), "output", string(res.Output), "dropped", res.OutputDropped)
+			p.log.Debug(fmt.Sprintf("script %s output", req.Name), "output", clip(res.Output), "dropped", res.OutputDropped)
 		}
 		p.r.Post(func() {
 			done(daemon.ScriptResult{ExitCode: res.ExitCode, TimedOut: res.TimedOut, Err: res.Err})
@@ -226,3 +226,12 @@ func (p *Platform) configureFiles(cfg *config.Config) {
 
 // ReadFile reads a tracked file.
 func (p *Platform) ReadFile(path string) ([]byte, error) { return readFile(path) }
+
+// clip is the start of a script's output, for a log line.
+func clip(b []byte) string {
+	const n = 200
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}

@@ -118,9 +118,5 @@ func (p *Platform) Report(r daemon.Report) {
 }
 
 // Stats returns the counters (reactor goroutine; the maps are the
-// platform's: copy what you keep). Overload is read atomically.
+// platform's: copy what you keep).
 func (p *Platform) Stats() *Stats { return &p.stats }
-
-// Overload counts datagrams dropped because the reactor was MaxQueued
-// behind on their socket (goroutine-safe).
-func (p *Platform) Overload() uint64 { return p.overload.Load() }
