@@ -87,6 +87,7 @@ func namespace(o *options) (*netns.NsHandle, error) {
 
 // runDaemon is the supervisor: keepalived's parent process.
 func runDaemon(o *options, stderr io.Writer) int {
+	tuneRuntime()
 	detached := os.Getenv(envDetached) != ""
 	var pf *supervise.PIDFile
 	var err error
@@ -164,6 +165,7 @@ func runDaemon(o *options, stderr io.Writer) int {
 			return linuxplat.Release(cfg, linuxplat.Options{Namespace: ns, Log: logger}, masters)
 		},
 		ChildWait: cfg.Global.ChildWaitTime,
+		OnSpawn:   func(string, int) { settle() },
 	})
 	if err := sup.Run(context.Background(), sigs); err != nil {
 		log.Error(err.Error())

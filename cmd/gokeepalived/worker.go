@@ -23,6 +23,7 @@ const notifyGrace = 500 * time.Millisecond
 // runWorker is the VRRP process: the Linux platform and the driver,
 // signals, the dumps, and the supervisor's lifeline.
 func runWorker(o *options, w *supervise.Worker) int {
+	tuneRuntime()
 	log, err := openLog(o, "Keepalived_vrrp", os.Stderr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gokeepalived: %v\n", err)
@@ -58,12 +59,13 @@ func runWorker(o *options, w *supervise.Worker) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, daemonSignals...)
 	life := w.Lifeline()
-	h, err := linuxplat.StartHost(cfg, linuxplat.Options{Namespace: ns, Log: log.Logger, OnReport: w.Report}, w.Resume)
+	h, err := linuxplat.StartHost(cfg, linuxplat.Options{Namespace: ns, Log: log.Logger, OnReport: w.Report, TimerSlack: timerSlack()}, w.Resume)
 	if err != nil {
 		log.Error("cannot start: " + err.Error())
 		return supervise.ExitFatal
 	}
 	w.Ready()
+	settle()
 	for {
 		select {
 		case <-life:
@@ -119,4 +121,10 @@ func dump(h *linuxplat.Host, log *klog.Logger, name string, fn func(io.Writer) e
 	if err != nil && !errors.Is(err, linuxplat.ErrClosed) {
 		log.Error(err.Error())
 	}
+}
+
+// timerSlack is GKL_TIMER_SLACK (a duration), for measurements.
+func timerSlack() time.Duration {
+	d, _ := time.ParseDuration(os.Getenv("GKL_TIMER_SLACK"))
+	return d
 }

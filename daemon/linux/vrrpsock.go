@@ -395,7 +395,10 @@ func (r *Receiver) recvmsg(fd uintptr) bool {
 	r.msg.Control = &r.oob[0]
 	r.msg.SetControllen(len(r.oob))
 	r.msg.Flags = 0
-	n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), unix.MSG_TRUNC)
+	// A raw system call: the socket is non-blocking, so the call never
+	// waits, and the Go runtime need not be told (telling it wakes its
+	// sysmon thread on every datagram of an otherwise idle process).
+	n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), unix.MSG_TRUNC)
 	if errno == unix.EAGAIN || errno == unix.EINTR {
 		return false
 	}
@@ -590,7 +593,32 @@ func (s *Sender) SendIPv4(pkt []byte) error {
 	if netip.AddrFrom4(dst).IsMulticast() {
 		flags = unix.MSG_DONTROUTE
 	}
-	return s.send(func(fd int) error { return unix.Sendto(fd, pkt, flags, &unix.SockaddrInet4{Addr: dst}) }, netip.AddrFrom4(dst))
+	sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: dst}
+	return s.send(func(fd int) error {
+		return rawSendmsg(fd, pkt, nil, unsafe.Pointer(&sa), unix.SizeofSockaddrInet4, flags)
+	}, netip.AddrFrom4(dst))
+}
+
+// rawSendmsg is sendmsg(2) as a raw system call: the send sockets are
+// non-blocking (a full queue is EAGAIN, never a wait), and a raw call
+// spares the Go runtime's sysmon thread a wake-up per advert.
+func rawSendmsg(fd int, p, oob []byte, sa unsafe.Pointer, salen uint32, flags int) error {
+	var iov unix.Iovec
+	if len(p) > 0 {
+		iov.Base = &p[0]
+		iov.SetLen(len(p))
+	}
+	msg := unix.Msghdr{Name: (*byte)(sa), Namelen: salen, Iov: &iov}
+	msg.SetIovlen(1)
+	if len(oob) > 0 {
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // SendIPv6 sends a VRRP message to dst from src (IPV6_PKTINFO with the
@@ -622,13 +650,12 @@ func (s *Sender) SendIPv6(msg []byte, src, dst netip.Addr, hopLimit uint8) error
 			b = appendCmsg(b, unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT, hl[:])
 		}
 	}
-	sa := &unix.SockaddrInet6{Addr: dst.As16()}
+	sa := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: dst.As16()}
 	if dst.IsLinkLocalUnicast() || dst.IsLinkLocalMulticast() || dst.IsInterfaceLocalMulticast() {
-		sa.ZoneId = uint32(s.ifindex)
+		sa.Scope_id = uint32(s.ifindex)
 	}
 	return s.send(func(fd int) error {
-		_, err := unix.SendmsgN(fd, msg, b, sa, flags)
-		return err
+		return rawSendmsg(fd, msg, b, unsafe.Pointer(&sa), unix.SizeofSockaddrInet6, flags)
 	}, dst)
 }
 

@@ -3,9 +3,10 @@ package linuxplat
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -14,22 +15,29 @@ import (
 	"github.com/gokeepalived/gokeepalived/daemon/reactor"
 )
 
-// loop drives the platform's reactor from one goroutine blocked in
-// epoll, as keepalived's scheduler runs its thread: the receive sockets
-// (opened raw, outside Go's netpoller) are read on the reactor goroutine
-// itself, timers are the epoll timeout, and work posted from other
-// goroutines (the netlink monitor, script waiters, signals) wakes it
-// through an eventfd. Compared with a goroutine per socket handing each
-// datagram to the reactor, a datagram or a timer costs one wake-up of one
-// thread instead of two goroutine switches and the Go scheduler's
-// cross-thread wake-ups: with 1,000 instances that is most of the CPU
-// (docs/operations.md).
+// loop drives the platform's reactor from one goroutine, as keepalived's
+// scheduler runs its thread: the receive sockets (opened raw, outside
+// Go's netpoller) and an eventfd for work posted from other goroutines
+// (the netlink monitor, script waiters, signals) sit in one epoll set;
+// the goroutine reads what is ready on the reactor goroutine itself and
+// runs the timers, whose next deadline is a timerfd in the same set. It
+// waits through Go's netpoller on the epoll descriptor, and makes its
+// non-blocking system calls (epoll_wait with no timeout, recvmsg,
+// sendmsg, the eventfd and timerfd) raw, so that a datagram or a timer
+// costs one goroutine wake-up and no runtime timer or system-call
+// bookkeeping: both wake the runtime's sysmon thread, which with a
+// goroutine per socket, a goroutine blocked in epoll_wait or a read
+// deadline per timer cost two to three times keepalived's CPU with
+// 1,000 instances (docs/operations.md).
 //
 // It is the reactor's Host (reactor.NewVirtual), on the system clock.
 type loop struct {
 	r      *reactor.Reactor
 	epfd   int
+	ep     *os.File // epfd, registered with Go's netpoller
+	rc     syscall.RawConn
 	efd    int
+	tfd    int         // timerfd: the next deadline
 	woken  atomic.Bool // an eventfd write is pending
 	closed atomic.Bool
 	timers refHeap
@@ -38,7 +46,13 @@ type loop struct {
 	slack   time.Duration
 	readers map[int32]func() // reactor goroutine only
 	events  []unix.EpollEvent
-	pwait2  bool
+	n       int
+	calls   int  // pollOnce calls of this wait
+	busy    bool // the last wait found events at once
+	perr    error
+	// deadline is what tfd is armed for (zero: disarmed).
+	deadline time.Time
+	poll     func(fd uintptr) bool
 }
 
 func newLoop(slack time.Duration) (*loop, error) {
@@ -51,12 +65,36 @@ func newLoop(slack time.Duration) (*loop, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, efd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(efd)}); err != nil {
+	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_CLOEXEC|unix.TFD_NONBLOCK)
+	if err != nil {
 		unix.Close(epfd)
 		unix.Close(efd)
+		return nil, fmt.Errorf("timerfd: %w", err)
+	}
+	fail := func(err error) (*loop, error) {
+		unix.Close(epfd)
+		unix.Close(efd)
+		unix.Close(tfd)
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	l := &loop{epfd: epfd, efd: efd, slack: slack, readers: map[int32]func(){}, events: make([]unix.EpollEvent, 64), pwait2: true}
+	for _, fd := range []int{efd, tfd} {
+		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
+			return fail(err)
+		}
+	}
+	// Non-blocking, so that os.NewFile hands it to the netpoller.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		return fail(err)
+	}
+	l := &loop{epfd: epfd, efd: efd, tfd: tfd, slack: slack, readers: map[int32]func(){}, events: make([]unix.EpollEvent, 64)}
+	l.ep = os.NewFile(uintptr(epfd), "epoll")
+	if l.rc, err = l.ep.SyscallConn(); err != nil {
+		l.ep.Close()
+		unix.Close(efd)
+		unix.Close(tfd)
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	l.poll = l.pollOnce
 	l.r = reactor.NewVirtual(reactor.SystemClock{}, l)
 	return l, nil
 }
@@ -71,8 +109,40 @@ func (l *loop) wake() {
 	if l.woken.Swap(true) {
 		return
 	}
-	var one = [8]byte{1}
-	_, _ = unix.Write(l.efd, one[:])
+	rawWrite8(l.efd)
+}
+
+// rawWrite8 adds one to an eventfd (a raw call: it never blocks).
+func rawWrite8(fd int) {
+	one := [8]byte{1}
+	_, _, _ = unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&one[0])), 8)
+}
+
+// rawRead8 empties an eventfd or a timerfd.
+func rawRead8(fd int) {
+	var b [8]byte
+	_, _, _ = unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 8)
+}
+
+// arm sets the timerfd to deadline (zero disarms it), if it changed.
+func (l *loop) arm(deadline time.Time) error {
+	if deadline.Equal(l.deadline) {
+		return nil
+	}
+	var spec unix.ItimerSpec
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			d = 1 // zero would disarm it
+		}
+		spec.Value = unix.NsecToTimespec(d.Nanoseconds())
+	}
+	_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(l.tfd), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
+	if errno != 0 {
+		return fmt.Errorf("timerfd: %w", errno)
+	}
+	l.deadline = deadline
+	return nil
 }
 
 // add polls fd (level-triggered) and calls fn on the reactor goroutine
@@ -107,19 +177,36 @@ func (l *loop) run(ctx context.Context) error {
 		if l.closed.Load() {
 			break
 		}
-		wait := time.Duration(-1)
+		var deadline time.Time
 		if len(l.timers) > 0 {
-			wait = max(time.Until(l.timers[0].At.Add(l.slack)), 0)
+			deadline = l.timers[0].At.Add(l.slack)
 		}
-		n, err := l.wait(wait)
-		if err != nil {
+		if err := l.arm(deadline); err != nil {
 			return err
 		}
-		for _, ev := range l.events[:n] {
-			if ev.Fd == int32(l.efd) {
-				var b [8]byte
-				_, _ = unix.Read(l.efd, b[:])
+		l.n, l.calls = 0, 0
+		err := l.rc.Read(l.poll)
+		// Events ready at the first look, without waiting: a burst.
+		l.busy = l.calls == 1
+		if err == nil {
+			err = l.perr
+		}
+		if err != nil {
+			if l.closed.Load() {
+				break
+			}
+			return fmt.Errorf("epoll: %w", err)
+		}
+		for _, ev := range l.events[:l.n] {
+			switch ev.Fd {
+			case int32(l.efd):
+				rawRead8(l.efd)
 				l.woken.Store(false)
+				continue
+			case int32(l.tfd):
+				// Expired: it must be armed again, even for the same time.
+				rawRead8(l.tfd)
+				l.deadline = time.Time{}
 				continue
 			}
 			if fn := l.readers[ev.Fd]; fn != nil {
@@ -133,57 +220,33 @@ func (l *loop) run(ctx context.Context) error {
 	return nil
 }
 
-// wait is epoll_pwait2 (nanosecond timeout; Linux 5.11) or epoll_wait
-// (milliseconds, rounded up so that no timer runs early).
-func (l *loop) wait(d time.Duration) (int, error) {
-	for {
-		var n int
-		var err error
-		if l.pwait2 {
-			var tsp *unix.Timespec
-			if d >= 0 {
-				ts := unix.NsecToTimespec(d.Nanoseconds())
-				tsp = &ts
-			}
-			r, _, e := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])),
-				uintptr(len(l.events)), uintptr(unsafe.Pointer(tsp)), 0, 0)
-			n = int(r)
-			if e != 0 {
-				err = e
-			}
-			if errors.Is(err, unix.ENOSYS) {
-				l.pwait2 = false
-				continue
-			}
-		} else {
-			ms := -1
-			if d >= 0 {
-				ms = int((d + time.Millisecond - 1) / time.Millisecond)
-			}
-			n, err = unix.EpollWait(l.epfd, l.events, ms)
-		}
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("epoll wait: %w", err)
-		}
-		return n, nil
+// pollOnce is the netpoller's read callback: what epoll has ready now,
+// without waiting (false: nothing, wait for the descriptor).
+func (l *loop) pollOnce(fd uintptr) bool {
+	l.calls++
+	r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, fd, uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+	if errno == unix.EINTR {
+		return false
 	}
+	l.n, l.perr = int(r), nil
+	if errno != 0 {
+		l.n, l.perr = 0, errno
+	}
+	return l.n > 0 || l.perr != nil
 }
 
 // close ends run (any goroutine).
 func (l *loop) close() {
 	l.closed.Store(true)
 	l.r.Close()
-	var one = [8]byte{1}
-	_, _ = unix.Write(l.efd, one[:])
+	rawWrite8(l.efd)
 }
 
 // release closes the descriptors once run has returned.
 func (l *loop) release() {
-	unix.Close(l.epfd)
+	l.ep.Close()
 	unix.Close(l.efd)
+	unix.Close(l.tfd)
 }
 
 // refHeap orders timer references by deadline.

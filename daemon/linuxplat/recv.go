@@ -169,10 +169,16 @@ func (p *Platform) openReceiver(rc *receiver) {
 }
 
 // readReceiver hands the datagrams waiting on rc's socket to the driver's
-// receive path, on the reactor goroutine: at most readBatch, then the loop
+// receive path, on the reactor goroutine. When the loop had to wait for
+// this one, it reads one (the usual advert: no second recvmsg to learn
+// that nothing else is there); in a burst, up to readBatch, then the loop
 // serves its timers and the other sockets before coming back.
 func (p *Platform) readReceiver(rc *receiver) {
-	for range readBatch {
+	n := 1
+	if p.loop.busy {
+		n = readBatch
+	}
+	for range n {
 		r := rc.r
 		if r == nil {
 			return
