@@ -12,6 +12,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/daemon/klog"
 	"github.com/gokeepalived/gokeepalived/daemon/linuxplat"
 	"github.com/gokeepalived/gokeepalived/daemon/supervise"
+	"github.com/gokeepalived/gokeepalived/pkg/config"
 )
 
 // notifyGrace is how long a stopping worker lets its notify_stop scripts
@@ -59,7 +60,7 @@ func runWorker(o *options, w *supervise.Worker) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, daemonSignals...)
 	life := w.Lifeline()
-	h, err := linuxplat.StartHost(cfg, linuxplat.Options{Namespace: ns, Log: log.Logger, OnReport: w.Report, TimerSlack: timerSlack()}, w.Resume)
+	h, err := linuxplat.StartHost(cfg, linuxplat.Options{Namespace: ns, Log: log.Logger, OnReport: w.Report, TimerSlack: timerSlack(cfg)}, w.Resume)
 	if err != nil {
 		log.Error("cannot start: " + err.Error())
 		return supervise.ExitFatal
@@ -123,8 +124,25 @@ func dump(h *linuxplat.Host, log *klog.Logger, name string, fn func(io.Writer) e
 	}
 }
 
-// timerSlack is GKL_TIMER_SLACK (a duration), for measurements.
-func timerSlack() time.Duration {
-	d, _ := time.ParseDuration(os.Getenv("GKL_TIMER_SLACK"))
-	return d
+// maxTimerSlack bounds how late the VRRP process lets a timer run so that
+// timers due close together share one wake-up: with 1,000 instances
+// their adverts fall every millisecond, and one wake-up per advert costs
+// more than the advert (docs/operations.md). 5 ms is 0.5 % of the
+// default advert_int and far below Skew_Time.
+const maxTimerSlack = 5 * time.Millisecond
+
+// timerSlack is maxTimerSlack, or a twentieth of the shortest advert_int
+// when that is shorter (VRRPv3 allows 10 ms); GKL_TIMER_SLACK (a
+// duration) overrides it.
+func timerSlack(cfg *config.Config) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("GKL_TIMER_SLACK")); err == nil {
+		return d
+	}
+	slack := maxTimerSlack
+	for _, in := range cfg.Instances {
+		if in.AdvertInt > 0 {
+			slack = min(slack, in.AdvertInt/20)
+		}
+	}
+	return slack
 }
