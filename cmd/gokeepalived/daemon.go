@@ -150,6 +150,9 @@ func runDaemon(o *options, stderr io.Writer) int {
 		if len(in.TrackBFDs) > 0 {
 			log.Warn(fmt.Sprintf("(%s) track_bfd is not supported by gokeepalived: ignored", in.Name))
 		}
+		if in.UseVMAC {
+			log.Warn(fmt.Sprintf("(%s) use_vmac is not supported by gokeepalived yet: the instance runs on %s itself, with its own MAC", in.Name, in.Interface))
+		}
 	}
 	notifyWarnings(log.Logger, cfg)
 	sigs := make(chan os.Signal, 8)
@@ -222,8 +225,9 @@ func dumpConfig(log *slog.Logger, cfg *config.Config) {
 // that nothing configured is silently ignored.
 func notifyWarnings(log *slog.Logger, cfg *config.Config) {
 	g := &cfg.Global
-	smtp := g.SMTPAlert || g.SMTPAlertVRRP || slices.ContainsFunc(cfg.Instances, func(in config.VRRPInstance) bool { return in.SMTPAlert })
-	if smtp && g.SMTPServer == "" {
-		log.Warn("smtp_alert is set but no smtp_server: no email will be sent")
+	smtp := g.SMTPAlert || g.SMTPAlertVRRP || slices.ContainsFunc(cfg.Instances, func(in config.VRRPInstance) bool { return in.SMTPAlert }) ||
+		slices.ContainsFunc(cfg.SyncGroups, func(sg config.SyncGroup) bool { return sg.SMTPAlert })
+	if smtp {
+		log.Warn("smtp_alert: gokeepalived does not send SMTP alerts yet; no email will be sent (notify scripts and notify_fifo work)")
 	}
 }

@@ -396,6 +396,10 @@ func measureScale(t *testing.T, impls []impl, out *strings.Builder) {
 	out.WriteString("\n")
 }
 
+// floodFor is the flood's length: 10 s, or 20 s when profiling (perf
+// records 10 s before the CPU is measured).
+var floodFor = map[bool]time.Duration{false: 10 * time.Second, true: 20 * time.Second}[os.Getenv("GKL_MEASURE_PROFILE") != ""]
+
 // measureFlood: CPU of a MASTER of one instance while a third node sends
 // 10,000 datagrams a second (the hostile mix of the platform's flood test:
 // unknown VRID, wrong password, TTL, checksum, truncated, version).
@@ -429,9 +433,10 @@ vrrp_instance VI_1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent = l.Nodes[2].Flood(t, frames, 10000, 10*time.Second)
+			sent = l.Nodes[2].Flood(t, frames, 10000, floodFor)
 		}()
 		observe(500 * time.Millisecond)
+		profile(t, p, im.name+"-flood")
 		cpu, pcpu, prss, crss := cpuRSS(p, 9*time.Second)
 		wg.Wait()
 		fmt.Fprintf(out, "| %s | %d | %.1f %% (parent %.1f %%) | %d kB |\n", im.name, sent, cpu, pcpu, prss+crss)

@@ -94,6 +94,8 @@ type Platform struct {
 	secure  map[string]scriptCheck
 	static  staticState
 	watcher *linux.FileWatcher
+	fifos   []*notifyFIFO
+	fifoCfg [4]string // the FIFO settings the fifos were opened with
 	stats   Stats
 	dgram   linux.Datagram // the receive path's, reused
 	rxbuf   []byte
@@ -230,6 +232,11 @@ func (p *Platform) Configure(cfg *config.Config) {
 	p.cfg = cfg
 	p.configureReceivers(cfg)
 	p.configureFiles(cfg)
+	g := &cfg.Global
+	if fc := [4]string{g.NotifyFIFO, g.NotifyFIFOScript, g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}; fc != p.fifoCfg {
+		p.fifoCfg = fc
+		p.openFIFOs(cfg)
+	}
 }
 
 // Close stops every watcher, closes every socket and waits for the
@@ -253,6 +260,7 @@ func (p *Platform) Close(notifyGrace time.Duration) {
 		p.watcher.Close()
 		p.watcher = nil
 	}
+	p.closeFIFOs()
 	p.wg.Wait()
 	// Notify scripts fork in the namespace: it stays open until they end.
 	p.endNotify(notifyGrace)

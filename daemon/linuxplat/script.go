@@ -214,6 +214,7 @@ func (p *Platform) configureFiles(cfg *config.Config) {
 			path := byResolved[ev.Path]
 			p.r.Post(func() {
 				if p.files != nil && path != "" {
+					p.stats.FileEvents++
 					p.files.FileChanged(path)
 				}
 			})

@@ -40,6 +40,8 @@ type Stats struct {
 	NotifySkipped uint64
 	// SplitBrain counts split-brain reports.
 	SplitBrain uint64
+	// FileEvents counts track_file changes inotify pushed to the driver.
+	FileEvents uint64
 }
 
 func (s *Stats) init() {
@@ -112,6 +114,7 @@ func (s *Stats) record(r daemon.Report, now time.Time) {
 // Report counts the driver's report and passes it to Options.OnReport.
 func (p *Platform) Report(r daemon.Report) {
 	p.stats.record(r, p.Now())
+	p.writeFIFO(r)
 	if p.opt.OnReport != nil {
 		p.opt.OnReport(r)
 	}
