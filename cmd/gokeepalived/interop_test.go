@@ -105,7 +105,7 @@ func (k *kaSpeaker) start(conf string) {
 	k.cmd = exec.Command("keepalived", "-n", "-l", "-D", "-G", "-P", "-f", cf, "-s", k.node.Name,
 		"-p", filepath.Join(k.dir, "ka.pid"), "-r", filepath.Join(k.dir, "vrrp.pid"), "-c", filepath.Join(k.dir, "chk.pid"))
 	k.cmd.Stdout, k.cmd.Stderr = k.out, k.out
-	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	k.cmd.SysProcAttr = childAttr()
 	nslab.Must(k.t, k.cmd.Start())
 	k.exited = make(chan struct{})
 	cmd, ch := k.cmd, k.exited

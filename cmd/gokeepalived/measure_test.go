@@ -101,7 +101,7 @@ func (im impl) start(t *testing.T, node *nslab.Node, conf string) *mproc {
 	if v := os.Getenv("GKL_MEASURE_ENV"); v != "" && !im.ka {
 		p.cmd.Env = append(p.cmd.Env, strings.Fields(v)...)
 	}
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.SysProcAttr = childAttr()
 	nslab.Must(t, p.cmd.Start())
 	go func() { _ = p.cmd.Wait(); close(p.exited) }()
 	t.Cleanup(p.kill)

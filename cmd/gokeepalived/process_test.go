@@ -29,7 +29,18 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GKL_TEST_MAIN") == "1" {
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if vrrpdumpBin != "" {
+		os.RemoveAll(filepath.Dir(vrrpdumpBin))
+	}
+	os.Exit(code)
+}
+
+// childAttr puts a test's child in its own process group (killed as one
+// at cleanup) and ends it if the test binary dies before its cleanup
+// runs (PR_SET_PDEATHSIG: a killed test must not leave daemons behind).
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
 // testEnv makes a child the daemon; under -race the race runtime would
@@ -82,7 +93,7 @@ func startDaemon(t *testing.T, ns *nslab.NS, text string, extra ...string) *daem
 	d.cmd = exec.Command("ip", args...)
 	d.cmd.Env = append(append(os.Environ(), testEnv...), "TMPDIR="+dir)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	d.cmd.SysProcAttr = childAttr()
 	nslab.Must(t, d.cmd.Start())
 	go func() {
 		_ = d.cmd.Wait()

@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -247,6 +248,8 @@ func (l *Lab) Capture(t testing.TB, path string) (stop func()) {
 	errb := &syncBuffer{}
 	cmd := exec.Command("ip", "netns", "exec", l.Br.Name, "tcpdump", "-i", "br0", "-U", "-n", "-w", path, "ip proto 112 or ip proto 51 or ip6 proto 112")
 	cmd.Stderr = errb
+	// Ends with the test binary if it dies before its cleanup runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	Must(t, cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
