@@ -78,7 +78,11 @@ func (d *Driver) setVIPs(inst string, add bool) {
 		d.log.Info(fmt.Sprintf("(%s) setting VIPs.", m.name))
 		h := &held{addrs: m.addrs, routes: m.cfg.VirtualRoutes, rules: m.cfg.VirtualRules}
 		d.held[inst] = h
+		keep := d.takeResumed(m)
 		for _, v := range h.addrs {
+			if keep[vipKey{v.Dev, v.Prefix}] {
+				continue
+			}
 			d.addAddr(m.name, v, "")
 		}
 		for _, r := range h.routes {

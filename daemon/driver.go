@@ -43,7 +43,11 @@ type Driver struct {
 	splitPruneAt time.Time
 
 	held map[string]*held // per MASTER instance: what it installed (addresses.go)
-	logs logLimiter       // rate limit of lines about rejected packets (ratelimit.go)
+	// resume is EvStart.Resume (StartResume); resumed marks the instances
+	// whose addresses are already on the interfaces (resume.go).
+	resume  []vrrp.Resume
+	resumed map[string]bool
+	logs    logLimiter // rate limit of lines about rejected packets (ratelimit.go)
 
 	rx vrrp.Packet // the receive path's decoded datagram, reused
 	tx []byte      // the send path's encoding buffer, reused
@@ -125,7 +129,9 @@ func (d *Driver) Start() error {
 	d.running = true
 	d.log.Info("Starting VRRP child process")
 	for _, m := range d.insts {
-		d.removeStale(m)
+		if !d.resumed[m.name] {
+			d.removeStale(m)
+		}
 	}
 	// Initial interface states, before the engine leaves INIT.
 	for _, name := range d.watchedIfaces() {
@@ -177,7 +183,8 @@ func (d *Driver) begin() {
 		return
 	}
 	d.started = true
-	d.step(vrrp.EvStart{})
+	d.step(vrrp.EvStart{Resume: d.resume})
+	d.resume = nil
 }
 
 // scriptUnweighted: some instance or sync group tracks the script with

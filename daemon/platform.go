@@ -267,6 +267,10 @@ type Report struct {
 	// Up is the new state of a real server, a quorum or a checker
 	// (ReportRealServer, ReportQuorum, ReportChecker).
 	Up bool
+	// AHSeq is the AH sequence number an advert was sealed with
+	// (ReportAdvertSent, auth_type AH): a process that replaces this one
+	// must continue above it (vrrp.Resume).
+	AHSeq uint32
 }
 
 // Reporter receives the driver's reports.

@@ -50,6 +50,10 @@ func (d *Driver) sendAdvert(a vrrp.ActSendAdvert) {
 		if a.Advert.Priority == vrrp.PriorityStop {
 			d.log.Info(fmt.Sprintf("(%s) sent 0 priority", m.name))
 		}
-		d.p.Report(Report{Kind: ReportAdvertSent, Instance: m.name, Addr: dst, Priority: a.Advert.Priority})
+		r := Report{Kind: ReportAdvertSent, Instance: m.name, Addr: dst, Priority: a.Advert.Priority}
+		if m.cfg.AuthType == config.AuthAH {
+			r.AHSeq = a.AHSeq
+		}
+		d.p.Report(r)
 	}
 }

@@ -34,7 +34,7 @@ const (
 const defaultConfigFile = "/etc/keepalived/keepalived.conf"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run is the whole program with its arguments and output streams, so that

@@ -125,6 +125,7 @@ type Receiver struct {
 	ifindex int
 	f       *os.File
 	rc      syscall.RawConn
+	fd      int // OpenReceiverRaw's descriptor, else -1
 
 	// recvmsg state, reused: the hot path allocates nothing.
 	buf    []byte
@@ -146,7 +147,16 @@ type Receiver struct {
 // interface by index and the socket bound to the group (or bound to
 // UnicastSrc), IP_PKTINFO for IPv4, IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT,
 // IPV6_RECVTCLASS and IPV6_CHECKSUM for IPv6.
-func OpenReceiver(cfg ReceiverConfig) (*Receiver, error) {
+func OpenReceiver(cfg ReceiverConfig) (*Receiver, error) { return openReceiver(cfg, false) }
+
+// OpenReceiverRaw is OpenReceiver for a caller that polls the socket
+// itself (one goroutine's epoll loop, as keepalived's scheduler does):
+// the descriptor is not registered with Go's netpoller, so a datagram
+// wakes only that loop. Use Fd to poll it, ReadNonblock to read and Close
+// to close; Run and Read are not available.
+func OpenReceiverRaw(cfg ReceiverConfig) (*Receiver, error) { return openReceiver(cfg, true) }
+
+func openReceiver(cfg ReceiverConfig, raw bool) (*Receiver, error) {
 	if cfg.Proto == 0 {
 		cfg.Proto = vrrp.IPProtoVRRP
 	}
@@ -183,10 +193,15 @@ func OpenReceiver(cfg ReceiverConfig) (*Receiver, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	r.f = os.NewFile(uintptr(fd), "vrrp-recv-"+cfg.Ifname)
-	if r.rc, err = r.f.SyscallConn(); err != nil {
-		r.f.Close()
-		return nil, fmt.Errorf("%s: %w", where, err)
+	if raw {
+		r.fd = fd
+	} else {
+		r.fd = -1
+		r.f = os.NewFile(uintptr(fd), "vrrp-recv-"+cfg.Ifname)
+		if r.rc, err = r.f.SyscallConn(); err != nil {
+			r.f.Close()
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
 	}
 	r.buf = make([]byte, cfg.MaxDatagram)
 	r.oob = make([]byte, oobSize)
@@ -263,13 +278,47 @@ func (r *Receiver) Stats() ReceiverStats {
 }
 
 // Close closes the socket; a Run or Read in progress returns.
-func (r *Receiver) Close() error { return r.f.Close() }
+func (r *Receiver) Close() error {
+	if r.fd >= 0 {
+		fd := r.fd
+		r.fd = -1
+		return unix.Close(fd)
+	}
+	return r.f.Close()
+}
+
+// Fd is the descriptor of a receiver opened by OpenReceiverRaw (-1
+// otherwise), for the caller's poller.
+func (r *Receiver) Fd() int { return r.fd }
+
+// ReadNonblock reads the next valid datagram of a receiver opened by
+// OpenReceiverRaw without waiting: ok is false when none is waiting.
+// Truncated and malformed datagrams are counted and skipped, as by Read.
+func (r *Receiver) ReadNonblock(d *Datagram) (ok bool, err error) {
+	if r.fd < 0 {
+		return false, fmt.Errorf("vrrp receive on %s: not a raw receiver", r.cfg.Ifname)
+	}
+	for {
+		if !r.recvmsg(uintptr(r.fd)) {
+			return false, nil
+		}
+		if r.rerr != nil {
+			return false, fmt.Errorf("vrrp receive on %s: recvmsg: %w", r.cfg.Ifname, r.rerr)
+		}
+		if r.finish(d) {
+			return true, nil
+		}
+	}
+}
 
 // Run reads datagrams and hands each to fn, on the calling goroutine,
 // until ctx is done or the receiver is closed (then it returns nil) or a
 // read fails. fn must not keep d or d.Data after it returns. Truncated and
 // malformed datagrams are counted (Stats) and skipped.
 func (r *Receiver) Run(ctx context.Context, fn func(d *Datagram)) error {
+	if r.f == nil {
+		return fmt.Errorf("vrrp receive on %s: a raw receiver is read with ReadNonblock", r.cfg.Ifname)
+	}
 	if err := r.f.SetReadDeadline(time.Time{}); err != nil {
 		return fmt.Errorf("vrrp receive on %s: %w", r.cfg.Ifname, err)
 	}
@@ -296,6 +345,9 @@ func (r *Receiver) Run(ctx context.Context, fn func(d *Datagram)) error {
 // datagrams are counted and skipped. One reader at a time: Run and Read
 // share the receiver's buffers.
 func (r *Receiver) Read(d *Datagram) error {
+	if r.f == nil {
+		return fmt.Errorf("vrrp receive on %s: a raw receiver is read with ReadNonblock", r.cfg.Ifname)
+	}
 	for {
 		if err := r.rc.Read(r.readFn); err != nil {
 			return fmt.Errorf("vrrp receive on %s: %w", r.cfg.Ifname, err)
@@ -303,28 +355,36 @@ func (r *Receiver) Read(d *Datagram) error {
 		if r.rerr != nil {
 			return fmt.Errorf("vrrp receive on %s: recvmsg: %w", r.cfg.Ifname, r.rerr)
 		}
-		if r.n > len(r.buf) || r.flags&unix.MSG_TRUNC != 0 {
-			r.truncated.Add(1)
-			continue
+		if r.finish(d) {
+			return nil
 		}
-		*d = Datagram{IPv6: r.cfg.IPv6, Data: r.buf[:r.n]}
-		if r.flags&unix.MSG_CTRUNC != 0 {
-			d.CtrlTruncated = true
-			r.ctrunc.Add(1)
-		} else {
-			parseControl(r.oob[:r.msg.Controllen], d)
-		}
-		if !r.cfg.IPv6 {
-			if !parseIPv4Header(d) {
-				r.malformed.Add(1)
-				continue
-			}
-		} else {
-			d.Src = netip.AddrFrom16(r.name.Addr)
-		}
-		r.datagrams.Add(1)
-		return nil
 	}
+}
+
+// finish fills d from the last recvmsg; false when the datagram is
+// skipped (truncated or malformed, counted).
+func (r *Receiver) finish(d *Datagram) bool {
+	if r.n > len(r.buf) || r.flags&unix.MSG_TRUNC != 0 {
+		r.truncated.Add(1)
+		return false
+	}
+	*d = Datagram{IPv6: r.cfg.IPv6, Data: r.buf[:r.n]}
+	if r.flags&unix.MSG_CTRUNC != 0 {
+		d.CtrlTruncated = true
+		r.ctrunc.Add(1)
+	} else {
+		parseControl(r.oob[:r.msg.Controllen], d)
+	}
+	if !r.cfg.IPv6 {
+		if !parseIPv4Header(d) {
+			r.malformed.Add(1)
+			return false
+		}
+	} else {
+		d.Src = netip.AddrFrom16(r.name.Addr)
+	}
+	r.datagrams.Add(1)
+	return true
 }
 
 // recvmsg is the RawConn read callback: one recvmsg(2) into the reused
@@ -335,7 +395,10 @@ func (r *Receiver) recvmsg(fd uintptr) bool {
 	r.msg.Control = &r.oob[0]
 	r.msg.SetControllen(len(r.oob))
 	r.msg.Flags = 0
-	n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), unix.MSG_TRUNC)
+	// A raw system call: the socket is non-blocking, so the call never
+	// waits, and the Go runtime need not be told (telling it wakes its
+	// sysmon thread on every datagram of an otherwise idle process).
+	n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), unix.MSG_TRUNC)
 	if errno == unix.EAGAIN || errno == unix.EINTR {
 		return false
 	}
@@ -530,7 +593,32 @@ func (s *Sender) SendIPv4(pkt []byte) error {
 	if netip.AddrFrom4(dst).IsMulticast() {
 		flags = unix.MSG_DONTROUTE
 	}
-	return s.send(func(fd int) error { return unix.Sendto(fd, pkt, flags, &unix.SockaddrInet4{Addr: dst}) }, netip.AddrFrom4(dst))
+	sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: dst}
+	return s.send(func(fd int) error {
+		return rawSendmsg(fd, pkt, nil, unsafe.Pointer(&sa), unix.SizeofSockaddrInet4, flags)
+	}, netip.AddrFrom4(dst))
+}
+
+// rawSendmsg is sendmsg(2) as a raw system call: the send sockets are
+// non-blocking (a full queue is EAGAIN, never a wait), and a raw call
+// spares the Go runtime's sysmon thread a wake-up per advert.
+func rawSendmsg(fd int, p, oob []byte, sa unsafe.Pointer, salen uint32, flags int) error {
+	var iov unix.Iovec
+	if len(p) > 0 {
+		iov.Base = &p[0]
+		iov.SetLen(len(p))
+	}
+	msg := unix.Msghdr{Name: (*byte)(sa), Namelen: salen, Iov: &iov}
+	msg.SetIovlen(1)
+	if len(oob) > 0 {
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // SendIPv6 sends a VRRP message to dst from src (IPV6_PKTINFO with the
@@ -562,13 +650,12 @@ func (s *Sender) SendIPv6(msg []byte, src, dst netip.Addr, hopLimit uint8) error
 			b = appendCmsg(b, unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT, hl[:])
 		}
 	}
-	sa := &unix.SockaddrInet6{Addr: dst.As16()}
+	sa := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: dst.As16()}
 	if dst.IsLinkLocalUnicast() || dst.IsLinkLocalMulticast() || dst.IsInterfaceLocalMulticast() {
-		sa.ZoneId = uint32(s.ifindex)
+		sa.Scope_id = uint32(s.ifindex)
 	}
 	return s.send(func(fd int) error {
-		_, err := unix.SendmsgN(fd, msg, b, sa, flags)
-		return err
+		return rawSendmsg(fd, msg, b, unsafe.Pointer(&sa), unix.SizeofSockaddrInet6, flags)
 	}, dst)
 }
 

@@ -41,6 +41,7 @@ const (
 	CauseSyncGroupFault           // its sync group is in FAULT
 	CauseStop                     // EvStop (SIGTERM)
 	CauseRemoved                  // removed (or re-created) by Engine.Reload
+	CauseResumed                  // EvStart.Resume: MASTER again after the daemon's process was restarted
 )
 
 // Cause is the typed reason of an ActStateChange. Its String is the
@@ -73,6 +74,7 @@ var causeTexts = [...]string{
 	CauseLeaveFault:     "leaving fault",
 	CauseStop:           "stop",
 	CauseRemoved:        "removed on reload",
+	CauseResumed:        "resumed after restart",
 }
 
 func (c Cause) String() string {
@@ -115,6 +117,7 @@ var causeNames = [...]string{
 	CauseSyncGroupFault: "sync_group_fault",
 	CauseStop:           "stop",
 	CauseRemoved:        "removed",
+	CauseResumed:        "resumed",
 }
 
 // String is the kind's stable name ("master_down", "higher_priority",

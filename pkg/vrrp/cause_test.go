@@ -11,7 +11,7 @@ import (
 func TestCauseKindNames(t *testing.T) {
 	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 	seen := map[string]CauseKind{}
-	for k := CauseNone; k <= CauseRemoved; k++ {
+	for k := CauseNone; k <= CauseResumed; k++ { // CauseResumed is the last kind
 		n := k.String()
 		if !word.MatchString(n) || n == "unknown" {
 			t.Errorf("cause kind %d: name %q", k, n)

@@ -206,12 +206,14 @@ func checkPeers(ic *InstanceConfig) error {
 func (e *Engine) Step(now time.Time, ev Event) []Action {
 	clear(e.acts)
 	e.acts = e.acts[:0]
-	if _, ok := ev.(EvStart); ok {
+	if ev, ok := ev.(EvStart); ok && len(ev.Resume) == 0 {
+		// A process resuming its predecessor's masters continues that
+		// daemon's run: vrrp_startup_delay belongs to the first start.
 		e.beginDelay(now)
 	}
 	switch ev := ev.(type) {
 	case EvStart:
-		e.start(now)
+		e.start(now, ev.Resume)
 	case EvStop:
 		e.stop()
 	case EvAdvert:
@@ -440,7 +442,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 		e.reloadGroup(now, g, kept)
 	}
 	if running {
-		e.start(now)
+		e.start(now, nil)
 	}
 	for _, in := range e.insts {
 		if in.group == nil && kept[in] {

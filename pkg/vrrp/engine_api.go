@@ -187,8 +187,13 @@ func (k TimerKind) String() string {
 type Event interface{ isEvent() }
 
 // EvStart starts every instance (daemon start). Instances enter BACKUP, or
-// MASTER at once if owner with WantMaster.
-type EvStart struct{}
+// MASTER at once if owner with WantMaster. Resume lists the instances a
+// restarted daemon process held as MASTER when its predecessor died (see
+// Resume); they are MASTER again at once, and vrrp_startup_delay does not
+// apply to a start that resumes any.
+type EvStart struct {
+	Resume []Resume
+}
 
 // EvStop is an orderly stop of every instance (SIGTERM): masters send
 // priority 0 and release their VIPs.

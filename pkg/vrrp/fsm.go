@@ -106,13 +106,14 @@ func (e *Engine) notify(in *instance) {
 // Master_Down_Interval; an instance with a fault reason enters FAULT. A
 // sync group starts MASTER only if every member would; any member with a
 // fault puts the group in FAULT.
-func (e *Engine) start(now time.Time) {
+func (e *Engine) start(now time.Time, resume []Resume) {
 	for _, in := range e.insts {
 		if !in.state.started() {
 			eff, f := e.computePriority(in)
 			in.eff, in.faulted = eff, f
 		}
 	}
+	e.resumeMasters(now, resume)
 	for _, in := range e.insts {
 		if in.group != nil || in.state.started() {
 			continue
