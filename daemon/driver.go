@@ -15,10 +15,11 @@ import (
 // single-threaded reactor: every method must be called from the platform's
 // one reactor goroutine (see Platform).
 type Driver struct {
-	cfg *config.Config
-	p   Platform
-	log *slog.Logger
-	eng *vrrp.Engine
+	cfg  *config.Config
+	p    Platform
+	log  *slog.Logger
+	eng  *vrrp.Engine
+	opts options
 
 	insts  []*instanceMeta
 	byName map[string]*instanceMeta
@@ -55,25 +56,46 @@ type Driver struct {
 
 var _ Runner = (*Driver)(nil)
 
+// Option changes how New builds a driver.
+type Option func(*options)
+
+type options struct {
+	rephaseRejected bool
+}
+
+// RephaseOnRejected makes a MASTER restart its advert timer after packets
+// that fail the checks too, as keepalived 2.2.7 does
+// (vrrp.EngineConfig.RephaseOnRejected). The simulator uses it for nodes it
+// models as keepalived; gokeepalived's daemon leaves it off so forged
+// packets cannot silence a MASTER.
+func RephaseOnRejected(on bool) Option {
+	return func(o *options) { o.rephaseRejected = on }
+}
+
 // New builds a driver for cfg on p. It converts the configuration (see
 // BuildEngineConfig) and builds the engine; nothing runs until Start.
-func New(cfg *config.Config, p Platform, log *slog.Logger) (*Driver, error) {
+func New(cfg *config.Config, p Platform, log *slog.Logger, opts ...Option) (*Driver, error) {
 	if p == nil {
 		return nil, fmt.Errorf("daemon: nil platform")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	ec, metas, err := buildEngineConfig(cfg, p, log)
 	if err != nil {
 		return nil, err
 	}
+	ec.RephaseOnRejected = o.rephaseRejected
 	eng, err := vrrp.NewEngine(ec)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: build engine: %w", err)
 	}
 	d := &Driver{
-		cfg: cfg, p: p, log: log, eng: eng,
+		cfg: cfg, p: p, log: log, eng: eng, opts: o,
 		insts:     metas,
 		byName:    map[string]*instanceMeta{},
 		timers:    map[timerKey]*driverTimer{},

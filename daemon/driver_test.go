@@ -40,10 +40,10 @@ func e1(prio int, state string) *config.Config {
 	}
 }
 
-func start(t *testing.T, cfg *config.Config) (*Driver, *fakePlatform) {
+func start(t *testing.T, cfg *config.Config, opts ...Option) (*Driver, *fakePlatform) {
 	t.Helper()
 	f := newFake(t)
-	d, err := New(cfg, f, testLogger(t))
+	d, err := New(cfg, f, testLogger(t), opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

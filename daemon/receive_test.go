@@ -92,7 +92,9 @@ func TestReceiveAH(t *testing.T) {
 // short") never reaches the instance and does not. Measured in a
 // namespace: datagrams every 0.6 s with a bad checksum or a bad length
 // silenced a MASTER until one advert_int after the last; too-short ones
-// left its adverts on their phase.
+// left its adverts on their phase. That is keepalived's mode
+// (RephaseOnRejected); gokeepalived's daemon keeps its adverts on their
+// phase whatever it rejects, so forged datagrams cannot silence it.
 func TestDriverRejectionsRephaseMaster(t *testing.T) {
 	src, grp := "10.0.0.51", "224.0.0.18"
 	good := func() []byte { return datagram(t, src, grp, 255, advert(199, 50)) }
@@ -115,39 +117,47 @@ func TestDriverRejectionsRephaseMaster(t *testing.T) {
 		{"AH missing", good, ahConfig, vrrp.RejectAHMismatch, true},
 		{"too short for a VRRP header", tooShort, func() *config.Config { return e1(100, "MASTER") }, vrrp.RejectTruncated, false},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			d, f := start(t, c.cfg())
-			f.advance(4 * time.Second)
-			if state(t, d) != vrrp.StateMaster {
-				t.Fatalf("state %v, want MASTER", state(t, d))
+		for _, keepalived := range []bool{true, false} {
+			c := c
+			c.rephase = c.rephase && keepalived
+			name := c.name + " (gokeepalived)"
+			if keepalived {
+				name = c.name + " (keepalived)"
 			}
-			f.advance(300 * time.Millisecond)
-			sent := len(f.sent)
-			for range 6 {
-				d.Receive("eth0", c.dg())
-				if r := lastReject(f); r != c.reason {
-					t.Fatalf("reject %v, want %v", r, c.reason)
+			t.Run(name, func(t *testing.T) {
+				d, f := start(t, c.cfg(), RephaseOnRejected(keepalived))
+				f.advance(4 * time.Second)
+				if state(t, d) != vrrp.StateMaster {
+					t.Fatalf("state %v, want MASTER", state(t, d))
 				}
-				f.advance(600 * time.Millisecond)
-			}
-			// 3.6 s of datagrams: four of our adverts were due.
-			if got := len(f.sent) - sent; c.rephase && got != 0 {
-				t.Fatalf("%d adverts sent while a packet arrived every 0.6 s, want none", got)
-			} else if !c.rephase && got != 4 {
-				t.Fatalf("%d adverts sent, want 4 on the MASTER's own phase", got)
-			}
-			if c.rephase {
-				// The last datagram was 0.6 s ago: the next advert is 0.4 s away.
-				f.advance(399 * time.Millisecond)
-				if len(f.sent) != sent {
-					t.Fatal("advert before one advert_int after the last datagram")
+				f.advance(300 * time.Millisecond)
+				sent := len(f.sent)
+				for range 6 {
+					d.Receive("eth0", c.dg())
+					if r := lastReject(f); r != c.reason {
+						t.Fatalf("reject %v, want %v", r, c.reason)
+					}
+					f.advance(600 * time.Millisecond)
 				}
-				f.advance(time.Millisecond)
-				if len(f.sent) != sent+1 {
-					t.Fatal("no advert one advert_int after the last datagram")
+				// 3.6 s of datagrams: four of our adverts were due.
+				if got := len(f.sent) - sent; c.rephase && got != 0 {
+					t.Fatalf("%d adverts sent while a packet arrived every 0.6 s, want none", got)
+				} else if !c.rephase && got != 4 {
+					t.Fatalf("%d adverts sent, want 4 on the MASTER's own phase", got)
 				}
-			}
-		})
+				if c.rephase {
+					// The last datagram was 0.6 s ago: the next advert is 0.4 s away.
+					f.advance(399 * time.Millisecond)
+					if len(f.sent) != sent {
+						t.Fatal("advert before one advert_int after the last datagram")
+					}
+					f.advance(time.Millisecond)
+					if len(f.sent) != sent+1 {
+						t.Fatal("no advert one advert_int after the last datagram")
+					}
+				}
+			})
+		}
 	}
 }
 

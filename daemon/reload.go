@@ -24,6 +24,7 @@ func (d *Driver) Reload(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("daemon: reload: %w", err)
 	}
+	ec.RephaseOnRejected = d.opts.rephaseRejected
 	d.log.Info("Reloading")
 	wasMaster := map[string]bool{}
 	for _, m := range d.insts {

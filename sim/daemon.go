@@ -18,7 +18,8 @@ func (n *node) newDriver() (driver, error) {
 		return nil, err
 	}
 	plat := &platform{n: n, gen: n.gen}
-	drv, err := daemon.New(cfg, plat, n.w.log.With("node", n.name))
+	drv, err := daemon.New(cfg, plat, n.w.log.With("node", n.name),
+		daemon.RephaseOnRejected(!n.model.NoRephaseOnRejected))
 	if err != nil {
 		return nil, err
 	}

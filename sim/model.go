@@ -86,6 +86,11 @@ type DaemonModel struct {
 	// daemon's receive path (wire, bridge, socket wake-up), drawn per
 	// receiver and copy, on top of any delay the scenario sets.
 	RxLatency Dist
+	// NoRephaseOnRejected is gokeepalived's difference from keepalived
+	// 2.2.7: a MASTER does not restart its advert timer after a packet
+	// that failed the checks (daemon.RephaseOnRejected), so forged
+	// packets cannot silence it.
+	NoRephaseOnRejected bool
 }
 
 // Ideal is the exact simulator: no start latency, no stop duration, timers
@@ -121,10 +126,13 @@ var Keepalived227 = DaemonModel{
 	RxLatency:     Dist{30 * us, 60 * us, 150 * us},
 }
 
-// GoKeepalived is gokeepalived's own daemon. Until the Linux daemon's own
-// figures are measured it uses keepalived's (Keepalived227), so a scenario
-// can already name it: `daemon NODE gokeepalived`.
-var GoKeepalived = func() DaemonModel { m := Keepalived227; m.Name = "gokeepalived"; return m }()
+// GoKeepalived is gokeepalived's own daemon: keepalived's timing figures
+// (Keepalived227) and its one behaviour of its own, NoRephaseOnRejected.
+var GoKeepalived = func() DaemonModel {
+	m := Keepalived227
+	m.Name, m.NoRephaseOnRejected = "gokeepalived", true
+	return m
+}()
 
 const (
 	us = time.Microsecond

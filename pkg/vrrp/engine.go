@@ -55,6 +55,8 @@ type Engine struct {
 	trackers map[TrackerID]*trackerState
 	acts     []Action // reused by every Step; see Step
 	logOn    bool     // EngineConfig.LogActions
+	// rephaseRejected is EngineConfig.RephaseOnRejected.
+	rephaseRejected bool
 
 	// startDelay is EngineConfig.StartupDelay; delayedUntil is
 	// keepalived's vrrp_delayed_start_time, set by the first EvStart
@@ -70,11 +72,12 @@ type Engine struct {
 // cfg afterwards.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e := &Engine{
-		byName:     make(map[string]*instance, len(cfg.Instances)),
-		trackers:   map[TrackerID]*trackerState{},
-		acts:       make([]Action, 0, 16),
-		logOn:      cfg.LogActions,
-		startDelay: cfg.StartupDelay,
+		byName:          make(map[string]*instance, len(cfg.Instances)),
+		trackers:        map[TrackerID]*trackerState{},
+		acts:            make([]Action, 0, 16),
+		logOn:           cfg.LogActions,
+		rephaseRejected: cfg.RephaseOnRejected,
+		startDelay:      cfg.StartupDelay,
 	}
 	if cfg.StartupDelay < 0 {
 		return nil, fmt.Errorf("vrrp: vrrp_startup_delay %v is negative", cfg.StartupDelay)
@@ -415,6 +418,7 @@ func (e *Engine) Reload(now time.Time, cfg EngineConfig) ([]Action, error) {
 	}
 	e.insts, e.byName, e.groups, e.trackers = ne.insts, ne.byName, ne.groups, ne.trackers
 	e.logOn = ne.logOn
+	e.rephaseRejected = ne.rephaseRejected
 	for _, in := range e.insts {
 		if !kept[in] {
 			continue

@@ -155,6 +155,16 @@ type EngineConfig struct {
 	// lower-priority advert, a master forcing a new election, …). Off by
 	// default: drivers that do not handle ActLog see no change.
 	LogActions bool
+	// RephaseOnRejected is keepalived 2.2.7's dispatcher quirk: a MASTER
+	// restarts its Adver_Timer after every packet handed to it, one that
+	// failed the checks (checksum, authentication, TTL, a malformed
+	// advert, …) included (vrrp_scheduler.c vrrp_dispatcher_read). With
+	// it, any host on the LAN silences a MASTER with forged garbage for
+	// its VRID and its backup takes over: the simulator sets it for nodes
+	// it models as keepalived; gokeepalived's own daemon leaves it off and
+	// re-phases only after adverts that pass the checks (a lower priority
+	// it answered, a priority 0, …), a documented difference.
+	RephaseOnRejected bool
 	// StartupDelay is vrrp_startup_delay. keepalived 2.2.7 starts every
 	// instance at once and hears adverts meanwhile; only a BACKUP's down
 	// timer counts from the end of the delay (vrrp_scheduler.c

@@ -371,7 +371,9 @@ func (e *Engine) onDiscarded(now time.Time, in *instance, ev *EvDiscarded) {
 	}
 	e.reject(in, ev.Src, ev.Reason, ev.Detail)
 	if in.state == StateMaster {
-		e.rephase(now, in)
+		if e.rephaseRejected {
+			e.rephase(now, in)
+		}
 	} else {
 		e.backupIgnored(now, in)
 	}
@@ -448,9 +450,14 @@ func (e *Engine) backupRx(now time.Time, in *instance, ev *EvAdvert) {
 // Without vrrp_lower_prio_no_advert only: with it keepalived leaves a
 // MASTER's timer alone. A MASTER that yields arms its down timer in
 // leaveMasterToBackup, as keepalived's BACKUP branch of the same call.
+//
+// An advert that fails the checks re-phases only with
+// EngineConfig.RephaseOnRejected (keepalived's behaviour; gokeepalived's
+// daemon does not let forged packets silence a MASTER).
 func (e *Engine) masterRx(now time.Time, in *instance, ev *EvAdvert) {
-	e.masterRxPacket(now, in, ev)
-	e.rephase(now, in)
+	if e.masterRxPacket(now, in, ev) || e.rephaseRejected {
+		e.rephase(now, in)
+	}
 }
 
 // rephase is what vrrp_dispatcher_read does after every packet it handed
@@ -463,10 +470,12 @@ func (e *Engine) rephase(now time.Time, in *instance) {
 	}
 }
 
-func (e *Engine) masterRxPacket(now time.Time, in *instance, ev *EvAdvert) {
+// masterRxPacket is vrrp_state_master_rx; false when the advert failed
+// vrrp_check_packet.
+func (e *Engine) masterRxPacket(now time.Time, in *instance, ev *EvAdvert) bool {
 	if r, d := in.checkAdvert(ev, true); r != RejectNone {
 		e.reject(in, ev.Src, r, d)
-		return
+		return false
 	}
 	c := &in.cfg
 	p := ev.Advert.Priority
@@ -479,13 +488,13 @@ func (e *Engine) masterRxPacket(now time.Time, in *instance, ev *EvAdvert) {
 		e.logf(c.Name, "(%s) Master received priority 0 or lower priority advert", c.Name)
 		e.sendAdvert(in, in.eff)
 		if p == PriorityStop {
-			return
+			return true
 		}
 	}
 	if p == in.eff {
 		if cmp == 0 {
 			e.reject(in, ev.Src, RejectOwnAddress, "WARNING - equal priority advert received from remote host with our IP address.")
-			return
+			return true
 		}
 		if in.eff == PriorityOwner {
 			// keepalived 2.2.7: both sides owners → "CONFIGURATION ERROR ...
@@ -523,7 +532,7 @@ func (e *Engine) masterRxPacket(now time.Time, in *instance, ev *EvAdvert) {
 				}
 			}
 		}
-		return
+		return true
 	}
 	// RFC 5798 §6.4.3: higher priority (or equal from a higher address) →
 	// BACKUP, no priority-0 advert, VIPs removed, v3 adopts the interval.
@@ -538,6 +547,7 @@ func (e *Engine) masterRxPacket(now time.Time, in *instance, ev *EvAdvert) {
 	in.masterAddr = ev.Src
 	e.leaveMasterToBackup(now, in, in.masterDown(), false, reason)
 	e.syncBackup(now, in)
+	return true
 }
 
 // adoptInterval: RFC 5798 §6.4.2 a v3 Backup sets Master_Adver_Interval

@@ -31,7 +31,7 @@ func TestMasterRephasesOnEveryPacket(t *testing.T) {
 			if c.tweak != nil {
 				c.tweak(&ic)
 			}
-			d := newDriver(t, one(ic))
+			d := newDriver(t, keepalivedMode(one(ic)))
 			d.step(EvStart{})
 			d.fire("VI_1", TimerMasterDown)
 			became := d.now.Sub(t0)
@@ -75,7 +75,7 @@ func TestDiscardedPacketRephasesMaster(t *testing.T) {
 			if c.tweak != nil {
 				c.tweak(&ic)
 			}
-			d := newDriver(t, one(ic))
+			d := newDriver(t, keepalivedMode(one(ic)))
 			d.step(EvStart{})
 			d.fire("VI_1", TimerMasterDown)
 			became := d.now.Sub(t0)
@@ -130,7 +130,7 @@ func TestIPv6UnicastMulticastMismatchDoesNotRephase(t *testing.T) {
 		if v6 {
 			ic.IPv6, ic.SrcAddr, ic.VIPs = true, netip.MustParseAddr("fe80::2"), []netip.Addr{netip.MustParseAddr("2001:db8::100")}
 		}
-		d := newDriver(t, one(ic))
+		d := newDriver(t, keepalivedMode(one(ic)))
 		d.step(EvStart{})
 		d.fire("VI_1", TimerMasterDown)
 		became := d.now.Sub(t0)
@@ -162,7 +162,7 @@ func TestIPv6UnicastMulticastMismatchDoesNotRephase(t *testing.T) {
 func TestRejectedAdvertsSilenceTheListeningMaster(t *testing.T) {
 	ic := baseCfg()
 	ic.AuthType, ic.AuthPass = AuthPass, [8]byte{'1', '1', '1', '1'}
-	d := newDriver(t, one(ic))
+	d := newDriver(t, keepalivedMode(one(ic)))
 	d.step(EvStart{})
 	d.fire("VI_1", TimerMasterDown)
 	sent := 0
@@ -180,6 +180,59 @@ func TestRejectedAdvertsSilenceTheListeningMaster(t *testing.T) {
 	}
 	if sent != 0 {
 		t.Fatalf("a master answered %d rejected adverts", sent)
+	}
+}
+
+// keepalivedMode is keepalived 2.2.7's dispatcher: rejected packets
+// re-phase a MASTER too (EngineConfig.RephaseOnRejected).
+func keepalivedMode(ec EngineConfig) EngineConfig {
+	ec.RephaseOnRejected = true
+	return ec
+}
+
+// gokeepalived's own daemon (EngineConfig.RephaseOnRejected off): a
+// MASTER re-phases after the adverts it accepted (a lower priority it
+// answered, a priority 0) as keepalived does, but packets that fail the
+// checks — forged or garbled, a wrong auth_pass, a bad checksum — leave
+// its advert timer alone, so nobody on the LAN can silence it with them.
+func TestRejectedPacketsDoNotRephaseByDefault(t *testing.T) {
+	ic := baseCfg()
+	ic.AuthType, ic.AuthPass = AuthPass, [8]byte{'1', '1', '1', '1'}
+	for _, c := range []struct {
+		name    string
+		ev      func() Event
+		rephase bool
+	}{
+		{"lower priority answered", func() Event {
+			ev := advFrom(ic, srcHigh, 50)
+			ev.Advert.AuthData = ic.AuthPass
+			return ev
+		}, true},
+		{"wrong auth_pass", func() Event {
+			ev := advFrom(ic, srcHigh, 50)
+			ev.Advert.AuthData = [8]byte{'2', '2', '2', '2'}
+			return ev
+		}, false},
+		{"bad checksum (driver)", func() Event {
+			return EvDiscarded{Instance: "VI_1", Src: srcHigh, Reason: RejectChecksum, Detail: "Invalid VRRPv2 checksum"}
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := newDriver(t, one(ic))
+			d.step(EvStart{})
+			d.fire("VI_1", TimerMasterDown)
+			became := d.now.Sub(t0)
+			d.now = d.now.Add(400 * time.Millisecond)
+			d.step(c.ev())
+			d.wantState("VI_1", StateMaster)
+			want := became + time.Second
+			if c.rephase {
+				want = d.now.Sub(t0) + time.Second
+			}
+			if got := d.timerAt("VI_1", TimerAdvert); got != want {
+				t.Fatalf("advert timer at %v, want %v", got, want)
+			}
+		})
 	}
 }
 
